@@ -1,0 +1,46 @@
+# Entry points: `make run` (set up and serve on 127.0.0.1:8000), `make test` (everything the
+# tests need, then the whole suite), `make bench` (the performance figures).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+
+.PHONY: run test bench lint format system-deps
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+run: $(VENV)/.runtime-installed
+	@scripts/system-deps.sh --runtime
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_questionnaire
+	DJANGO_DEBUG=1 $(PY) manage.py ensure_admin
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+system-deps:
+	@scripts/system-deps.sh
+
+test: $(VENV)/.dev-installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_TESTING=1 $(PY) -m pytest
+
+bench: $(VENV)/.dev-installed system-deps
+	DJANGO_TESTING=1 $(PY) bench/run.py
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .

@@ -1,0 +1,84 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from assessor import bank, scoring
+from assessor.models import Questionnaire
+
+
+class Command(BaseCommand):
+    help = (
+        'Score one workflow from JSON ({"name": ..., "answers": {question_key: choice_key}}) '
+        "read from FILE, or from standard input with -, and print the result as JSON. "
+        "Bad input exits with status 2 and names every bad key."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="JSON file, or - for standard input")
+        parser.add_argument(
+            "--bank",
+            dest="bank_path",
+            help="score against this bank file instead of the published questionnaire",
+        )
+
+    def handle(self, *args, file, bank_path=None, **options):
+        payload = self._read(file)
+        document = self._document(bank_path)
+        model = bank.build_model(document)
+        answers = payload["answers"]
+        problems = scoring.check_answers(model, answers)
+        problems += [f"missing answer: {key}" for key in model.core_keys if key not in answers]
+        if problems:
+            raise CommandError(
+                "the answers cannot be scored:\n  " + "\n  ".join(problems), returncode=2
+            )
+        result = scoring.evaluate(model, answers)
+        output = {"name": payload.get("name", ""), "questionnaire_version": document["version"]}
+        output.update(result.to_dict())
+        self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
+
+    def _read(self, file):
+        try:
+            if file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(file, encoding="utf-8") as handle:
+                    text = handle.read()
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=2) from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{file} is not UTF-8 text", returncode=2) from exc
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(
+                f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                returncode=2,
+            ) from exc
+        if not isinstance(payload, dict):
+            raise CommandError("malformed input: the top level must be a JSON object", returncode=2)
+        if not isinstance(payload.get("answers"), dict):
+            raise CommandError(
+                'malformed input: "answers" must be an object of question_key: choice_key',
+                returncode=2,
+            )
+        if "name" in payload and not isinstance(payload["name"], str):
+            raise CommandError('malformed input: "name" must be a string', returncode=2)
+        return payload
+
+    def _document(self, path):
+        if path:
+            try:
+                return bank.load_bank_file(path)
+            except bank.BankError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+        try:
+            questionnaire = Questionnaire.current()
+        except DatabaseError:
+            questionnaire = None  # no database yet: the shipped bank is still a valid model
+        if questionnaire is not None:
+            return questionnaire.document
+        self.stderr.write("No published questionnaire in the database; using the shipped bank.")
+        return bank.load_bank_file()

@@ -1,0 +1,30 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a first administrator if no superuser exists, printing its generated password "
+        "once. Does nothing when one exists."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args, username, **options):
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            self.stdout.write("An administrator account already exists; no account created.")
+            return
+        password = secrets.token_urlsafe(15)
+        User.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nCreated the first administrator account. Its password is shown only now:\n"
+                f"    username: {username}\n"
+                f"    password: {password}\n"
+                "Sign in at http://127.0.0.1:8000/accounts/login/ and change it from the menu.\n"
+            )
+        )

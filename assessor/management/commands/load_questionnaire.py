@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from assessor import bank
+from assessor.loading import questionnaire_load
+from assessor.models import Questionnaire
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a question bank (YAML) as a questionnaire version. Without PATH, loads the default "
+        "bank shipped in assessor/bank/default.yaml. Loading the same bank twice changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", help="bank file (default: the shipped bank)")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the loaded version (the shipped bank, or the first version, always is)",
+        )
+
+    def handle(self, *args, path=None, publish=False, **options):
+        try:
+            document = bank.load_bank_file(path or bank.DEFAULT_BANK)
+        except bank.BankError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        publish = publish or path is None or Questionnaire.current() is None
+        try:
+            outcome = questionnaire_load(document=document, publish=publish)
+        except bank.BankError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        questionnaire = outcome.questionnaire
+        if outcome.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded questionnaire version {questionnaire.version} "
+                    f"({questionnaire.get_status_display().lower()})."
+                )
+            )
+        else:
+            self.stdout.write(f"Questionnaire version {questionnaire.version} is already loaded.")

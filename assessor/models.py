@@ -1,0 +1,282 @@
+"""Database models.
+
+The question bank lives in rows (what admins edit and what history tracks); each questionnaire
+version also stores its compiled *document* (see `bank.py`), which is what assessments are
+scored and rendered against, so a wizard step or a report reads the whole bank in one row.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.urls import reverse
+
+from . import scoring
+
+VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
+NOTE_MAX_LENGTH = 2000
+URL_MAX_LENGTH = 500
+
+
+class FrameworkReference(models.Model):
+    """A citable entry of a framework (verified identifiers only; see bank/frameworks.yaml)."""
+
+    ref = models.CharField(max_length=80, unique=True, help_text="Prefix and id, e.g. csf:PR.AA-05")
+    framework = models.CharField(max_length=120)
+    identifier = models.CharField(max_length=40)
+    title = models.TextField()
+
+    class Meta:
+        ordering = ["framework", "identifier"]
+
+    def __str__(self):
+        return f"{self.framework} {self.identifier}"
+
+
+class Questionnaire(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    version = models.CharField(max_length=50, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    document = models.JSONField(help_text="The compiled bank this version scores against.")
+    content_hash = models.CharField(max_length=64, db_index=True)
+    baseline_frameworks = models.ManyToManyField(FrameworkReference, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+
+    def __str__(self):
+        return f"{self.title} v{self.version} ({self.get_status_display()})"
+
+    @classmethod
+    def current(cls):
+        """The published version new assessments use: the most recently published one."""
+        return (
+            cls.objects.filter(status=cls.Status.PUBLISHED).order_by("-published_at", "-id").first()
+        )
+
+    def scoring_model(self) -> scoring.ScoringModel:
+        from .bank import build_model
+
+        return build_model(self.document)
+
+
+class Dimension(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
+    )
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    order = models.PositiveIntegerField(default=0)
+    frameworks = models.ManyToManyField(FrameworkReference, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_dimension_key")
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Section(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="sections"
+    )
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_section_key")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=50)
+    text = models.TextField()
+    help_text = models.TextField(blank=True)
+    control = models.CharField(
+        max_length=200, blank=True, help_text="The control a safer answer stands for."
+    )
+    core = models.BooleanField(default=False, help_text="Core questions must be answered.")
+    show_if = models.JSONField(
+        null=True, blank=True, help_text="Ask only when this condition holds."
+    )
+    order = models.PositiveIntegerField(default=0)
+    frameworks = models.ManyToManyField(FrameworkReference, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "section__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_question_key")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0, help_text="Safest first.")
+
+    class Meta:
+        ordering = ["question", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="unique_choice_key")
+        ]
+
+    def __str__(self):
+        return f"{self.question.key}={self.key}"
+
+
+class ChoiceWeight(models.Model):
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="weights")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    points = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["choice", "dimension"], name="unique_choice_dimension")
+        ]
+
+    def __str__(self):
+        return f"{self.choice}: {self.points} on {self.dimension.key}"
+
+
+class Rule(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="rules")
+    key = models.SlugField(max_length=80, help_text="The rule's stable id.")
+    cap = models.CharField(max_length=20, choices=VERDICT_CHOICES[:-1])
+    reason = models.TextField()
+    condition = models.JSONField()
+    order = models.PositiveIntegerField(default=0)
+    frameworks = models.ManyToManyField(FrameworkReference, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_rule_key")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class Threshold(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="thresholds"
+    )
+    verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES[1:])
+    min_score = models.DecimalField(max_digits=5, decimal_places=1)
+
+    class Meta:
+        ordering = ["questionnaire", "min_score"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "verdict"], name="unique_threshold")
+        ]
+
+    def __str__(self):
+        return f"{self.verdict} from {self.min_score}"
+
+
+class OwnershipCondition(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="ownership_conditions"
+    )
+    key = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    condition = models.JSONField()
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_condition_key")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+
+    name = models.CharField("workflow name", max_length=200)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
+    system = models.CharField("system concerned", max_length=200, blank=True)
+    business_owner = models.CharField(max_length=200, blank=True)
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Kept with each save of answers so the dashboard can filter and sort in SQL.
+    verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES, blank=True)
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    answered_core = models.PositiveIntegerField(default=0)
+    total_core = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("report", args=[self.pk])
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.answered_core / self.total_core) if self.total_core else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total_core > 0 and self.answered_core >= self.total_core
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question_key = models.SlugField(max_length=50)
+    choice_key = models.SlugField(max_length=50)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question_key"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.question_key}={self.choice_key}"

@@ -1,0 +1,27 @@
+import pytest
+
+from assessor import bank
+
+
+@pytest.fixture(scope="session")
+def document():
+    """The shipped bank, parsed and validated."""
+    return bank.load_bank_file()
+
+
+@pytest.fixture(scope="session")
+def model(document):
+    return bank.build_model(document)
+
+
+@pytest.fixture(scope="session")
+def safe_answers(model):
+    """Every core question at its safest choice: the reference ownership case."""
+    return {q.key: q.choices[0].key for q in model.questions if q.core}
+
+
+@pytest.fixture
+def questionnaire(db, document):
+    from assessor.loading import questionnaire_load
+
+    return questionnaire_load(document=document, publish=True).questionnaire

@@ -1,0 +1,113 @@
+"""`manage.py load_questionnaire`: loads the bank in one transaction, idempotently."""
+
+import copy
+import io
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from assessor import bank
+from assessor.models import (
+    Choice,
+    ChoiceWeight,
+    FrameworkReference,
+    Question,
+    Questionnaire,
+    Rule,
+    Threshold,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Questionnaire, Question, Choice, ChoiceWeight, Rule, Threshold)
+    }
+
+
+def test_loads_the_default_bank_as_the_published_version(document):
+    call_command("load_questionnaire", stdout=io.StringIO())
+    questionnaire = Questionnaire.current()
+    assert questionnaire.version == document["version"]
+    assert questionnaire.status == Questionnaire.Status.PUBLISHED
+    assert Question.objects.filter(questionnaire=questionnaire).count() == sum(
+        len(s["questions"]) for s in document["sections"]
+    )
+    assert Question.objects.filter(questionnaire=questionnaire, core=True).count() == 23
+    assert Rule.objects.filter(questionnaire=questionnaire).count() == len(document["rules"])
+    thresholds = dict(Threshold.objects.values_list("verdict", "min_score"))
+    assert thresholds == {"supervised": 60, "owner": 80}
+    weight = ChoiceWeight.objects.get(
+        choice__question__key="reversibility",
+        choice__key="automatic_rollback",
+        dimension__key="evidence",
+    )
+    assert weight.points == 2
+    assert Rule.objects.get(key="no-kill-switch").frameworks.filter(ref="asi:ASI10").exists()
+    assert questionnaire.document == document
+
+
+def test_loading_the_same_bank_twice_changes_nothing(capsys):
+    call_command("load_questionnaire")
+    first = counts()
+    first_pk = Questionnaire.current().pk
+    refs = FrameworkReference.objects.count()
+    call_command("load_questionnaire")
+    assert counts() == first
+    assert Questionnaire.current().pk == first_pk
+    assert FrameworkReference.objects.count() == refs
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_a_changed_bank_under_a_used_version_label_is_refused(tmp_path):
+    call_command("load_questionnaire")
+    raw = bank.read_yaml(bank.DEFAULT_BANK)
+    raw["thresholds"]["owner"] = 85
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    before = counts()
+    with pytest.raises(CommandError) as error:
+        call_command("load_questionnaire", str(path))
+    assert error.value.returncode == 2
+    assert "already loaded with different content" in str(error.value)
+    assert counts() == before
+
+
+def test_a_new_version_from_a_file_loads_as_a_draft_beside_the_published_one(tmp_path):
+    call_command("load_questionnaire")
+    raw = copy.deepcopy(bank.read_yaml(bank.DEFAULT_BANK))
+    raw["version"] = "2026.2-test"
+    path = tmp_path / "next.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    call_command("load_questionnaire", str(path))
+    draft = Questionnaire.objects.get(version="2026.2-test")
+    assert draft.status == Questionnaire.Status.DRAFT
+    assert Questionnaire.current().version == "2026.1"
+
+
+def test_a_broken_bank_file_exits_2_and_creates_nothing(tmp_path):
+    raw = bank.read_yaml(bank.DEFAULT_BANK)
+    raw["rules"][0]["when"]["question"] = "nonexistent"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(CommandError) as error:
+        call_command("load_questionnaire", str(path))
+    assert error.value.returncode == 2
+    assert "names unknown question 'nonexistent'" in str(error.value)
+    assert Questionnaire.objects.count() == 0
+    assert FrameworkReference.objects.count() == 0
+
+
+def test_a_failure_midway_rolls_the_whole_load_back(document, monkeypatch):
+    from assessor import loading
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loading.OwnershipCondition.objects, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        loading.questionnaire_load(document=document, publish=True)
+    assert counts() == dict.fromkeys(counts(), 0)

@@ -1,0 +1,355 @@
+"""The scoring engine, on the shipped bank and on small hand-made models. No database."""
+
+import pytest
+
+from assessor import scoring
+from assessor.scoring import AnswerError, evaluate
+
+# The rules table of DESIGN.md, transcribed here on purpose: if the shipped bank drifts from
+# the design, these cases fail. One risky answer (all others safest) -> the cap the table gives.
+DESIGN_CAPS = [
+    ({"approval_chain": "unclear"}, "copilot"),
+    ({"informal_overrides": "common"}, "copilot"),
+    ({"shared_accounts": "unmanaged"}, "copilot"),
+    ({"legacy_iam": "brittle_legacy"}, "copilot"),
+    ({"task_pattern": "exception_heavy"}, "copilot"),
+    ({"evidence_capture": "none"}, "copilot"),
+    ({"agent_identity": "human_credentials"}, "copilot"),
+    ({"tool_chaining": "identity_ticketing_cloud", "runtime_policy": "static_roles"}, "copilot"),
+    ({"tool_chaining": "identity_ticketing_cloud", "runtime_policy": "none"}, "copilot"),
+    ({"data_quality": "uneven"}, "supervised"),
+    ({"privilege_scope": "broad"}, "supervised"),
+    ({"identities_affected": "hundreds_plus"}, "supervised"),
+    ({"reversibility": "irreversible"}, "supervised"),
+    ({"credential_lifetime": "standing"}, "supervised"),
+    ({"runtime_policy": "static_roles"}, "supervised"),
+    ({"runtime_policy": "none"}, "supervised"),
+    ({"trigger_defined": "ad_hoc"}, "supervised"),
+    ({"completion_criteria": "none"}, "supervised"),
+    ({"evidence_capture": "partial"}, "supervised"),
+    ({"revocation": "manual"}, "supervised"),
+    ({"revocation": "none"}, "supervised"),
+    ({"tool_chaining": "identity_ticketing_cloud"}, "supervised"),
+    ({"input_sources": "untrusted_free_text"}, "supervised"),
+]
+
+
+def answers_with(safe_answers, **changes):
+    return {**safe_answers, **changes}
+
+
+def test_every_answer_at_its_safest_is_bounded_ownership(model, safe_answers):
+    result = evaluate(model, safe_answers)
+    assert result.verdict == "owner"
+    assert result.score == 100.0
+    assert result.rules_fired == ()
+    assert result.next_level == ()
+    assert result.next_level_target is None
+    assert all(condition.met for condition in result.conditions)
+
+
+@pytest.mark.parametrize(("risky", "cap"), DESIGN_CAPS, ids=lambda v: str(v))
+def test_one_risky_answer_caps_the_verdict_as_the_design_says(model, safe_answers, risky, cap):
+    result = evaluate(model, {**safe_answers, **risky})
+    assert result.verdict == cap
+    assert result.decided_by == "rule"
+    assert result.score_verdict == "owner"  # the score alone would have allowed ownership
+    assert result.rules_fired, "a capped verdict must name the rule that capped it"
+    assert min(rule.cap for rule in result.rules_fired) == cap
+
+
+@pytest.mark.parametrize("rule_index", range(21))
+def test_every_shipped_rule_fires_on_its_own_condition(model, safe_answers, rule_index):
+    rule = model.rules[rule_index]
+    answers = dict(safe_answers)
+    for key, choice in _first_match(rule.when, model).items():
+        answers[key] = choice
+    result = evaluate(model, answers)
+    assert rule.id in [fired.id for fired in result.rules_fired]
+    assert scoring.VERDICT_RANK[result.verdict] <= scoring.VERDICT_RANK[rule.cap]
+
+
+def test_the_bank_has_as_many_rules_as_the_parametrised_test_covers(model):
+    assert len(model.rules) == 21
+
+
+def _first_match(condition, model):
+    """Answers that make a condition true, changing as few questions as possible."""
+    if condition.op == "any":
+        return _first_match(condition.children[0], model)
+    if condition.op == "all":
+        merged = {}
+        for child in condition.children:
+            merged.update(_first_match(child, model))
+        return merged
+    question = model.question_map[condition.question]
+    for choice in question.choices:
+        if (choice.key in condition.choices) == (condition.op == "in"):
+            return {question.key: choice.key}
+    raise AssertionError(f"no choice satisfies {condition}")
+
+
+def test_textbook_supervised_case_is_supervised_not_copilot(model, safe_answers):
+    # Uneven data and a high blast radius, with a clear approval chain, provable completion
+    # and sound credentials: the AI drafts, a person approves.
+    answers = answers_with(
+        safe_answers,
+        task_type="provisioning",
+        data_quality="uneven",
+        privilege_scope="broad",
+        identities_affected="hundreds_plus",
+    )
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert result.decided_by == "rule"
+    assert {r.id for r in result.rules_fired} == {"data-quality-uneven", "high-blast-radius"}
+
+
+LOWER_TRUST = {
+    "task_type": "provisioning",
+    "environment_tier": "production",
+    "task_pattern": "mostly_routine",
+    "trigger_defined": "documented",
+    "completion_criteria": "documented",
+    "data_quality": "mostly_reliable",
+    "input_sources": "mixed",
+    "approval_chain": "documented_manual",
+    "informal_overrides": "rare_logged",
+    "privilege_scope": "moderate",
+    "identities_affected": "tens",
+    "reversibility": "manual_rollback",
+    "tool_chaining": "two_systems",
+    "agent_identity": "shared_service_account",
+    "credential_lifetime": "short_lived",
+    "credential_scope": "role_scoped",
+    "revocation": "automatic_at_task_end",
+    "runtime_policy": "policy_as_code",
+    "evidence_capture": "end_to_end",
+    "monitoring": "periodic_review",
+    "kill_switch": "yes",
+    "shared_accounts": "managed",
+    "legacy_iam": "some_legacy",
+}
+
+
+def test_lower_trust_environment_falls_to_copilot_through_the_score_alone(model):
+    result = evaluate(model, LOWER_TRUST)
+    assert result.rules_fired == ()
+    assert result.verdict == "copilot"
+    assert result.decided_by == "score"
+    assert result.score < model.thresholds["supervised"]
+
+
+def test_dimensions_are_reported_on_0_to_100(model):
+    result = evaluate(model, LOWER_TRUST)
+    assert set(result.dimensions) == {d.key for d in model.dimensions}
+    assert all(0 <= value <= 100 for value in result.dimensions.values())
+    # approval: documented_manual (1 of 2) and rare_logged (1 of 2) -> exactly halfway
+    assert result.dimensions["approval"] == 50.0
+
+
+# --- small hand-made models: thresholds, normalisation, visibility -------------------------
+
+
+def tiny_model(thresholds=None, weight_scale=1.0, dimension_weights=(1.0, 1.0)):
+    """Two dimensions, three questions, one follow-up, one rule."""
+    c = scoring.Choice
+    questions = (
+        scoring.Question(
+            "a", "A?", (c("good", "Good", {"x": 2 * weight_scale}), c("bad", "Bad", {"x": 0}))
+        ),
+        scoring.Question("b", "B?", (c("good", "Good", {"y": 4}), c("bad", "Bad", {"y": 0}))),
+        scoring.Question(
+            "c", "C?", (c("good", "Good", {"y": 1}), c("meh", "Meh", {"y": 0.5}), c("bad", "", {}))
+        ),
+        scoring.Question(
+            "follow",
+            "Follow-up?",
+            (c("good", "Good", {"x": 1}), c("bad", "Bad", {"x": 0})),
+            core=False,
+            show_if=scoring.Condition("in", "a", frozenset({"bad"})),
+        ),
+    )
+    return scoring.ScoringModel(
+        version="t",
+        dimensions=(
+            scoring.Dimension("x", "X", dimension_weights[0]),
+            scoring.Dimension("y", "Y", dimension_weights[1]),
+        ),
+        questions=questions,
+        rules=(
+            scoring.Rule(
+                "c-bad", "supervised", "C is bad", scoring.Condition("in", "c", frozenset({"bad"}))
+            ),
+        ),
+        thresholds=thresholds or {"supervised": 40.0, "owner": 80.0},
+    )
+
+
+def test_score_is_the_weighted_mean_of_normalised_dimensions():
+    model = tiny_model(dimension_weights=(1.0, 3.0))
+    result = evaluate(model, {"a": "good", "b": "bad", "c": "good"})
+    assert result.dimensions == {"x": 100.0, "y": 20.0}  # y: 1 of 5 points
+    assert result.score == 40.0  # (1*100 + 3*20) / 4
+
+
+def test_scaling_a_question_weight_changes_its_effect():
+    # A peer tool's weights had no effect because the maximum was not scaled with them.
+    # With a follow-up answered well, the heavier first question weighs more against it.
+    plain = evaluate(tiny_model(), {"a": "bad", "follow": "good", "b": "good", "c": "good"})
+    heavier = evaluate(
+        tiny_model(weight_scale=3.0), {"a": "bad", "follow": "good", "b": "good", "c": "good"}
+    )
+    assert plain.dimensions["x"] == pytest.approx(33.3, abs=0.1)  # 1 of 3
+    assert heavier.dimensions["x"] == pytest.approx(14.3, abs=0.1)  # 1 of 7
+
+
+@pytest.mark.parametrize(
+    ("supervised", "owner", "expected"),
+    [
+        (60.0, 80.0, "supervised"),  # score exactly at the supervised threshold
+        (60.1, 80.0, "copilot"),  # a tenth below
+        (40.0, 60.0, "owner"),  # exactly at the owner threshold
+        (40.0, 60.1, "supervised"),
+    ],
+)
+def test_threshold_edges(supervised, owner, expected):
+    model = tiny_model({"supervised": supervised, "owner": owner})
+    # x = 100, y = 1 of 5 -> 20; mean 60.0 exactly
+    result = evaluate(model, {"a": "good", "b": "bad", "c": "good"})
+    assert result.score == 60.0
+    assert result.verdict == expected
+    assert result.decided_by == "score"
+
+
+def test_a_hidden_follow_up_is_neither_required_nor_scored():
+    model = tiny_model()
+    base = {"a": "good", "b": "good", "c": "good"}
+    hidden = evaluate(model, {**base, "follow": "bad"})  # follow-up only shows when a=bad
+    assert hidden.score == evaluate(model, base).score == 100.0
+    assert "follow" not in hidden.answers
+    assert hidden.complete
+
+
+def test_an_unanswered_follow_up_adds_neither_credit_nor_penalty():
+    model = tiny_model()
+    base = {"a": "bad", "b": "good", "c": "good"}
+    assert evaluate(model, base).dimensions["x"] == 0.0
+    assert evaluate(model, {**base, "follow": "good"}).dimensions["x"] == pytest.approx(33.3, 0.01)
+    assert evaluate(model, {**base, "follow": "bad"}).dimensions["x"] == 0.0
+
+
+def test_a_rule_cap_lower_than_the_score_verdict_decides():
+    result = evaluate(tiny_model(), {"a": "good", "b": "good", "c": "bad"})
+    assert result.score_verdict == "owner"
+    assert result.verdict == "supervised"
+    assert result.decided_by == "rule"
+    assert [r.id for r in result.rules_fired] == ["c-bad"]
+
+
+def test_a_rule_that_caps_no_lower_than_the_score_leaves_the_score_deciding():
+    result = evaluate(tiny_model(), {"a": "bad", "b": "bad", "c": "bad"})
+    assert result.verdict == "copilot"
+    assert result.decided_by == "score"
+    assert [r.id for r in result.rules_fired] == ["c-bad"]
+
+
+def test_partial_answers_are_scored_and_list_what_is_missing(model):
+    result = evaluate(model, {"approval_chain": "unclear"})
+    assert not result.complete
+    assert "task_type" in result.missing and "approval_chain" not in result.missing
+    assert result.verdict == "copilot"
+
+
+def test_unknown_questions_and_choices_are_refused_by_name(model, safe_answers):
+    with pytest.raises(AnswerError) as error:
+        evaluate(model, {**safe_answers, "favourite_colour": "blue", "kill_switch": "maybe"})
+    assert sorted(error.value.problems) == [
+        "unknown choice for kill_switch: 'maybe'",
+        "unknown question: favourite_colour",
+    ]
+
+
+# --- the path to the next level ------------------------------------------------------------
+
+
+def apply(answers, path):
+    return {**answers, **{change.question: change.to_choice for change in path}}
+
+
+@pytest.mark.parametrize(
+    ("risky", "expected_changes"),
+    [
+        # the nearest safer choice that clears the rule, not the safest one
+        ({"approval_chain": "unclear"}, [{"approval_chain": "documented_manual"}]),
+        ({"evidence_capture": "partial"}, [{"evidence_capture": "end_to_end"}]),
+        ({"revocation": "none"}, [{"revocation": "automatic_at_task_end"}]),
+        (
+            {"tool_chaining": "identity_ticketing_cloud", "runtime_policy": "none"},
+            # copilot -> supervised: one change clears the chain-without-policy rule
+            [{"tool_chaining": "two_systems"}, {"runtime_policy": "policy_as_code"}],
+        ),
+    ],
+)
+def test_next_level_is_the_smallest_change_that_lifts_one_level(
+    model, safe_answers, risky, expected_changes
+):
+    answers = {**safe_answers, **risky}
+    before = evaluate(model, answers)
+    changes = {c.question: c.to_choice for c in before.next_level}
+    assert changes in expected_changes
+    after = evaluate(model, apply(answers, before.next_level))
+    assert scoring.VERDICT_RANK[after.verdict] >= scoring.VERDICT_RANK[before.next_level_target]
+    assert before.next_level_target == scoring.VERDICTS[scoring.VERDICT_RANK[before.verdict] + 1]
+
+
+def test_next_level_clears_a_rule_that_needs_two_changes(model, safe_answers):
+    answers = answers_with(
+        safe_answers, privilege_scope="broad", identities_affected="hundreds_plus"
+    )
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert {c.question for c in result.next_level} == {"privilege_scope", "identities_affected"}
+    assert all(c.rules_cleared == ("high-blast-radius",) for c in result.next_level)
+    assert evaluate(model, apply(answers, result.next_level)).verdict == "owner"
+
+
+def test_next_level_from_a_score_decided_copilot_names_dimensions(model):
+    result = evaluate(model, LOWER_TRUST)
+    assert result.next_level_target == "supervised"
+    assert result.next_level, "a copilot verdict below the threshold needs score gains"
+    for change in result.next_level:
+        assert change.rules_cleared == ()
+        assert change.dimension in {d.key for d in model.dimensions}
+        assert change.control
+    assert evaluate(model, apply(LOWER_TRUST, result.next_level)).verdict == "supervised"
+
+
+def test_next_level_from_the_worst_answers_reaches_supervised(model):
+    worst = {q.key: q.choices[-1].key for q in model.questions if q.core}
+    result = evaluate(model, worst)
+    assert result.verdict == "copilot"
+    after = evaluate(model, apply(worst, result.next_level))
+    assert after.verdict == "supervised"
+    # Every change moves towards a safer choice, never away from one.
+    for change in result.next_level:
+        keys = model.question_map[change.question].choice_keys
+        assert keys.index(change.to_choice) < keys.index(change.from_choice)
+
+
+def test_frameworks_cover_fired_rules_and_the_decision_itself(model, safe_answers):
+    result = evaluate(model, {**safe_answers, "input_sources": "untrusted_free_text"})
+    ids = {(f.framework, f.id) for f in result.frameworks}
+    assert ("OWASP Top 10 for Agentic Applications 2026", "ASI01") in ids
+    assert ("NIST AI RMF 1.0", "GOVERN 3.2") in ids  # baseline reference
+    safe_ids = {(f.framework, f.id) for f in evaluate(model, safe_answers).frameworks}
+    assert ("OWASP Top 10 for Agentic Applications 2026", "ASI01") not in safe_ids
+
+
+def test_result_dictionary_has_the_contract_fields(model, safe_answers):
+    data = evaluate(model, {**safe_answers, "data_quality": "uneven"}).to_dict()
+    for key in ("verdict", "score", "dimensions", "rules_fired", "decided_by", "next_level"):
+        assert key in data
+    assert data["rules_fired"][0]["id"] == "data-quality-uneven"
+    assert set(data["rules_fired"][0]) >= {"id", "cap", "reason"}
+    assert data["frameworks"] and set(data["frameworks"][0]) == {"framework", "id", "title"}
