@@ -23,6 +23,7 @@ run: $(VENV)/.runtime-installed
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_questionnaire
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_admin
+	DJANGO_DEBUG=1 $(PY) manage.py seed_examples
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 system-deps:

@@ -62,9 +62,14 @@ class Questionnaire(models.Model):
         )
 
     def scoring_model(self) -> scoring.ScoringModel:
+        """The engine's model of this version, compiled once per loaded instance."""
         from .bank import build_model
 
-        return build_model(self.document)
+        cached = self.__dict__.get("_scoring_model")
+        if cached is None or cached[0] is not self.document:
+            cached = (self.document, build_model(self.document))
+            self.__dict__["_scoring_model"] = cached
+        return cached[1]
 
 
 class Dimension(models.Model):

@@ -215,6 +215,7 @@ class Change:
     to_label: str
     rules_cleared: tuple[str, ...]
     dimension: str
+    dimension_label: str
     control: str
 
 
@@ -275,6 +276,7 @@ class Result:
                     "to_label": c.to_label,
                     "rules_cleared": list(c.rules_cleared),
                     "dimension": c.dimension,
+                    "dimension_label": c.dimension_label,
                     "control": c.control,
                 }
                 for c in self.next_level
@@ -573,11 +575,13 @@ def _path_to(
     # Check the plan against the full engine: a change can hide or show a follow-up question.
     if VERDICT_RANK[evaluate_verdict(model, current)] < VERDICT_RANK[target]:
         return ()
+    labels = {dim.key: dim.label for dim in model.dimensions}
     changes = []
     for question in model.questions:
         key = question.key
         if key in reasons and current[key] != answers[key]:
             old, new = answers[key], current[key]
+            dimension = _main_dimension(question, old, new)
             changes.append(
                 Change(
                     question=key,
@@ -587,7 +591,8 @@ def _path_to(
                     to_choice=new,
                     to_label=question.choice_map[new].label,
                     rules_cleared=tuple(reasons[key]),
-                    dimension=_main_dimension(question, old, new),
+                    dimension=dimension,
+                    dimension_label=labels.get(dimension, dimension),
                     control=question.control,
                 )
             )

@@ -4,4 +4,11 @@ from . import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("assessments/new/", views.assessment_new, name="assessment_new"),
+    path("assessments/import/", views.import_upload, name="import_upload"),
+    path("assessments/<int:pk>/", views.assessment_resume, name="resume"),
+    path("assessments/<int:pk>/step/<int:step>/", views.wizard, name="wizard"),
+    path("assessments/<int:pk>/step/<int:step>/preview/", views.wizard_preview, name="preview"),
+    path("assessments/<int:pk>/report/", views.report, name="report"),
+    path("assessments/<int:pk>/export.json", views.export_json, name="export_json"),
 ]

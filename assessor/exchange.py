@@ -1,0 +1,141 @@
+"""Export an assessment as JSON, and import such a file back with nothing lost.
+
+The file carries answers by question key, notes, evidence links, the result as it was computed
+and the questionnaire version. An import is checked as a whole before anything is written:
+a bad file creates nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .forms import http_url
+from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Answer, Assessment, Questionnaire
+
+FORMAT = "autonomy-assessor/assessment"
+FORMAT_VERSION = 1
+TEXT_LIMITS = {"name": 200, "description": 5000, "system": 200, "business_owner": 200}
+
+
+class ImportProblem(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def export_assessment(assessment: Assessment) -> dict:
+    answers = services.answers_of(assessment)
+    result = services.evaluate(assessment, services.choices_of(answers))
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "name": assessment.name,
+        "description": assessment.description,
+        "system": assessment.system,
+        "business_owner": assessment.business_owner,
+        "status": assessment.status,
+        "questionnaire_version": assessment.questionnaire.version,
+        "answers": {key: a.choice_key for key, a in sorted(answers.items())},
+        "notes": {key: a.note for key, a in sorted(answers.items()) if a.note},
+        "evidence": {key: a.evidence_url for key, a in sorted(answers.items()) if a.evidence_url},
+        "result": result.to_dict(),
+    }
+
+
+def _check(data) -> tuple[Questionnaire | None, list[str]]:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return None, ["the file must hold a JSON object"]
+    if data.get("format") != FORMAT:
+        problems.append(f'"format" must be "{FORMAT}": is this an assessment export?')
+    if data.get("format_version") != FORMAT_VERSION:
+        problems.append(f'"format_version" {data.get("format_version")!r} is not supported')
+    for field, limit in TEXT_LIMITS.items():
+        value = data.get(field, "")
+        if not isinstance(value, str):
+            problems.append(f'"{field}" must be text')
+        elif len(value) > limit:
+            problems.append(f'"{field}" is longer than {limit} characters')
+    if not (isinstance(data.get("name"), str) and data["name"].strip()):
+        problems.append('"name" (the workflow name) is required')
+
+    questionnaire = None
+    version = data.get("questionnaire_version")
+    if not isinstance(version, str):
+        problems.append('"questionnaire_version" is required')
+    else:
+        questionnaire = Questionnaire.objects.filter(version=version).first()
+        if questionnaire is None:
+            problems.append(f"questionnaire version {version!r} is not loaded on this server")
+
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        problems.append('"answers" must be an object of question_key: choice_key')
+        answers = {}
+    notes = data.get("notes", {})
+    evidence = data.get("evidence", {})
+    for field, value in (("notes", notes), ("evidence", evidence)):
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            problems.append(f'"{field}" must be an object of question_key: text')
+    if problems:
+        return questionnaire, problems
+
+    model = questionnaire.scoring_model()
+    for key, choice in answers.items():
+        question = model.question_map.get(key)
+        if question is None:
+            problems.append(f"unknown question: {key}")
+        elif choice not in question.choice_map:
+            problems.append(f"unknown choice for {key}: {choice!r}")
+    for key, note in notes.items():
+        if key not in answers:
+            problems.append(f"note for unanswered question: {key}")
+        elif len(note) > NOTE_MAX_LENGTH:
+            problems.append(f"note for {key} is longer than {NOTE_MAX_LENGTH} characters")
+    for key, link in evidence.items():
+        if key not in answers:
+            problems.append(f"evidence link for unanswered question: {key}")
+            continue
+        try:
+            if len(link) > URL_MAX_LENGTH:
+                raise ValidationError("too long")
+            http_url(link)
+        except ValidationError:
+            problems.append(f"evidence link for {key} is not an http:// or https:// link")
+    return questionnaire, problems
+
+
+@transaction.atomic
+def import_assessment(data, *, owner) -> Assessment:
+    """Create a new draft assessment from an export; raise ImportProblem naming every fault."""
+    questionnaire, problems = _check(data)
+    if problems:
+        raise ImportProblem(problems)
+    model = questionnaire.scoring_model()
+    assessment = Assessment.objects.create(
+        owner=owner,
+        questionnaire=questionnaire,
+        total_core=len(model.core_keys),
+        **{field: data.get(field, "").strip() for field in TEXT_LIMITS},
+    )
+    notes, evidence = data.get("notes", {}), data.get("evidence", {})
+    Answer.objects.bulk_create(
+        Answer(
+            assessment=assessment,
+            question_key=key,
+            choice_key=choice,
+            note=notes.get(key, ""),
+            evidence_url=evidence.get(key, ""),
+        )
+        for key, choice in data["answers"].items()
+    )
+    result = services.evaluate(assessment, dict(data["answers"]))
+    fields = services.summary_fields(result, assessment.total_core)
+    Assessment.objects.filter(pk=assessment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    return assessment

@@ -1,0 +1,177 @@
+"""Forms: the new-assessment form, the wizard's per-section form and the import upload."""
+
+from __future__ import annotations
+
+import json
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.html import format_html
+
+from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment
+
+# Only links a reviewer can follow safely: no javascript:, data:, file: or ftp: links.
+http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// link.")
+
+IMPORT_MAX_BYTES = 1_000_000
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["name", "description", "system", "business_owner"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "name": "A short name a board member would recognise, e.g. 'Leaver deprovisioning'.",
+            "description": "What the workflow does, and what the AI agent would do in it.",
+            "system": "The system or platform the workflow acts on, e.g. 'Okta', 'AWS IAM'.",
+            "business_owner": "The person or team accountable for the workflow.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+def note_field(key: str) -> str:
+    return f"{key}-note"
+
+
+def evidence_field(key: str) -> str:
+    return f"{key}-evidence"
+
+
+class SectionForm(forms.Form):
+    """One wizard step: a radio group per question (name = question key, value = choice key),
+    each with an optional note and evidence link.
+
+    Answers are optional on each step, so a reviewer can save and come back; completeness is
+    shown in the side list and on the report.
+    """
+
+    def __init__(self, *args, section: dict, conditions: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.section = section
+        self.question_keys = [q["key"] for q in section["questions"]]
+        blocks = []
+        for question in section["questions"]:
+            key = question["key"]
+            self.fields[key] = forms.ChoiceField(
+                label=question["text"],
+                choices=[(c["key"], c["label"]) for c in question["choices"]],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[note_field(key)] = forms.CharField(
+                label="Note (optional)",
+                required=False,
+                max_length=NOTE_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
+            )
+            self.fields[evidence_field(key)] = forms.CharField(
+                label="Evidence link (optional)",
+                required=False,
+                max_length=URL_MAX_LENGTH,
+                validators=[http_url],
+                widget=forms.URLInput(attrs={"placeholder": "https://"}),
+            )
+            blocks.append(self._question_block(question, conditions))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(*blocks)
+
+    def _question_block(self, question: dict, conditions: dict[str, str]):
+        key = question["key"]
+        attrs = {}
+        extra = []
+        if question["show_if"]:
+            attrs["data_show_if"] = json.dumps(question["show_if"])
+            extra.append(
+                HTML(
+                    format_html(
+                        '<p class="small text-body-secondary mb-2">Follow-up: asked only when '
+                        "{}.</p>",
+                        conditions.get(key, "an earlier answer makes it relevant"),
+                    )
+                )
+            )
+        help_html = format_html(
+            '<details class="mb-2"><summary>Why this matters</summary>'
+            '<p class="mt-2 mb-0">{}</p></details>',
+            question["help"],
+        )
+        # Note and link fold away until used, so the questions stay easy to scan.
+        opened = " open" if self._has_extras(key) else ""
+        return Div(
+            Fieldset(
+                "",
+                *extra,
+                Field(key),
+                HTML(help_html),
+                HTML(
+                    f'<details class="answer-extras"{opened}>'
+                    "<summary>Add a note or evidence link</summary>"
+                ),
+                Field(note_field(key)),
+                Field(evidence_field(key)),
+                HTML("</details>"),
+            ),
+            css_class="question card card-body mb-3",
+            css_id=f"q-{key}",
+            **attrs,
+        )
+
+    def _has_extras(self, key: str) -> bool:
+        names = (note_field(key), evidence_field(key))
+        if self.is_bound:
+            return any(self.data.get(name) for name in names)
+        return any(self.initial.get(name) for name in names)
+
+    def clean(self):
+        cleaned = super().clean()
+        for key in self.question_keys:
+            has_extra = cleaned.get(note_field(key)) or cleaned.get(evidence_field(key))
+            if has_extra and not cleaned.get(key):
+                self.add_error(key, "Choose an answer to attach a note or evidence link to it.")
+        return cleaned
+
+    def answers(self) -> dict[str, tuple[str, str, str]]:
+        """question key -> (choice, note, evidence link), for the questions answered here."""
+        return {
+            key: (
+                self.cleaned_data[key],
+                self.cleaned_data[note_field(key)].strip(),
+                self.cleaned_data[evidence_field(key)].strip(),
+            )
+            for key in self.question_keys
+            if self.cleaned_data.get(key)
+        }
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Assessment export (JSON)",
+        help_text="A file downloaded with 'Export JSON' from any assessment's report.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Import"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {IMPORT_MAX_BYTES // 1000:,} kB; exports are far smaller."
+            )
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(f"The file is not valid JSON: {exc}") from exc

@@ -1,0 +1,43 @@
+import json
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from assessor.exchange import ImportProblem, import_assessment
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an assessment exported as JSON (from its report's 'Export JSON') as a new draft. "
+        "A file with any problem is refused whole, exit status 2, and nothing is created."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the exported JSON file, or - for standard input")
+        parser.add_argument("--owner", required=True, help="username who will own the import")
+
+    def handle(self, *args, file, owner, **options):
+        user = get_user_model().objects.filter(username=owner).first()
+        if user is None:
+            raise CommandError(f"--owner: no user named {owner!r}", returncode=2)
+        try:
+            if file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(file, encoding="utf-8") as handle:
+                    text = handle.read()
+            data = json.loads(text)
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=2) from exc
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
+        try:
+            assessment = import_assessment(data, owner=user)
+        except ImportProblem as problem:
+            raise CommandError(
+                "the file cannot be imported:\n  " + "\n  ".join(problem.problems), returncode=2
+            ) from problem
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported '{assessment.name}' as assessment {assessment.pk}.")
+        )

@@ -1,0 +1,130 @@
+"""Building the report: one context feeds the HTML report and (later) the PDF, so they agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.utils import timezone
+
+from . import scoring, services
+from .models import Answer, Assessment
+
+CHART_LABEL_WIDTH = 190
+CHART_BAR_WIDTH = 300
+CHART_ROW_HEIGHT = 30
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    key: str
+    label: str
+    value: float | None
+    y: int
+    width: float
+    text_y: int
+
+
+def safe_link(url: str) -> str:
+    """An evidence link fit to render as a hyperlink: http or https only, else nothing."""
+    return url if url and urlsplit(url).scheme in {"http", "https"} else ""
+
+
+def dimension_chart(model: scoring.ScoringModel, result: scoring.Result) -> dict:
+    """Coordinates for a plain SVG bar chart that needs no JavaScript (and works in the PDF)."""
+    bars = []
+    for row, dim in enumerate(model.dimensions):
+        value = result.dimensions.get(dim.key)
+        y = 10 + row * CHART_ROW_HEIGHT
+        bars.append(
+            ChartBar(
+                key=dim.key,
+                label=dim.label,
+                value=value,
+                y=y,
+                width=round(CHART_BAR_WIDTH * (value or 0) / 100, 1),
+                text_y=y + 15,
+            )
+        )
+    return {
+        "bars": bars,
+        "label_width": CHART_LABEL_WIDTH,
+        "bar_width": CHART_BAR_WIDTH,
+        "value_x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 8,
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 50,
+        "height": 20 + len(bars) * CHART_ROW_HEIGHT,
+        "ticks": [
+            {"x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH * t / 100, "label": t} for t in (0, 50, 100)
+        ],
+    }
+
+
+def frameworks_grouped(result: scoring.Result) -> list[dict]:
+    groups: dict[str, list[scoring.FrameworkRef]] = {}
+    for ref in result.frameworks:
+        groups.setdefault(ref.framework, []).append(ref)
+    return [{"framework": name, "entries": entries} for name, entries in groups.items()]
+
+
+def answered_sections(questionnaire, result: scoring.Result, answers: dict[str, Answer]):
+    """Every section with each visible question, its answer, note and evidence link."""
+    model = questionnaire.scoring_model()
+    visible = {q.key for q in scoring.visible_questions(model, result.answers)}
+    sections = []
+    for section in questionnaire.document["sections"]:
+        rows = []
+        for question in section["questions"]:
+            if question["key"] not in visible:
+                continue
+            answer = answers.get(question["key"])
+            choice = result.answers.get(question["key"])
+            labels = {c["key"]: c["label"] for c in question["choices"]}
+            rows.append(
+                {
+                    "key": question["key"],
+                    "text": question["text"],
+                    "core": question["core"],
+                    "choice": choice,
+                    "choice_label": labels.get(choice, ""),
+                    "note": answer.note if answer and choice else "",
+                    "evidence_url": safe_link(answer.evidence_url) if answer and choice else "",
+                }
+            )
+        sections.append({"key": section["key"], "title": section["title"], "rows": rows})
+    return sections
+
+
+def report_context(assessment: Assessment, answers: dict[str, Answer] | None = None) -> dict:
+    """Everything the report shows. `answers` may be passed in to save a query."""
+    if answers is None:
+        answers = services.answers_of(assessment)
+    questionnaire = assessment.questionnaire
+    model = questionnaire.scoring_model()
+    result = services.evaluate(assessment, services.choices_of(answers))
+    question_text = {q.key: q.text for q in model.questions}
+    steps = services.steps_of(questionnaire, services.choices_of(answers))
+    missing = [
+        {
+            "key": key,
+            "text": question_text[key],
+            "step": next(s.number for s in steps if key in s.visible_keys),
+        }
+        for key in result.missing
+    ]
+    return {
+        "assessment": assessment,
+        "questionnaire": questionnaire,
+        "result": result,
+        "complete": result.complete,
+        "missing": missing,
+        "verdict_label": scoring.VERDICT_LABELS[result.verdict],
+        "verdict_meaning": scoring.VERDICT_MEANINGS[result.verdict],
+        "next_label": (
+            scoring.VERDICT_LABELS[result.next_level_target] if result.next_level_target else ""
+        ),
+        "thresholds": model.thresholds,
+        "chart": dimension_chart(model, result),
+        "frameworks": frameworks_grouped(result),
+        "sections": answered_sections(questionnaire, result, answers),
+        "generated_at": timezone.now(),
+    }
