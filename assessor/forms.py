@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
 from django.core.validators import URLValidator
 from django.utils.html import format_html
@@ -108,8 +108,7 @@ class SectionForm(forms.Form):
         # Note and link fold away until used, so the questions stay easy to scan.
         opened = " open" if self._has_extras(key) else ""
         return Div(
-            Fieldset(
-                "",
+            Div(
                 *extra,
                 Field(key),
                 HTML(help_html),

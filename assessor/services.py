@@ -42,9 +42,10 @@ class Step:
 
     @property
     def first_unanswered(self) -> str | None:
-        for key in self.visible_keys:
-            if key not in self.answered_keys:
-                return key
+        """The first core question still unanswered (follow-ups are optional)."""
+        for question in self.section["questions"]:
+            if question["core"] and question["key"] not in self.answered_keys:
+                return question["key"]
         return None
 
 

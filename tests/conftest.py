@@ -25,3 +25,23 @@ def questionnaire(db, document):
     from assessor.loading import questionnaire_load
 
     return questionnaire_load(document=document, publish=True).questionnaire
+
+
+@pytest.fixture
+def owner(db):
+    from tests.builders import make_user
+
+    return make_user("owner")
+
+
+@pytest.fixture
+def outsider(db):
+    from tests.builders import make_user
+
+    return make_user("outsider")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client

@@ -1,0 +1,107 @@
+"""The dashboard: the user's assessments, filters, search, pagination and a first-use page."""
+
+import pytest
+from django.urls import reverse
+
+from assessor.models import Assessment, Questionnaire
+from tests.builders import SAFEST, make_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_empty_dashboard_explains_what_to_do_first(owner_client, questionnaire):
+    html = owner_client.get("/").content.decode()
+    assert "No assessments yet" in html
+    assert "Start your first assessment" in html
+
+
+def test_lists_only_the_users_own_assessments_with_status_verdict_and_progress(
+    owner_client, owner, outsider, questionnaire
+):
+    make_assessment(owner, answers=SAFEST, name="Rotate staging secrets")
+    make_assessment(owner, answers={"task_type": "provisioning"}, name="Joiner provisioning")
+    make_assessment(outsider, name="Someone else's workflow")
+    html = owner_client.get("/").content.decode()
+    assert "Rotate staging secrets" in html and "Joiner provisioning" in html
+    assert "Someone else" not in html
+    assert "Bounded ownership" in html
+    assert "1 of 23 answered" in html and "23 of 23 answered" in html
+    assert "Draft" in html
+    assert 'href="/assessments/new/"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("verdict=owner", "Safe one", "Risky one"),
+        ("verdict=copilot", "Risky one", "Safe one"),
+        ("verdict=incomplete", "Half done", "Safe one"),
+        ("status=submitted", "Risky one", "Safe one"),
+        ("q=safe", "Safe one", "Risky one"),
+    ],
+)
+def test_filters_and_search(owner_client, owner, questionnaire, query, shown, hidden):
+    make_assessment(owner, answers=SAFEST, name="Safe one")
+    risky = make_assessment(
+        owner, answers={**SAFEST, "approval_chain": "unclear"}, name="Risky one"
+    )
+    Assessment.objects.filter(pk=risky.pk).update(status=Assessment.Status.SUBMITTED)
+    make_assessment(owner, answers={"task_type": "other"}, name="Half done")
+    html = owner_client.get(f"/?{query}").content.decode()
+    assert shown in html
+    assert hidden not in html
+
+
+def test_unknown_filter_values_are_ignored_not_errors(owner_client, owner, questionnaire):
+    make_assessment(owner, name="Still listed")
+    response = owner_client.get("/?verdict=<x>&status=nonsense&page=abc")
+    assert response.status_code == 200
+    assert "Still listed" in response.content.decode()
+
+
+def test_pagination_keeps_the_filters(owner_client, owner, questionnaire):
+    for n in range(25):
+        make_assessment(owner, name=f"Workflow {n:02d}")
+    first = owner_client.get("/?q=Workflow").content.decode()
+    assert "Page 1 of 2" in first
+    assert "q=Workflow&amp;page=2" in first
+    second = owner_client.get("/?q=Workflow&page=2").content.decode()
+    assert "Workflow 00" in second and "Workflow 24" not in second
+
+
+def test_new_assessment_requires_a_name_and_creates_nothing_without_one(
+    owner_client, questionnaire
+):
+    response = owner_client.post(reverse("assessment_new"), {"name": ""})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert Assessment.objects.count() == 0
+
+
+def test_new_assessment_is_a_draft_pinned_to_the_current_questionnaire(
+    owner_client, owner, questionnaire
+):
+    response = owner_client.post(
+        reverse("assessment_new"),
+        {
+            "name": "Access reviews",
+            "description": "Quarterly",
+            "system": "IGA",
+            "business_owner": "Compliance",
+        },
+    )
+    assessment = Assessment.objects.get()
+    assert response["Location"] == reverse("wizard", args=[assessment.pk, 1])
+    assert assessment.owner == owner
+    assert assessment.status == Assessment.Status.DRAFT
+    assert assessment.questionnaire == questionnaire
+    assert (assessment.system, assessment.business_owner) == ("IGA", "Compliance")
+
+
+def test_new_assessment_without_a_published_questionnaire_explains_and_creates_nothing(
+    owner_client,
+):
+    assert Questionnaire.objects.count() == 0
+    response = owner_client.post(reverse("assessment_new"), {"name": "Anything"}, follow=True)
+    assert "No questionnaire is published yet" in response.content.decode()
+    assert Assessment.objects.count() == 0

@@ -1,0 +1,126 @@
+"""The HTML report: verdict, reasons, chart, checklist, path, frameworks and every answer."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.builders import SAFEST, make_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def report_html(client, assessment):
+    response = client.get(reverse("report", args=[assessment.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_verdict_is_shown_with_its_label_meaning_and_key(owner_client, owner, questionnaire):
+    assessment = make_assessment(owner, answers=SAFEST)
+    html = report_html(owner_client, assessment)
+    assert 'data-verdict="owner"' in html
+    assert "Bounded ownership" in html
+    assert "The AI may run the workflow end to end" in html
+    assert "The score decided this verdict." in html
+
+
+def test_a_rule_decided_verdict_says_so_and_lists_every_fired_rule(
+    owner_client, owner, questionnaire
+):
+    answers = {**SAFEST, "approval_chain": "unclear", "credential_lifetime": "standing"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert 'data-verdict="copilot"' in html
+    assert 'data-decided-by="rule"' in html
+    assert "A rule decided this verdict." in html
+    assert "approval-chain-unclear" in html and "standing-credentials" in html
+    assert "Nobody can say who approves what" in html
+
+
+def test_the_chart_is_server_rendered_svg_with_every_dimension(owner_client, owner, questionnaire):
+    answers = {**SAFEST, "data_quality": "uneven", "input_sources": "mixed"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    svg = re.search(r"<svg class=\"dimension-chart\".*?</svg>", html, re.S).group(0)
+    assert "<script" not in svg
+    for label in ("Trigger and completion", "Data trust", "Blast radius", "Environment"):
+        assert label in svg
+    assert "Data trust: 25.0." in svg  # 1 of 4 points, read out in the description
+
+
+def test_the_four_conditions_are_a_met_or_not_met_checklist(owner_client, owner, questionnaire):
+    answers = {**SAFEST, "runtime_policy": "static_roles", "revocation": "manual"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    met = dict(re.findall(r'data-condition="([a-z-]+)" data-met="(true|false)"', html))
+    assert met == {
+        "trigger-and-completion": "true",
+        "runtime-policy": "false",
+        "ephemeral-credentials": "false",
+        "evidence-capture": "true",
+    }
+
+
+def test_the_path_to_the_next_level_names_changes_and_controls(owner_client, owner, questionnaire):
+    answers = {**SAFEST, "evidence_capture": "partial"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert "would lift the verdict to <strong>Bounded ownership</strong>" in html
+    assert "End-to-end evidence capture" in html
+    assert "Clears: partial-evidence." in html
+
+
+def test_framework_references_are_grouped_by_framework(owner_client, owner, questionnaire):
+    answers = {**SAFEST, "input_sources": "untrusted_free_text"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert '<h3 class="h6 mt-3">OWASP Top 10 for Agentic Applications 2026</h3>' in html
+    assert "ASI01" in html and "Agent Goal Hijack" in html
+    assert '<h3 class="h6 mt-3">NIST AI RMF 1.0</h3>' in html
+
+
+def test_every_answer_appears_with_its_note_and_evidence_link(owner_client, owner, questionnaire):
+    assessment = make_assessment(
+        owner,
+        answers=SAFEST,
+        notes={"kill_switch": "Tested in the March game day."},
+        links={"kill_switch": "https://wiki.example.com/kill-switch"},
+    )
+    html = report_html(owner_client, assessment)
+    assert "Can a person stop the agent at once, mid-run?" in html
+    assert "Yes, and it has been tested" in html
+    assert "Tested in the March game day." in html
+    assert (
+        '<a href="https://wiki.example.com/kill-switch" rel="noopener noreferrer nofollow">' in html
+    )
+    assert "version 2026.1" in html
+    assert "Generated " in html
+
+
+def test_user_text_is_escaped(owner_client, owner, questionnaire):
+    assessment = make_assessment(
+        owner,
+        answers=SAFEST,
+        name="<script>alert('name')</script>",
+        notes={"monitoring": "<img src=x onerror=alert(1)>"},
+    )
+    html = report_html(owner_client, assessment)
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_an_incomplete_assessment_shows_what_is_missing_instead_of_a_verdict(
+    owner_client, owner, questionnaire
+):
+    answers = {k: v for k, v in SAFEST.items() if k not in ("kill_switch", "legacy_iam")}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert 'data-verdict="incomplete"' in html
+    assert "No verdict yet: 2 core questions unanswered" in html
+    assert "Can a person stop the agent at once, mid-run?" in html
+    assert 'href="/assessments/' in html and "#q-legacy_iam" in html
+    assert "Bounded ownership</span>" not in html
+
+
+def test_the_report_runs_at_most_15_queries(
+    owner_client, owner, questionnaire, django_assert_max_num_queries
+):
+    assessment = make_assessment(owner, answers=SAFEST, notes={"monitoring": "n"})
+    with django_assert_max_num_queries(15):
+        owner_client.get(reverse("report", args=[assessment.pk]))
