@@ -7,6 +7,9 @@ a bad file creates nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,10 +29,25 @@ class ImportProblem(ValueError):
         self.problems = problems
 
 
+# What the fingerprint covers: the whole export except the two fields that cannot be part of it.
+UNFINGERPRINTED = ("exported_at", "fingerprint")
+
+
+def canonical_json(data: dict) -> bytes:
+    """The export as canonical JSON: sorted keys, no spaces, UTF-8, volatile fields left out."""
+    kept = {key: value for key, value in data.items() if key not in UNFINGERPRINTED}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def fingerprint(data: dict) -> str:
+    """SHA-256 of the canonical export; printed in the PDF so a reader can match the record."""
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
 def export_assessment(assessment: Assessment) -> dict:
     answers = services.answers_of(assessment)
     result = services.evaluate(assessment, services.choices_of(answers))
-    return {
+    data = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": timezone.now().isoformat(),
@@ -44,6 +62,15 @@ def export_assessment(assessment: Assessment) -> dict:
         "evidence": {key: a.evidence_url for key, a in sorted(answers.items()) if a.evidence_url},
         "result": result.to_dict(),
     }
+    data["fingerprint"] = {
+        "algorithm": "sha256",
+        "value": fingerprint(data),
+        "covers": (
+            "this object without 'exported_at' and 'fingerprint', as JSON with sorted keys, "
+            "no spaces, UTF-8"
+        ),
+    }
+    return data
 
 
 def _check(data) -> tuple[Questionnaire | None, list[str]]:

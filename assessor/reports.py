@@ -94,8 +94,11 @@ def answered_sections(questionnaire, result: scoring.Result, answers: dict[str, 
     return sections
 
 
-def report_context(assessment: Assessment, answers: dict[str, Answer] | None = None) -> dict:
-    """Everything the report shows. `answers` may be passed in to save a query."""
+def report_context(
+    assessment: Assessment, answers: dict[str, Answer] | None = None, top_reasons: int | None = None
+) -> dict:
+    """Everything the report shows. `answers` may be passed in to save a query; `top_reasons`
+    limits the rules listed in the summary (the PDF's first page), most severe first."""
     if answers is None:
         answers = services.answers_of(assessment)
     questionnaire = assessment.questionnaire
@@ -111,8 +114,14 @@ def report_context(assessment: Assessment, answers: dict[str, Answer] | None = N
         }
         for key in result.missing
     ]
+    # Most severe caps first, in the bank's order within a cap: the top reasons lead.
+    rules = sorted(result.rules_fired, key=lambda rule: scoring.VERDICT_RANK[rule.cap])
+    top_rules = rules if top_reasons is None else rules[:top_reasons]
     return {
         "assessment": assessment,
+        "rules_sorted": rules,
+        "top_rules": top_rules,
+        "more_rules": len(rules) - len(top_rules),
         "questionnaire": questionnaire,
         "result": result,
         "complete": result.complete,

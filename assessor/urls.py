@@ -10,5 +10,6 @@ urlpatterns = [
     path("assessments/<int:pk>/step/<int:step>/", views.wizard, name="wizard"),
     path("assessments/<int:pk>/step/<int:step>/preview/", views.wizard_preview, name="preview"),
     path("assessments/<int:pk>/report/", views.report, name="report"),
+    path("assessments/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
     path("assessments/<int:pk>/export.json", views.export_json, name="export_json"),
 ]

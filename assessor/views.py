@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import exchange, reports, scoring, services
+from . import exchange, pdf, reports, scoring, services
 from .forms import AssessmentForm, ImportForm, SectionForm
 from .models import Assessment
 
@@ -221,6 +221,18 @@ def wizard_preview(request, pk: int, step: int):
 def report(request, pk: int):
     assessment = _assessment_for(request.user, pk)
     return render(request, "assessor/report.html", reports.report_context(assessment))
+
+
+def report_pdf(request, pk: int):
+    """The report as a PDF attachment, rendered whole before anything is sent."""
+    assessment = _assessment_for(request.user, pk)
+    try:
+        content = pdf.assessment_pdf(assessment, generated_by=request.user)
+    except pdf.RenderFailed:
+        return render(request, "assessor/pdf_failed.html", {"assessment": assessment}, status=503)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(assessment)}"'
+    return response
 
 
 def export_json(request, pk: int):

@@ -1,60 +1,38 @@
 """`make bench`: the performance figures the README quotes, measured on this machine.
 
-Each benchmark prints its figure, its target and PASS or FAIL. Run from the project root.
+Each benchmark module has a `run() -> bool` that prints its figures, each with its target and
+PASS or FAIL. Run from the project root: `make bench`, or `.venv/bin/python bench/run.py NAME`
+for one module.
 """
 
+import importlib
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
-
-def report(name: str, value: float, unit: str, target: str, ok: bool) -> bool:
-    print(f"{name:<72} {value:>9.3f} {unit:<4} target {target:<12} {'PASS' if ok else 'FAIL'}")
-    return ok
-
-
-def bench_scoring() -> bool:
-    """Scoring one assessment in-process, path to the next level included."""
-    from assessor import bank, scoring
-
-    model = bank.build_model(bank.load_bank_file())
-    profiles = {
-        "safest answers (owner)": {q.key: q.choices[0].key for q in model.questions if q.core},
-        "riskiest answers (copilot, longest path)": {
-            q.key: q.choices[-1].key for q in model.questions if q.core
-        },
-    }
-    ok = True
-    for label, answers in profiles.items():
-        timings = []
-        for _ in range(1000):
-            start = time.perf_counter()
-            scoring.evaluate(model, answers)
-            timings.append(time.perf_counter() - start)
-        median_ms = statistics.median(timings) * 1000
-        ok &= report(
-            f"score one assessment, median of 1,000: {label}",
-            median_ms,
-            "ms",
-            "<= 1 ms",
-            median_ms <= 1.0,
-        )
-    return ok
+MODULES = [
+    "scoring",  # issue: core engine
+    "wizard_http",  # issue: reviewer experience (gunicorn + PostgreSQL)
+    "pdf_render",  # issue: board-ready PDF
+]
 
 
-BENCHMARKS = [bench_scoring]
+def main(selected: list[str]) -> int:
+    import django
 
-
-def main() -> int:
+    django.setup()
     print(f"Benchmarks on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
-    results = [benchmark() for benchmark in BENCHMARKS]
+    results = []
+    for name in selected or MODULES:
+        print(f"\n[{name}]")
+        module = importlib.import_module(f"bench.{name}")
+        results.append(module.run())
     return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -136,6 +136,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
+# Paper size of PDF reports: A4 (default) or LETTER.
+ASSESSOR_PDF_PAGE_SIZE = os.environ.get("ASSESSOR_PDF_PAGE_SIZE", "A4")
+if ASSESSOR_PDF_PAGE_SIZE.upper() not in {"A4", "LETTER"}:
+    raise ImproperlyConfigured("ASSESSOR_PDF_PAGE_SIZE must be A4 or LETTER")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the tests need, when they are missing.
 # As root with apt-get, installs them; otherwise names them and fails, so nothing is half set up.
-#   WeasyPrint: Pango, PangoFT2 and HarfBuzz's subsetter (fonts embedded in PDFs), plus fonts.
+#   WeasyPrint: Pango, PangoFT2 and HarfBuzz's subsetter (fonts embedded in PDFs), plus fonts
+#   for Latin, Arabic, Hebrew (DejaVu) and Chinese, Japanese, Korean (WenQuanYi Micro Hei).
 #   Browser tests: Debian's Chromium (Playwright drives /usr/bin/chromium; it cannot download one).
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei chromium)
 if [ "${1:-}" = "--runtime" ]; then
-  packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+  packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei)
 fi
 
 missing=()
