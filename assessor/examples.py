@@ -134,11 +134,12 @@ EXAMPLES = [
 
 
 @transaction.atomic
-def examples_create(*, owner) -> list[Assessment]:
+def examples_create(*, owner, team) -> list[Assessment]:
     created = []
     for example in EXAMPLES:
         assessment = services.assessment_create(
             owner=owner,
+            team=team,
             name=example["name"],
             description=example["description"],
             system=example["system"],

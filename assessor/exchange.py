@@ -137,7 +137,7 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
 
 
 @transaction.atomic
-def import_assessment(data, *, owner) -> Assessment:
+def import_assessment(data, *, owner, team) -> Assessment:
     """Create a new draft assessment from an export; raise ImportProblem naming every fault."""
     questionnaire, problems = _check(data)
     if problems:
@@ -145,6 +145,7 @@ def import_assessment(data, *, owner) -> Assessment:
     model = questionnaire.scoring_model()
     assessment = Assessment.objects.create(
         owner=owner,
+        team=team,
         questionnaire=questionnaire,
         total_core=len(model.core_keys),
         **{field: data.get(field, "").strip() for field in TEXT_LIMITS},
@@ -161,8 +162,7 @@ def import_assessment(data, *, owner) -> Assessment:
         for key, choice in data["answers"].items()
     )
     result = services.evaluate(assessment, dict(data["answers"]))
-    fields = services.summary_fields(result, assessment.total_core)
-    Assessment.objects.filter(pk=assessment.pk).update(**fields)
-    for name, value in fields.items():
+    for name, value in services.summary_fields(result, assessment.total_core).items():
         setattr(assessment, name, value)
+    assessment.save()
     return assessment

@@ -18,10 +18,19 @@ http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or 
 IMPORT_MAX_BYTES = 1_000_000
 
 
+def _limit_to_teams(field, teams) -> None:
+    """Offer only the user's teams; with a single team, use it without asking."""
+    field.queryset = teams
+    if len(teams) == 1:
+        field.initial = teams[0]
+        field.disabled = True
+        field.widget = forms.HiddenInput()
+
+
 class AssessmentForm(forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = ["name", "description", "system", "business_owner"]
+        fields = ["name", "team", "description", "system", "business_owner"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "name": "A short name a board member would recognise, e.g. 'Leaver deprovisioning'.",
@@ -30,10 +39,21 @@ class AssessmentForm(forms.ModelForm):
             "business_owner": "The person or team accountable for the workflow.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
+        _limit_to_teams(self.fields["team"], teams)
+        self.fields["team"].help_text = "The team that owns this assessment and reviews it."
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 def note_field(key: str) -> str:
@@ -157,9 +177,11 @@ class ImportForm(forms.Form):
         label="Assessment export (JSON)",
         help_text="A file downloaded with 'Export JSON' from any assessment's report.",
     )
+    team = forms.ModelChoiceField(queryset=None, help_text="The team that will own the import.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
+        _limit_to_teams(self.fields["team"], teams)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Import"))

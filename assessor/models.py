@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from . import scoring
+from .history import HistoryQuerySet
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
@@ -48,6 +50,9 @@ class Questionnaire(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["document"])
+
     class Meta:
         ordering = ["-published_at", "-created_at"]
 
@@ -83,6 +88,9 @@ class Dimension(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["questionnaire", "order"]
         constraints = [
@@ -101,6 +109,9 @@ class Section(models.Model):
     title = models.CharField(max_length=200)
     intro = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["questionnaire", "order"]
@@ -130,6 +141,9 @@ class Question(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["questionnaire", "section__order", "order"]
         constraints = [
@@ -146,6 +160,9 @@ class Choice(models.Model):
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0, help_text="Safest first.")
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["question", "order"]
         constraints = [
@@ -160,6 +177,9 @@ class ChoiceWeight(models.Model):
     choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="weights")
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=7, decimal_places=2)
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -179,6 +199,9 @@ class Rule(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["questionnaire", "order"]
         constraints = [
@@ -195,6 +218,9 @@ class Threshold(models.Model):
     )
     verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES[1:])
     min_score = models.DecimalField(max_digits=5, decimal_places=1)
+
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["questionnaire", "min_score"]
@@ -215,6 +241,9 @@ class OwnershipCondition(models.Model):
     condition = models.JSONField()
     order = models.PositiveIntegerField(default=0)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["questionnaire", "order"]
         constraints = [
@@ -223,6 +252,19 @@ class OwnershipCondition(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Team(models.Model):
+    """The people who share assessments; every assessment belongs to one team."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 class Assessment(models.Model):
@@ -236,10 +278,21 @@ class Assessment(models.Model):
     system = models.CharField("system concerned", max_length=200, blank=True)
     business_owner = models.CharField(max_length=200, blank=True)
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assessments")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Optimistic locking: every save of answers checks and increments it in one UPDATE.
+    version = models.PositiveIntegerField(default=1)
+    previous = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
+    )
+    revision = models.PositiveIntegerField(default=1)
+    # Frozen at submission: the bank (texts, weights, rules, thresholds) and the result as they
+    # were, so later edits of the questionnaire never change this record.
+    snapshot_document = models.JSONField(null=True, blank=True, editable=False)
+    snapshot_result = models.JSONField(null=True, blank=True, editable=False)
     # Kept with each save of answers so the dashboard can filter and sort in SQL.
     verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES, blank=True)
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
@@ -248,15 +301,37 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["snapshot_document", "snapshot_result"])
+
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["owner", "-updated_at"])]
+        indexes = [models.Index(fields=["team", "-updated_at"])]
+        permissions = [("approve_assessment", "Can approve or return submitted assessments")]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("report", args=[self.pk])
+
+    @property
+    def document(self) -> dict:
+        """The bank this record is scored against: its snapshot once submitted."""
+        return self.snapshot_document or self.questionnaire.document
+
+    def scoring_model(self) -> scoring.ScoringModel:
+        from .bank import build_model
+
+        cached = self.__dict__.get("_scoring_model")
+        if cached is None or cached[0] is not self.document:
+            cached = (self.document, build_model(self.document))
+            self.__dict__["_scoring_model"] = cached
+        return cached[1]
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
 
     @property
     def progress_percent(self) -> int:
@@ -275,6 +350,9 @@ class Answer(models.Model):
     evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = HistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["assessment", "id"]
         constraints = [
@@ -285,3 +363,60 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question_key}={self.choice_key}"
+
+
+class Decision(models.Model):
+    """A step of the review workflow: who did what, when, and why."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned for changes"
+        REASSESSED = "reassessed", "Reassessed as a new revision"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="decisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    comment = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} on {self.created_at:%Y-%m-%d}"
+
+
+class ApprovedReport(models.Model):
+    """The PDF rendered once at approval; every later download serves these exact bytes."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.PROTECT, related_name="approved_report"
+    )
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.filename
+
+
+class ExportRecord(models.Model):
+    """Every PDF and JSON export: who took which record out, and a hash of what they took."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF report"
+        JSON = "json", "JSON export"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="exports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.assessment} by {self.user}"

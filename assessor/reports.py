@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 
 from . import scoring, services
-from .models import Answer, Assessment
+from .models import Answer, Assessment, ExportRecord
+
+HISTORY_TEXT_LIMIT = 160
 
 CHART_LABEL_WIDTH = 190
 CHART_BAR_WIDTH = 300
@@ -66,12 +68,12 @@ def frameworks_grouped(result: scoring.Result) -> list[dict]:
     return [{"framework": name, "entries": entries} for name, entries in groups.items()]
 
 
-def answered_sections(questionnaire, result: scoring.Result, answers: dict[str, Answer]):
+def answered_sections(assessment, result: scoring.Result, answers: dict[str, Answer]):
     """Every section with each visible question, its answer, note and evidence link."""
-    model = questionnaire.scoring_model()
+    model = assessment.scoring_model()
     visible = {q.key for q in scoring.visible_questions(model, result.answers)}
     sections = []
-    for section in questionnaire.document["sections"]:
+    for section in assessment.document["sections"]:
         rows = []
         for question in section["questions"]:
             if question["key"] not in visible:
@@ -94,18 +96,105 @@ def answered_sections(questionnaire, result: scoring.Result, answers: dict[str, 
     return sections
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    what: str
+    before: str = ""
+    after: str = ""
+
+
+def _short(text: str) -> str:
+    text = text or ""
+    return text if len(text) <= HISTORY_TEXT_LIMIT else text[: HISTORY_TEXT_LIMIT - 1] + "…"
+
+
+ASSESSMENT_FIELDS = (
+    ("status", "Status"),
+    ("name", "Workflow name"),
+    ("description", "Description"),
+    ("system", "System"),
+    ("business_owner", "Business owner"),
+)
+ANSWER_FIELDS = (
+    ("choice_key", "the answer to"),
+    ("note", "the note on"),
+    ("evidence_url", "the evidence link on"),
+)
+
+
+def _who(user) -> str:
+    return user.get_username() if user else "system"
+
+
+def history_entries(assessment: Assessment) -> list[HistoryEntry]:
+    """The record's audit trail, oldest first: answer, note, link, detail and status changes,
+    review decisions and exports, each with who and when (four queries in all)."""
+    model = assessment.scoring_model()
+    entries: list[HistoryEntry] = []
+
+    def add(row_date, user, what, before="", after=""):
+        entries.append(HistoryEntry(row_date, _who(user), what, _short(before), _short(after)))
+
+    previous = None
+    for row in assessment.history.select_related("history_user").order_by("history_date", "pk"):
+        if previous is None:
+            add(row.history_date, row.history_user, "Created")
+        for field, label in ASSESSMENT_FIELDS if previous else ():
+            if getattr(previous, field) != getattr(row, field):
+                add(row.history_date, row.history_user, label,
+                    getattr(previous, field), getattr(row, field))  # fmt: skip
+        previous = row
+
+    seen: dict[int, object] = {}  # answer id -> its previous history row
+    rows = Answer.history.filter(assessment_id=assessment.pk).select_related("history_user")
+    for row in rows.order_by("history_date", "pk"):
+        question = model.question_map.get(row.question_key)
+        text = question.text if question else row.question_key
+
+        def shown(field, value, question=question):
+            if field == "choice_key" and question and value in question.choice_map:
+                return question.choice_map[value].label
+            return value
+
+        before = seen.get(row.id)
+        if row.history_type == "-":
+            add(row.history_date, row.history_user, f"Removed the answer to “{text}”")
+        for field, label in ANSWER_FIELDS:
+            old = getattr(before, field) if before else ""
+            new = getattr(row, field)
+            if row.history_type != "-" and old != new:
+                verb = "Set" if not old else "Changed"
+                add(row.history_date, row.history_user, f"{verb} {label} “{text}”",
+                    shown(field, old), shown(field, new))  # fmt: skip
+        seen[row.id] = row
+
+    for decision in assessment.decisions.select_related("actor"):
+        add(decision.created_at, decision.actor, decision.get_action_display(), "",
+            decision.comment)  # fmt: skip
+    for export in ExportRecord.objects.filter(assessment=assessment).select_related("user"):
+        add(export.created_at, export.user, f"Exported: {export.get_kind_display()}", "",
+            f"SHA-256 {export.sha256}")  # fmt: skip
+    entries.sort(key=lambda entry: entry.when)
+    return entries
+
+
 def report_context(
-    assessment: Assessment, answers: dict[str, Answer] | None = None, top_reasons: int | None = None
+    assessment: Assessment,
+    answers: dict[str, Answer] | None = None,
+    top_reasons: int | None = None,
+    with_history: bool = True,
 ) -> dict:
     """Everything the report shows. `answers` may be passed in to save a query; `top_reasons`
     limits the rules listed in the summary (the PDF's first page), most severe first."""
     if answers is None:
         answers = services.answers_of(assessment)
     questionnaire = assessment.questionnaire
-    model = questionnaire.scoring_model()
+    model = assessment.scoring_model()
     result = services.evaluate(assessment, services.choices_of(answers))
     question_text = {q.key: q.text for q in model.questions}
-    steps = services.steps_of(questionnaire, services.choices_of(answers))
+    steps = services.steps_of(assessment, services.choices_of(answers))
     missing = [
         {
             "key": key,
@@ -134,6 +223,11 @@ def report_context(
         "thresholds": model.thresholds,
         "chart": dimension_chart(model, result),
         "frameworks": frameworks_grouped(result),
-        "sections": answered_sections(questionnaire, result, answers),
+        "sections": answered_sections(assessment, result, answers),
+        "decisions": list(assessment.decisions.select_related("actor")),
+        "history": history_entries(assessment) if with_history else [],
+        "bank_version": assessment.document["version"],
+        "bank_title": assessment.document["title"],
+        "snapshot": assessment.snapshot_document is not None,
         "generated_at": timezone.now(),
     }

@@ -1,21 +1,47 @@
 """Writes and reads around assessments: the database work the views and commands share.
 
 Scoring itself stays in `scoring.py`; this module loads what it needs in as few queries as it
-can and saves in one transaction.
+can and saves in one transaction. Status changes (submit, approve, return, reassess) live here
+too, so the rules of the review workflow are in one place.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from . import scoring
-from .models import Answer, Assessment, Questionnaire
+from .models import Answer, ApprovedReport, Assessment, Decision, ExportRecord, Questionnaire
 
 
 class NoPublishedQuestionnaire(Exception):
     """No questionnaire version is published, so no assessment can start."""
+
+
+class WorkflowError(Exception):
+    """A status change that the review workflow does not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class StaleChange:
+    question: str
+    text: str
+    theirs: str  # the saved answer's label now
+    yours: str  # the label the user tried to save
+
+
+class StaleVersion(Exception):
+    """Someone saved the assessment after this form was opened; nothing was saved."""
+
+    def __init__(self, current_version: int, changes: list[StaleChange], by: list[str]):
+        super().__init__("the assessment changed since this page was opened")
+        self.current_version = current_version
+        self.changes = changes
+        self.by = by
 
 
 @dataclass(frozen=True)
@@ -50,20 +76,26 @@ class Step:
 
 
 def assessment_create(
-    *, owner, name: str, description: str = "", system: str = "", business_owner: str = ""
+    *,
+    owner,
+    team,
+    name: str,
+    description: str = "",
+    system: str = "",
+    business_owner: str = "",
 ) -> Assessment:
     questionnaire = Questionnaire.current()
     if questionnaire is None:
         raise NoPublishedQuestionnaire
-    model = questionnaire.scoring_model()
     return Assessment.objects.create(
         owner=owner,
+        team=team,
         name=name,
         description=description,
         system=system,
         business_owner=business_owner,
         questionnaire=questionnaire,
-        total_core=len(model.core_keys),
+        total_core=len(questionnaire.scoring_model().core_keys),
     )
 
 
@@ -76,8 +108,8 @@ def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
     return {key: answer.choice_key for key, answer in answers.items()}
 
 
-def steps_of(questionnaire: Questionnaire, choices: dict[str, str]) -> list[Step]:
-    model = questionnaire.scoring_model()
+def steps_of(assessment: Assessment, choices: dict[str, str]) -> list[Step]:
+    model = assessment.scoring_model()
     known = known_answers(model, choices)
     counted = scoring.effective_answers(model, known)
     visible = {q.key for q in scoring.visible_questions(model, known)}
@@ -88,7 +120,7 @@ def steps_of(questionnaire: Questionnaire, choices: dict[str, str]) -> list[Step
             visible_keys=tuple(q["key"] for q in section["questions"] if q["key"] in visible),
             answered_keys=tuple(q["key"] for q in section["questions"] if q["key"] in counted),
         )
-        for number, section in enumerate(questionnaire.document["sections"], start=1)
+        for number, section in enumerate(assessment.document["sections"], start=1)
     ]
 
 
@@ -102,7 +134,7 @@ def known_answers(model: scoring.ScoringModel, choices: dict[str, str]) -> dict[
 
 
 def evaluate(assessment: Assessment, choices: dict[str, str]) -> scoring.Result:
-    model = assessment.questionnaire.scoring_model()
+    model = assessment.scoring_model()
     return scoring.evaluate(model, known_answers(model, choices))
 
 
@@ -116,42 +148,267 @@ def summary_fields(result: scoring.Result, total_core: int) -> dict:
     }
 
 
+def _label(model: scoring.ScoringModel, key: str, choice: str | None) -> str:
+    question = model.question_map.get(key)
+    if question is None or choice not in question.choice_map:
+        return "(no answer)"
+    return question.choice_map[choice].label
+
+
+def _stale(assessment: Assessment, submitted: dict, expected: int) -> StaleVersion:
+    current = Assessment.objects.get(pk=assessment.pk)
+    saved = choices_of(answers_of(assessment))
+    model = assessment.scoring_model()
+    changes = [
+        StaleChange(
+            question=key,
+            text=model.question_map[key].text,
+            theirs=_label(model, key, saved.get(key)),
+            yours=_label(model, key, choice),
+        )
+        for key, (choice, _, _) in submitted.items()
+        if saved.get(key) != choice
+    ]
+    by = sorted(
+        {
+            str(row.history_user)
+            for row in current.history.filter(version__gt=expected)
+            if row.history_user
+        }
+    )
+    return StaleVersion(current.version, changes, by)
+
+
 @transaction.atomic
 def answers_save(
     *,
     assessment: Assessment,
     existing: dict[str, Answer],
     submitted: dict[str, tuple[str, str, str]],
+    expected_version: int | None = None,
+    user=None,
 ) -> scoring.Result:
     """Store one step's answers (question key -> choice, note, link) and refresh the summary.
 
-    One upsert for the answers and one update for the assessment, whatever the step's size.
+    The version the form was opened at is checked and incremented in one UPDATE first: if
+    someone saved in between, StaleVersion is raised and nothing is written.
     """
-    rows = [
-        Answer(
-            assessment=assessment,
-            question_key=key,
-            choice_key=choice,
-            note=note,
-            evidence_url=link,
-        )
-        for key, (choice, note, link) in submitted.items()
-        if key not in existing
-        or (existing[key].choice_key, existing[key].note, existing[key].evidence_url)
-        != (choice, note, link)
-    ]
-    if rows:
-        Answer.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["assessment", "question_key"],
-            update_fields=["choice_key", "note", "evidence_url", "updated_at"],
-        )
+    if assessment.is_locked:
+        raise WorkflowError("This assessment is submitted; its answers are locked.")
     choices = choices_of(existing)
     choices.update({key: choice for key, (choice, _, _) in submitted.items()})
     result = evaluate(assessment, choices)
     fields = summary_fields(result, assessment.total_core)
+
+    expected = assessment.version if expected_version is None else expected_version
+    claimed = Assessment._base_manager.filter(
+        pk=assessment.pk, version=expected, status=Assessment.Status.DRAFT
+    ).update(version=F("version") + 1, **fields)
+    if not claimed:
+        raise _stale(assessment, submitted, expected)
     for name, value in fields.items():
         setattr(assessment, name, value)
-    assessment.save(update_fields=[*fields, "updated_at"])
+    assessment.version = expected + 1
+    Assessment.history.bulk_history_create([assessment], update=True, default_user=user)
+
+    created, changed = [], []
+    for key, (choice, note, link) in submitted.items():
+        answer = existing.get(key)
+        if answer is None:
+            created.append(
+                Answer(
+                    assessment=assessment,
+                    question_key=key,
+                    choice_key=choice,
+                    note=note,
+                    evidence_url=link,
+                )
+            )
+        elif (answer.choice_key, answer.note, answer.evidence_url) != (choice, note, link):
+            answer.choice_key, answer.note, answer.evidence_url = choice, note, link
+            answer.updated_at = timezone.now()  # bulk_update skips auto_now
+            changed.append(answer)
+    if created:
+        Answer.objects.bulk_create(created)
+    if changed:
+        Answer.objects.bulk_update(changed, ["choice_key", "note", "evidence_url", "updated_at"])
     return result
+
+
+# --- the review workflow -----------------------------------------------------------------
+
+
+def _last_submitter(assessment: Assessment):
+    decision = (
+        assessment.decisions.filter(action=Decision.Action.SUBMITTED).order_by("-created_at", "-id")
+    ).first()
+    return decision.actor if decision else None
+
+
+def _set_status(assessment: Assessment, status: str, **fields) -> None:
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.status = status
+    assessment.version += 1
+    assessment.save()
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> None:
+    """Lock the answers and freeze the scoring model and result with the record."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.DRAFT:
+        raise WorkflowError("Only a draft can be submitted.")
+    answers = answers_of(assessment)
+    result = evaluate(assessment, choices_of(answers))
+    if not result.complete:
+        raise WorkflowError(
+            f"Answer every core question before submitting ({len(result.missing)} still open)."
+        )
+    document = assessment.questionnaire.document
+    _set_status(
+        assessment,
+        Assessment.Status.SUBMITTED,
+        snapshot_document=document,
+        snapshot_result=result.to_dict(),
+        **summary_fields(result, assessment.total_core),
+    )
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.SUBMITTED, comment=comment
+    )
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> ApprovedReport:
+    """Approve a submitted assessment (four eyes) and store its PDF once, with its SHA-256."""
+    from . import pdf
+
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise WorkflowError("Only a submitted assessment can be approved.")
+    submitter = _last_submitter(assessment)
+    if submitter is not None and submitter.pk == user.pk:
+        raise WorkflowError("Four eyes: the person who submitted cannot approve it.")
+    _set_status(assessment, Assessment.Status.APPROVED)
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.APPROVED, comment=comment
+    )
+    content = pdf.assessment_pdf(assessment, generated_by=user)  # RenderFailed rolls back
+    return ApprovedReport.objects.create(
+        assessment=assessment,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        filename=pdf.pdf_filename(assessment),
+    )
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
+    """Send a submitted assessment back to draft, with the approver's reason."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise WorkflowError("Only a submitted assessment can be returned.")
+    if not comment.strip():
+        raise WorkflowError("Say what needs to change: a comment is required to return it.")
+    submitter = _last_submitter(assessment)
+    if submitter is not None and submitter.pk == user.pk:
+        raise WorkflowError("Four eyes: the person who submitted cannot review it.")
+    _set_status(assessment, Assessment.Status.DRAFT, snapshot_document=None, snapshot_result=None)
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.RETURNED, comment=comment
+    )
+
+
+@transaction.atomic
+def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
+    """A new draft revision, prefilled, linked to this one, on the current questionnaire."""
+    if assessment.status == Assessment.Status.DRAFT:
+        raise WorkflowError("A draft is still open for changes; reassess once it is submitted.")
+    questionnaire = Questionnaire.current()
+    if questionnaire is None:
+        raise NoPublishedQuestionnaire
+    model = questionnaire.scoring_model()
+    revision = Assessment.objects.create(
+        name=assessment.name,
+        description=assessment.description,
+        system=assessment.system,
+        business_owner=assessment.business_owner,
+        questionnaire=questionnaire,
+        team=assessment.team,
+        owner=user,
+        previous=assessment,
+        revision=assessment.revision + 1,
+        total_core=len(model.core_keys),
+    )
+    carried = [
+        Answer(
+            assessment=revision,
+            question_key=answer.question_key,
+            choice_key=answer.choice_key,
+            note=answer.note,
+            evidence_url=answer.evidence_url,
+        )
+        for answer in assessment.answers.all()
+        if answer.question_key in model.question_map
+        and answer.choice_key in model.question_map[answer.question_key].choice_map
+    ]
+    Answer.objects.bulk_create(carried)
+    result = evaluate(revision, {a.question_key: a.choice_key for a in carried})
+    for name, value in summary_fields(result, revision.total_core).items():
+        setattr(revision, name, value)
+    revision.save()
+    Decision.objects.create(
+        assessment=revision,
+        actor=user,
+        action=Decision.Action.REASSESSED,
+        comment=f"Revision {revision.revision}, from revision {assessment.revision}.",
+    )
+    return revision
+
+
+def export_record(*, assessment: Assessment, user, kind: str, content: bytes) -> ExportRecord:
+    return ExportRecord.objects.create(
+        assessment=assessment, user=user, kind=kind, sha256=hashlib.sha256(content).hexdigest()
+    )
+
+
+# --- comparing revisions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerDiff:
+    question: str
+    text: str
+    before: str
+    after: str
+
+
+def revisions_diff(older: Assessment, newer: Assessment) -> dict:
+    """Which answers and which verdict changed between two revisions."""
+    old_choices = choices_of(answers_of(older))
+    new_choices = choices_of(answers_of(newer))
+    old_model, new_model = older.scoring_model(), newer.scoring_model()
+    keys = [q.key for q in new_model.questions] + [
+        q.key for q in old_model.questions if q.key not in new_model.question_map
+    ]
+    changes = []
+    for key in keys:
+        before, after = old_choices.get(key), new_choices.get(key)
+        if before != after:
+            model = new_model if key in new_model.question_map else old_model
+            changes.append(
+                AnswerDiff(
+                    question=key,
+                    text=model.question_map[key].text,
+                    before=_label(old_model, key, before),
+                    after=_label(new_model, key, after),
+                )
+            )
+    old_result, new_result = evaluate(older, old_choices), evaluate(newer, new_choices)
+    return {
+        "changes": changes,
+        "before": old_result,
+        "after": new_result,
+        "verdict_changed": (old_result.verdict, old_result.complete)
+        != (new_result.verdict, new_result.complete),
+    }

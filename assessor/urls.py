@@ -12,4 +12,10 @@ urlpatterns = [
     path("assessments/<int:pk>/report/", views.report, name="report"),
     path("assessments/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
     path("assessments/<int:pk>/export.json", views.export_json, name="export_json"),
+    path("assessments/<int:pk>/history/", views.assessment_history, name="history"),
+    path("assessments/<int:pk>/submit/", views.assessment_submit, name="submit"),
+    path("assessments/<int:pk>/approve/", views.assessment_approve, name="approve"),
+    path("assessments/<int:pk>/return/", views.assessment_return, name="return"),
+    path("assessments/<int:pk>/reassess/", views.assessment_reassess, name="reassess"),
+    path("assessments/<int:pk>/compare/<int:other>/", views.assessment_compare, name="compare"),
 ]

@@ -1,30 +1,28 @@
-"""Views: thin by design. Lookups go through `_assessment_for`, writes through `services`."""
+"""Views: thin by design. Every lookup goes through `access`, every write through `services`."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import exchange, pdf, reports, scoring, services
-from .forms import AssessmentForm, ImportForm, SectionForm
-from .models import Assessment
+from . import access, exchange, pdf, reports, scoring, services
+from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
+from .models import ApprovedReport, Assessment, ExportRecord
 
 PAGE_SIZE = 20
 
 
-def _assessment_for(user, pk: int) -> Assessment:
-    """The assessment if this user may see it, else 404 (never 403: no hint it exists)."""
-    return get_object_or_404(Assessment.objects.select_related("questionnaire"), pk=pk, owner=user)
-
-
 def dashboard(request):
-    assessments = Assessment.objects.filter(owner=request.user)
+    assessments = access.assessments_for(request.user).select_related("team")
     has_any = assessments.exists()
     verdict = request.GET.get("verdict", "")
     status = request.GET.get("status", "")
@@ -46,6 +44,7 @@ def dashboard(request):
         {
             "page": page,
             "has_any": has_any,
+            "can_create": access.teams_for(request.user).exists(),
             "verdict": verdict,
             "status": status,
             "query": query,
@@ -57,7 +56,10 @@ def dashboard(request):
 
 @require_http_methods(["GET", "POST"])
 def assessment_new(request):
-    form = AssessmentForm(request.POST or None)
+    teams = access.teams_for(request.user)
+    if not teams:
+        raise PermissionDenied
+    form = AssessmentForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
             assessment = services.assessment_create(owner=request.user, **form.cleaned_data)
@@ -75,17 +77,18 @@ def assessment_new(request):
 
 def assessment_resume(request, pk: int):
     """Open the first step with an unanswered question, at that question."""
-    assessment = _assessment_for(request.user, pk)
+    assessment = access.assessment_for(request.user, pk)
     choices = services.choices_of(services.answers_of(assessment))
-    for step in services.steps_of(assessment.questionnaire, choices):
-        first = step.first_unanswered
-        if first is not None:
-            url = reverse("wizard", kwargs={"pk": pk, "step": step.number})
-            return redirect(f"{url}#q-{first}")
+    if not assessment.is_locked:
+        for step in services.steps_of(assessment, choices):
+            first = step.first_unanswered
+            if first is not None:
+                url = reverse("wizard", kwargs={"pk": pk, "step": step.number})
+                return redirect(f"{url}#q-{first}")
     return redirect("report", pk=pk)
 
 
-def _wizard_context(assessment, steps, step, form, result):
+def _wizard_context(assessment, steps, step, form, result, stale=None):
     answered = sum(len(s.answered_keys) for s in steps)
     visible = sum(len(s.visible_keys) for s in steps)
     return {
@@ -94,6 +97,7 @@ def _wizard_context(assessment, steps, step, form, result):
         "step": step,
         "form": form,
         "result": result,
+        "stale": stale,
         "answered": answered,
         "visible": visible,
         "percent": round(100 * answered / visible) if visible else 0,
@@ -103,45 +107,68 @@ def _wizard_context(assessment, steps, step, form, result):
 
 @require_http_methods(["GET", "POST"])
 def wizard(request, pk: int, step: int):
-    assessment = _assessment_for(request.user, pk)
-    questionnaire = assessment.questionnaire
+    needed = access.EDIT if request.method == "POST" else access.VIEW
+    assessment = access.assessment_for(request.user, pk, needed)
+    if assessment.is_locked and request.method == "GET":
+        messages.info(request, "This assessment is submitted; its answers are locked.")
+        return redirect("report", pk=pk)
     existing = services.answers_of(assessment)
     choices = services.choices_of(existing)
-    steps = services.steps_of(questionnaire, choices)
+    steps = services.steps_of(assessment, choices)
     if not 1 <= step <= len(steps):
         return redirect("wizard", pk=pk, step=1)
     current = steps[step - 1]
-    conditions = _follow_up_conditions(questionnaire)
+    conditions = _follow_up_conditions(assessment)
+    stale = None
 
     if request.method == "POST":
-        if assessment.status != Assessment.Status.DRAFT:
-            return HttpResponseBadRequest(
-                "This assessment is no longer a draft; answers are locked."
-            )
-        foreign = _foreign_question_keys(request.POST, questionnaire, current)
+        foreign = _foreign_question_keys(request.POST, assessment, current)
         if foreign:
             return HttpResponseBadRequest(
                 f"Question(s) {', '.join(sorted(foreign))} are not part of step {step}; "
                 "nothing was saved."
             )
+        try:
+            expected_version = int(request.POST.get("version", ""))
+        except ValueError:
+            return HttpResponseBadRequest("The form is missing its version; reload the page.")
         form = SectionForm(request.POST, section=current.section, conditions=conditions)
         if form.is_valid():
-            services.answers_save(
-                assessment=assessment, existing=existing, submitted=form.answers()
-            )
-            target = _target_step(request.POST, step, len(steps))
-            if target is None:
-                messages.success(request, "Answers saved.")
-                return redirect("report", pk=pk)
-            return redirect("wizard", pk=pk, step=target)
-        messages.error(request, "Some answers on this step need attention; nothing was saved.")
+            try:
+                services.answers_save(
+                    assessment=assessment,
+                    existing=existing,
+                    submitted=form.answers(),
+                    expected_version=expected_version,
+                    user=request.user,
+                )
+            except services.WorkflowError as error:
+                return HttpResponseBadRequest(f"{error} Nothing was saved.")
+            except services.StaleVersion as error:
+                stale = error
+                assessment.version = error.current_version
+                messages.error(
+                    request,
+                    "Someone else saved this assessment after you opened this step, so your "
+                    "answers were not saved. Compare below, then save again.",
+                )
+            else:
+                target = _target_step(request.POST, step, len(steps))
+                if target is None:
+                    messages.success(request, "Answers saved.")
+                    return redirect("report", pk=pk)
+                return redirect("wizard", pk=pk, step=target)
+        else:
+            messages.error(request, "Some answers on this step need attention; nothing was saved.")
     else:
         form = SectionForm(
             initial=_initial(existing, current), section=current.section, conditions=conditions
         )
     result = services.evaluate(assessment, choices)
     return render(
-        request, "assessor/wizard.html", _wizard_context(assessment, steps, current, form, result)
+        request,
+        "assessor/wizard.html",
+        _wizard_context(assessment, steps, current, form, result, stale),
     )
 
 
@@ -171,20 +198,17 @@ def _initial(existing, step):
     return initial
 
 
-def _foreign_question_keys(post, questionnaire, step) -> set[str]:
+def _foreign_question_keys(post, assessment, step) -> set[str]:
     """Question keys posted to a step they do not belong to."""
-    model = questionnaire.scoring_model()
+    model = assessment.scoring_model()
     own = {q["key"] for q in step.section["questions"]}
-    return {
-        key.removesuffix("-note").removesuffix("-evidence")
-        for key in post
-        if key.removesuffix("-note").removesuffix("-evidence") in model.question_map
-    } - own
+    named = {key.removesuffix("-note").removesuffix("-evidence") for key in post}
+    return {key for key in named if key in model.question_map} - own
 
 
-def _follow_up_conditions(questionnaire) -> dict[str, str]:
-    """Plain-language text of each follow-up's condition, e.g. 'Where do ...? is "Mixed"'."""
-    model = questionnaire.scoring_model()
+def _follow_up_conditions(assessment) -> dict[str, str]:
+    """Plain-language text of each follow-up's condition, e.g. 'the answer to X is "Y"'."""
+    model = assessment.scoring_model()
     texts = {}
     for question in model.questions:
         condition = question.show_if
@@ -202,43 +226,69 @@ def _follow_up_conditions(questionnaire) -> dict[str, str]:
 @require_POST
 def wizard_preview(request, pk: int, step: int):
     """The live verdict panel for answers as they stand in the form, saved or not. Saves nothing."""
-    assessment = _assessment_for(request.user, pk)
-    questionnaire = assessment.questionnaire
+    assessment = access.assessment_for(request.user, pk)
     choices = services.choices_of(services.answers_of(assessment))
-    model = questionnaire.scoring_model()
-    steps = services.steps_of(questionnaire, choices)
+    model = assessment.scoring_model()
+    steps = services.steps_of(assessment, choices)
     if 1 <= step <= len(steps):
         for question in steps[step - 1].section["questions"]:
             value = request.POST.get(question["key"])
             if value in model.question_map[question["key"]].choice_map:
                 choices[question["key"]] = value
     result = services.evaluate(assessment, choices)
-    return render(
-        request, "assessor/_live_verdict.html", {"result": result, "assessment": assessment}
-    )
+    return render(request, "assessor/_live_verdict.html", {"result": result})
 
 
 def report(request, pk: int):
-    assessment = _assessment_for(request.user, pk)
-    return render(request, "assessor/report.html", reports.report_context(assessment))
+    assessment = access.assessment_for(request.user, pk)
+    context = reports.report_context(assessment)
+    submitter = next(
+        (d.actor for d in reversed(context["decisions"]) if d.action == "submitted"), None
+    )
+    context.update(
+        {
+            "decision_form": DecisionForm(),
+            "can_edit": request.user.has_perm(access.EDIT),
+            "can_approve": request.user.has_perm(access.APPROVE)
+            and submitter is not None
+            and submitter.pk != request.user.pk,
+            "submitter": submitter,
+        }
+    )
+    return render(request, "assessor/report.html", context)
 
 
 def report_pdf(request, pk: int):
-    """The report as a PDF attachment, rendered whole before anything is sent."""
-    assessment = _assessment_for(request.user, pk)
-    try:
-        content = pdf.assessment_pdf(assessment, generated_by=request.user)
-    except pdf.RenderFailed:
-        return render(request, "assessor/pdf_failed.html", {"assessment": assessment}, status=503)
+    """The report as a PDF attachment: the stored bytes once approved, else a fresh render."""
+    assessment = access.assessment_for(request.user, pk)
+    stored = ApprovedReport.objects.filter(assessment=assessment).first()
+    if stored is not None:
+        content, filename = bytes(stored.content), stored.filename
+    else:
+        try:
+            content = pdf.assessment_pdf(assessment, generated_by=request.user)
+        except pdf.RenderFailed:
+            return render(
+                request, "assessor/pdf_failed.html", {"assessment": assessment}, status=503
+            )
+        filename = pdf.pdf_filename(assessment)
+    services.export_record(
+        assessment=assessment, user=request.user, kind=ExportRecord.Kind.PDF, content=content
+    )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(assessment)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def export_json(request, pk: int):
-    assessment = _assessment_for(request.user, pk)
-    data = exchange.export_assessment(assessment)
-    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    assessment = access.assessment_for(request.user, pk)
+    content = json.dumps(
+        exchange.export_assessment(assessment), indent=2, ensure_ascii=False
+    ).encode()
+    services.export_record(
+        assessment=assessment, user=request.user, kind=ExportRecord.Kind.JSON, content=content
+    )
+    response = HttpResponse(content, content_type="application/json")
     filename = f"assessment-{slugify(assessment.name) or assessment.pk}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -246,10 +296,15 @@ def export_json(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    teams = access.teams_for(request.user)
+    if not teams:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = exchange.import_assessment(form.cleaned_data["file"], owner=request.user)
+            assessment = exchange.import_assessment(
+                form.cleaned_data["file"], owner=request.user, team=form.cleaned_data["team"]
+            )
         except exchange.ImportProblem as problem:
             for message in problem.problems:
                 form.add_error("file", message)
@@ -257,3 +312,75 @@ def import_upload(request):
             messages.success(request, f"Imported '{assessment.name}'.")
             return redirect("report", pk=assessment.pk)
     return render(request, "assessor/import.html", {"form": form})
+
+
+# --- review workflow ------------------------------------------------------------------------
+
+
+def _decide(request, pk: int, permission: str, action, success: str):
+    assessment = access.assessment_for(request.user, pk, permission)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The comment is too long; nothing changed.")
+        return redirect("report", pk=pk)
+    try:
+        action(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
+    except services.WorkflowError as error:
+        messages.error(request, f"{error} Nothing changed.")
+    except pdf.RenderFailed:
+        messages.error(request, "The approved PDF could not be generated, so nothing changed.")
+    else:
+        messages.success(request, success)
+    return redirect("report", pk=pk)
+
+
+@require_POST
+def assessment_submit(request, pk: int):
+    return _decide(
+        request, pk, access.EDIT, services.assessment_submit,
+        "Submitted for approval. The answers are now locked.",
+    )  # fmt: skip
+
+
+@require_POST
+def assessment_approve(request, pk: int):
+    return _decide(
+        request, pk, access.APPROVE, services.assessment_approve,
+        "Approved. The signed-off PDF is stored and will not change.",
+    )  # fmt: skip
+
+
+@require_POST
+def assessment_return(request, pk: int):
+    return _decide(
+        request, pk, access.APPROVE, services.assessment_return,
+        "Returned to the reviewer as a draft.",
+    )  # fmt: skip
+
+
+@require_POST
+def assessment_reassess(request, pk: int):
+    assessment = access.assessment_for(request.user, pk, access.EDIT)
+    try:
+        revision = services.assessment_reassess(assessment=assessment, user=request.user)
+    except (services.WorkflowError, services.NoPublishedQuestionnaire) as error:
+        messages.error(request, str(error) or "No questionnaire is published.")
+        return redirect("report", pk=pk)
+    messages.success(request, f"Revision {revision.revision} created from the previous answers.")
+    return redirect("wizard", pk=revision.pk, step=1)
+
+
+def assessment_compare(request, pk: int, other: int):
+    newer = access.assessment_for(request.user, pk)
+    older = access.assessment_for(request.user, other)
+    diff = services.revisions_diff(older, newer)
+    return render(request, "assessor/compare.html", {"older": older, "newer": newer, **diff})
+
+
+def assessment_history(request, pk: int):
+    assessment = access.assessment_for(request.user, pk)
+    return render(
+        request,
+        "assessor/history.html",
+        {"assessment": assessment, "history": reports.history_entries(assessment)},
+    )

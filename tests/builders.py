@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from assessor import services
+from assessor.membership import member_add
 
 SAFEST = {
     "task_type": "secret_rotation",
@@ -31,12 +32,21 @@ SAFEST = {
 }
 
 
-def make_user(username="reviewer", password="correct horse battery staple"):
-    return get_user_model().objects.create_user(username=username, password=password)
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username="reviewer", *, team="Team A", roles=("reviewer",), password=PASSWORD):
+    """A user with a known password, in `team` with `roles` (none: a user in no team)."""
+    user = get_user_model().objects.create_user(username=username, password=password)
+    for role in roles:
+        member_add(team_name=team, username=username, role=role)
+    return user
 
 
 def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret rotation"):
-    assessment = services.assessment_create(owner=owner, name=name, system="Vault")
+    assessment = services.assessment_create(
+        owner=owner, team=owner.teams.order_by("pk").first(), name=name, system="Vault"
+    )
     if answers:
         notes, links = notes or {}, links or {}
         submitted = {k: (v, notes.get(k, ""), links.get(k, "")) for k, v in answers.items()}

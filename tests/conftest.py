@@ -29,16 +29,40 @@ def questionnaire(db, document):
 
 @pytest.fixture
 def owner(db):
+    """A reviewer of Team A: creates and edits Team A's assessments."""
     from tests.builders import make_user
 
     return make_user("owner")
 
 
 @pytest.fixture
-def outsider(db):
+def teammate(db):
+    """Another reviewer of Team A."""
     from tests.builders import make_user
 
-    return make_user("outsider")
+    return make_user("teammate")
+
+
+@pytest.fixture
+def approver(db):
+    from tests.builders import make_user
+
+    return make_user("approver", roles=("approver",))
+
+
+@pytest.fixture
+def auditor(db):
+    from tests.builders import make_user
+
+    return make_user("auditor", roles=("auditor",))
+
+
+@pytest.fixture
+def outsider(db):
+    """A reviewer and approver of Team B: sees nothing of Team A."""
+    from tests.builders import make_user
+
+    return make_user("outsider", team="Team B", roles=("reviewer", "approver"))
 
 
 @pytest.fixture

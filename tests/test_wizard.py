@@ -31,6 +31,12 @@ def assessment(questionnaire, owner):
     return make_assessment(owner)
 
 
+def post_step(client, assessment, step, data):
+    """Post a step as the browser would: with the version the form was opened at."""
+    version = Assessment.objects.get(pk=assessment.pk).version
+    return client.post(step_url(assessment, step), {"version": version, **data})
+
+
 def saved(assessment):
     return dict(
         Answer.objects.filter(assessment=assessment).values_list("question_key", "choice_key")
@@ -52,7 +58,7 @@ def test_a_step_shows_its_place_and_radio_inputs_named_by_question_key(owner_cli
 
 def test_next_saves_the_step_and_moves_on(owner_client, assessment):
     data = {**BLAST, "privilege_scope-note": "Only one secret per run.", "next": "1"}
-    response = owner_client.post(step_url(assessment, BLAST_RADIUS_STEP), data)
+    response = post_step(owner_client, assessment, BLAST_RADIUS_STEP, data)
     assert response.status_code == 302
     assert response["Location"] == step_url(assessment, BLAST_RADIUS_STEP + 1)
     assert saved(assessment) == BLAST
@@ -64,25 +70,23 @@ def test_next_saves_the_step_and_moves_on(owner_client, assessment):
 
 
 def test_back_and_side_list_jumps_save_too(owner_client, assessment):
-    response = owner_client.post(step_url(assessment, 5), {**BLAST, "back": "1"})
+    response = post_step(owner_client, assessment, 5, {**BLAST, "back": "1"})
     assert response["Location"] == step_url(assessment, 4)
     assert saved(assessment) == BLAST
-    response = owner_client.post(
-        step_url(assessment, 4), {"approval_chain": "codified", "goto": "8"}
-    )
+    response = post_step(owner_client, assessment, 4, {"approval_chain": "codified", "goto": "8"})
     assert response["Location"] == step_url(assessment, 8)
     assert saved(assessment)["approval_chain"] == "codified"
 
 
 def test_saved_answers_are_shown_again_when_returning_to_a_step(owner_client, assessment):
-    owner_client.post(step_url(assessment, 5), {**BLAST, "next": "1"})
+    post_step(owner_client, assessment, 5, {**BLAST, "next": "1"})
     html = owner_client.get(step_url(assessment, 5)).content.decode()
     assert re.search(r'name="privilege_scope" value="narrow"[^>]*checked', html)
 
 
 def test_changing_an_answer_updates_it_rather_than_adding_one(owner_client, assessment):
-    owner_client.post(step_url(assessment, 5), {**BLAST, "next": "1"})
-    owner_client.post(step_url(assessment, 5), {**BLAST, "privilege_scope": "broad", "next": "1"})
+    post_step(owner_client, assessment, 5, {**BLAST, "next": "1"})
+    post_step(owner_client, assessment, 5, {**BLAST, "privilege_scope": "broad", "next": "1"})
     assert Answer.objects.filter(assessment=assessment, question_key="privilege_scope").count() == 1
     assert saved(assessment)["privilege_scope"] == "broad"
 
@@ -92,8 +96,10 @@ def test_finishing_the_last_step_of_a_complete_assessment_opens_the_report(
 ):
     answers = {k: v for k, v in SAFEST.items() if k not in ("shared_accounts", "legacy_iam")}
     assessment = make_assessment(owner, answers=answers)
-    response = owner_client.post(
-        step_url(assessment, 9),
+    response = post_step(
+        owner_client,
+        assessment,
+        9,
         {"shared_accounts": "none", "legacy_iam": "modern_api", "finish": "1"},
     )
     assert response["Location"] == reverse("report", args=[assessment.pk])
@@ -143,7 +149,7 @@ def test_a_step_number_out_of_range_goes_to_the_first_step(owner_client, assessm
     ],
 )
 def test_invalid_input_is_a_form_error_and_saves_nothing(owner_client, assessment, extra, error):
-    response = owner_client.post(step_url(assessment, 5), {**BLAST, **extra, "next": "1"})
+    response = post_step(owner_client, assessment, 5, {**BLAST, **extra, "next": "1"})
     assert response.status_code == 200
     assert error in response.content.decode()
     assert saved(assessment) == {}
@@ -152,21 +158,21 @@ def test_invalid_input_is_a_form_error_and_saves_nothing(owner_client, assessmen
 
 
 def test_a_question_key_from_another_step_is_refused_with_400(owner_client, assessment):
-    response = owner_client.post(step_url(assessment, 5), {**BLAST, "approval_chain": "codified"})
+    response = post_step(owner_client, assessment, 5, {**BLAST, "approval_chain": "codified"})
     assert response.status_code == 400
     assert "approval_chain" in response.content.decode()
     assert saved(assessment) == {}
 
 
 def test_a_note_for_a_question_of_another_step_is_refused_with_400(owner_client, assessment):
-    response = owner_client.post(step_url(assessment, 5), {**BLAST, "kill_switch-note": "sneaky"})
+    response = post_step(owner_client, assessment, 5, {**BLAST, "kill_switch-note": "sneaky"})
     assert response.status_code == 400
     assert saved(assessment) == {}
 
 
 def test_posted_fields_that_are_not_questions_are_ignored(owner_client, assessment, outsider):
     data = {**BLAST, "owner": outsider.pk, "verdict": "owner", "status": "approved", "next": "1"}
-    response = owner_client.post(step_url(assessment, 5), data)
+    response = post_step(owner_client, assessment, 5, data)
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert assessment.owner != outsider
@@ -186,8 +192,8 @@ def test_a_malformed_post_body_never_causes_a_500(owner_client, assessment):
 
 
 def test_a_repeated_radio_value_keeps_only_a_valid_single_answer(owner_client, assessment):
-    response = owner_client.post(
-        step_url(assessment, 5), {**BLAST, "privilege_scope": ["narrow", "galactic"]}
+    response = post_step(
+        owner_client, assessment, 5, {**BLAST, "privilege_scope": ["narrow", "galactic"]}
     )
     assert response.status_code == 200  # the last value wins and is refused
     assert saved(assessment) == {}
@@ -199,8 +205,10 @@ def test_a_repeated_radio_value_keeps_only_a_valid_single_answer(owner_client, a
 def test_a_hidden_follow_up_is_not_scored_and_not_required(owner_client, owner, questionnaire):
     assessment = make_assessment(owner, answers=SAFEST)
     # input_isolation is only asked when input_sources is mixed or free text
-    owner_client.post(
-        step_url(assessment, 3),
+    post_step(
+        owner_client,
+        assessment,
+        3,
         {
             "data_quality": "authoritative",
             "input_sources": "internal_systems",
@@ -217,8 +225,10 @@ def test_a_hidden_follow_up_is_not_scored_and_not_required(owner_client, owner, 
 def test_a_shown_follow_up_counts_in_the_score(owner_client, owner, questionnaire):
     assessment = make_assessment(owner, answers={**SAFEST, "input_sources": "mixed"})
     before = Assessment.objects.get(pk=assessment.pk).score
-    owner_client.post(
-        step_url(assessment, 3),
+    post_step(
+        owner_client,
+        assessment,
+        3,
         {
             "data_quality": "authoritative",
             "input_sources": "mixed",
@@ -273,7 +283,7 @@ def test_another_users_assessment_answers_404(client, outsider, assessment, name
 def test_another_users_wizard_and_preview_answer_404_and_save_nothing(client, outsider, assessment):
     client.force_login(outsider)
     assert client.get(step_url(assessment, 1)).status_code == 404
-    assert client.post(step_url(assessment, 5), BLAST).status_code == 404
+    assert post_step(client, assessment, 5, BLAST).status_code == 404
     assert client.post(reverse("preview", args=[assessment.pk, 5]), BLAST).status_code == 404
     assert saved(assessment) == {}
 
@@ -303,7 +313,7 @@ def test_the_login_page_is_open(client):
 
 def test_a_submitted_assessment_refuses_new_answers(owner_client, assessment):
     Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
-    response = owner_client.post(step_url(assessment, 5), {**BLAST, "next": "1"})
+    response = post_step(owner_client, assessment, 5, {**BLAST, "next": "1"})
     assert response.status_code == 400
     assert saved(assessment) == {}
 
@@ -332,26 +342,50 @@ def bigger_questionnaire(db):
     return questionnaire_load(document=bank.parse_bank(raw), publish=False).questionnaire
 
 
-def _queries_for_step(client, assessment, django_assert_max_num_queries, data):
+def _statements(queries) -> int:
+    """Data statements only: BEGIN, COMMIT and savepoints are not queries of the view."""
+    return sum(
+        1 for q in queries.captured_queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    )  # fmt: skip
+
+
+def _queries_for_step(client, assessment, data):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as get_queries:
-        assert client.get(step_url(assessment, 5)).status_code == 200
-    with CaptureQueriesContext(connection) as post_queries:
-        assert client.post(step_url(assessment, 5), {**data, "next": "1"}).status_code == 302
-    return len(get_queries), len(post_queries)
+    url = step_url(assessment, 5)
+    counts = []
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    counts.append(_statements(queries))
+    version = Assessment.objects.get(pk=assessment.pk).version
+    with CaptureQueriesContext(connection) as queries:  # every answer new
+        response = client.post(url, {**data, "version": version, "next": "1"})
+    assert response.status_code == 302
+    counts.append(_statements(queries))
+    changed = {**data, "privilege_scope": "moderate", "privilege_scope-note": "changed"}
+    Answer.objects.filter(assessment=assessment, question_key="tool_chaining").delete()
+    version = Assessment.objects.get(pk=assessment.pk).version
+    with CaptureQueriesContext(connection) as queries:  # some new, some changed
+        response = client.post(url, {**changed, "version": version, "next": "1"})
+    assert response.status_code == 302
+    counts.append(_statements(queries))
+    return counts
 
 
+# transaction=True: the request's transaction is the outermost, as in production, so the
+# counts include no test-only savepoints.
+@pytest.mark.django_db(transaction=True)
 def test_a_step_runs_a_fixed_number_of_queries_however_big_the_bank(
-    owner_client, owner, questionnaire, bigger_questionnaire, django_assert_max_num_queries
+    owner_client, owner, questionnaire, bigger_questionnaire
 ):
     small = make_assessment(owner)
     big = make_assessment(owner)
     Assessment.objects.filter(pk=big.pk).update(questionnaire=bigger_questionnaire)
     big_data = {**BLAST, **{f"extra_{n}": "yes" for n in range(30)}}
-    small_counts = _queries_for_step(owner_client, small, django_assert_max_num_queries, BLAST)
-    big_counts = _queries_for_step(owner_client, big, django_assert_max_num_queries, big_data)
+    small_counts = _queries_for_step(owner_client, small, BLAST)
+    big_counts = _queries_for_step(owner_client, big, big_data)
     assert small_counts == big_counts
-    assert small_counts[0] <= 10 and small_counts[1] <= 10
+    assert max(small_counts) <= 10, small_counts
     assert Answer.objects.filter(assessment=big).count() == 34

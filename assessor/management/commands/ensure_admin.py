@@ -3,11 +3,17 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from assessor.membership import member_add
+from assessor.roles import ROLE_NAMES
+
+FIRST_TEAM = "Security review"
+
 
 class Command(BaseCommand):
     help = (
         "Create a first administrator if no superuser exists, printing its generated password "
-        "once. Does nothing when one exists."
+        "once, as a member of the team 'Security review' with every role. Does nothing when "
+        "one exists."
     )
 
     def add_arguments(self, parser):
@@ -20,6 +26,9 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(15)
         User.objects.create_superuser(username=username, email="", password=password)
+        # Superusers pass every permission check, but records are reached through teams.
+        for role in ROLE_NAMES:
+            member_add(team_name=FIRST_TEAM, username=username, role=role)
         self.stdout.write(
             self.style.SUCCESS(
                 "\nCreated the first administrator account. Its password is shown only now:\n"

@@ -16,11 +16,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the exported JSON file, or - for standard input")
         parser.add_argument("--owner", required=True, help="username who will own the import")
+        parser.add_argument("--team", help="team that will own it (default: the owner's only team)")
 
-    def handle(self, *args, file, owner, **options):
+    def handle(self, *args, file, owner, team=None, **options):
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"--owner: no user named {owner!r}", returncode=2)
+        teams = user.teams.all()
+        if team is not None:
+            teams = teams.filter(name=team)
+        if len(teams) != 1:
+            raise CommandError(
+                f"--team: {owner!r} is not in team {team!r}"
+                if team
+                else f"--team: {owner!r} belongs to {len(teams)} teams; name one",
+                returncode=2,
+            )
         try:
             if file == "-":
                 text = sys.stdin.read()
@@ -33,7 +44,7 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
         try:
-            assessment = import_assessment(data, owner=user)
+            assessment = import_assessment(data, owner=user, team=teams[0])
         except ImportProblem as problem:
             raise CommandError(
                 "the file cannot be imported:\n  " + "\n  ".join(problem.problems), returncode=2

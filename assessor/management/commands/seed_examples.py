@@ -31,8 +31,11 @@ class Command(BaseCommand):
                 f"no user {owner!r}" if owner else "no administrator yet; run ensure_admin first",
                 returncode=2,
             )
+        team = user.teams.order_by("pk").first()
+        if team is None:
+            raise CommandError(f"{user.username} belongs to no team; see add_member", returncode=2)
         try:
-            created = examples_create(owner=user)
+            created = examples_create(owner=user, team=team)
         except NoPublishedQuestionnaire as exc:
             raise CommandError(
                 "no published questionnaire; run load_questionnaire first", returncode=2

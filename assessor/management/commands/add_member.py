@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from assessor.membership import member_add
+from assessor.roles import ROLE_NAMES
+
+
+class Command(BaseCommand):
+    help = (
+        "Add USERNAME to TEAM with a role, creating the team and the user when missing (a new "
+        "user's generated password is printed once). Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("team", help="team name, e.g. 'IAM security'")
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=sorted(ROLE_NAMES))
+
+    def handle(self, *args, team, username, role, **options):
+        if not team.strip() or len(team) > 100:
+            raise CommandError("TEAM: give a name of 1 to 100 characters", returncode=2)
+        if not username.strip() or len(username) > 150:
+            raise CommandError("USERNAME: give a name of 1 to 150 characters", returncode=2)
+        outcome = member_add(team_name=team.strip(), username=username.strip(), role=role)
+        if not outcome.changes:
+            self.stdout.write(f"{username} is already a {role} in {team}; nothing changed.")
+            return
+        self.stdout.write(self.style.SUCCESS("; ".join(outcome.changes).capitalize() + "."))
+        if outcome.password:
+            self.stdout.write(
+                f"Password for {username}, shown only now: {outcome.password}\n"
+                "They can change it after signing in."
+            )
