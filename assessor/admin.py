@@ -1,8 +1,23 @@
-"""The back office: the question bank, teams, and read-only views of the audit trail."""
+"""The back office: the question bank, versions, impact preview and the audit trail.
 
-from django.contrib import admin
+Only draft versions can be edited. Every save of a bank row recompiles the version's document
+and validates the whole bank; anything invalid is refused with the validator's message and
+nothing is saved (the admin view's transaction is rolled back).
+"""
+
+from __future__ import annotations
+
+import yaml
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import bank, impact, loading
 from .models import (
     ApprovedReport,
     Assessment,
@@ -35,19 +50,129 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name"]
-    filter_horizontal = ["members"]
-    search_fields = ["name"]
+# --- editing a draft ------------------------------------------------------------------------
 
 
-@admin.register(Questionnaire)
-class QuestionnaireAdmin(SimpleHistoryAdmin):
-    list_display = ["version", "title", "status", "published_at"]
-    list_filter = ["status"]
-    readonly_fields = ["content_hash", "created_at", "published_at"]
-    exclude = ["document"]
+def questionnaire_of(obj) -> Questionnaire | None:
+    if obj is None:
+        return None
+    if isinstance(obj, Questionnaire):
+        return obj
+    if isinstance(obj, Choice):
+        return obj.question.questionnaire
+    if isinstance(obj, ChoiceWeight):
+        return obj.choice.question.questionnaire
+    return obj.questionnaire
+
+
+class DraftOnlyMixin:
+    """Bank rows are edited only in draft versions, and each save is validated as a whole."""
+
+    def has_change_permission(self, request, obj=None):
+        questionnaire = questionnaire_of(obj)
+        if questionnaire is not None and questionnaire.status != Questionnaire.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        questionnaire = questionnaire_of(obj)
+        if questionnaire is not None and questionnaire.status != Questionnaire.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Questionnaire:
+            kwargs["queryset"] = Questionnaire.objects.filter(status=Questionnaire.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        loading.questionnaire_refresh(questionnaire_of(form.instance))
+
+    def delete_model(self, request, obj):
+        questionnaire = questionnaire_of(obj)
+        super().delete_model(request, obj)
+        loading.questionnaire_refresh(questionnaire)
+
+    def _refuse_invalid_bank(self, view, request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except bank.BankError as error:
+            # Raised inside the admin's transaction, which is therefore rolled back.
+            messages.error(request, "Not saved: the bank would become invalid. " + " ".join(
+                error.problems))  # fmt: skip
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refuse_invalid_bank(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refuse_invalid_bank(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refuse_invalid_bank(super().changelist_view, request, *args, **kwargs)
+
+
+class BankAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    pass
+
+
+def _choices_by_question(questionnaire: Questionnaire) -> dict[str, list[str]]:
+    choices: dict[str, list[str]] = {}
+    for question_key, choice_key in Choice.objects.filter(
+        question__questionnaire=questionnaire
+    ).values_list("question__key", "key"):
+        choices.setdefault(question_key, []).append(choice_key)
+    return choices
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["questionnaire", "key", "cap", "reason", "condition", "order", "frameworks"]
+        help_texts = {
+            "condition": 'e.g. {"question": "approval_chain", "in": ["unclear"]}, or '
+            '{"all": [...]} / {"any": [...]} of such conditions.'
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        questionnaire, condition = cleaned.get("questionnaire"), cleaned.get("condition")
+        if questionnaire is not None and condition is not None:
+            checker = bank._Checker(bank.load_catalog())
+            checker.condition("condition", condition, _choices_by_question(questionnaire))
+            for problem in checker.problems:
+                self.add_error("condition", problem)
+        return cleaned
+
+
+class ThresholdForm(forms.ModelForm):
+    class Meta:
+        model = Threshold
+        fields = ["questionnaire", "verdict", "min_score"]
+
+    def clean(self):
+        cleaned = super().clean()
+        questionnaire, verdict = cleaned.get("questionnaire"), cleaned.get("verdict")
+        score = cleaned.get("min_score")
+        if questionnaire is None or verdict is None or score is None:
+            return cleaned
+        scores = dict(
+            Threshold.objects.filter(questionnaire=questionnaire)
+            .exclude(pk=self.instance.pk)
+            .values_list("verdict", "min_score")
+        )
+        scores[verdict] = score
+        supervised, owner = scores.get("supervised"), scores.get("owner")
+        if not 0 <= score <= 100:
+            self.add_error("min_score", "A threshold is a score from 0 to 100.")
+        elif supervised is not None and owner is not None and not supervised < owner:
+            self.add_error(
+                "min_score",
+                f"Thresholds must be in order: supervised ({supervised}) below "
+                f"bounded ownership ({owner}).",
+            )
+        return cleaned
 
 
 class ChoiceWeightInline(admin.TabularInline):
@@ -55,21 +180,128 @@ class ChoiceWeightInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Choice)
-class ChoiceAdmin(SimpleHistoryAdmin):
-    list_display = ["question", "key", "label", "order"]
-    list_filter = ["question__questionnaire"]
-    inlines = [ChoiceWeightInline]
-
-
 class ChoiceInline(admin.TabularInline):
     model = Choice
     extra = 0
     show_change_link = True
+    fields = ["key", "label", "order"]
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["version", "title", "status", "published_at", "impact_link"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "content_hash", "created_at", "published_at"]
+    exclude = ["document"]
+    actions = ["clone_as_draft", "publish", "export_yaml"]
+
+    def save_related(self, request, form, formsets, change):
+        admin.ModelAdmin.save_related(self, request, form, formsets, change)
+        if change:
+            loading.questionnaire_refresh(form.instance)
+
+    @admin.display(description="Impact preview")
+    def impact_link(self, obj):
+        if obj.status != Questionnaire.Status.DRAFT:
+            return "–"
+        return format_html(
+            '<a href="{}">Preview impact</a>', reverse("admin:assessor_impact", args=[obj.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/impact/",
+                self.admin_site.admin_view(self.impact_view),
+                name="assessor_impact",
+            ),
+            *super().get_urls(),
+        ]
+
+    def impact_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        draft = Questionnaire.objects.filter(pk=pk).first()
+        if draft is None:
+            messages.error(request, "No such questionnaire version.")
+            return HttpResponseRedirect(reverse("admin:assessor_questionnaire_changelist"))
+        current = Questionnaire.current()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Impact of version {draft.version}",
+            "draft": draft,
+            "current": current,
+            "impact": impact.impact_preview(draft),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assessor/impact.html", context)
+
+    @admin.action(description="Clone as a new draft", permissions=["clone"])
+    def clone_as_draft(self, request, queryset):
+        for questionnaire in queryset:
+            clone = loading.questionnaire_clone(questionnaire)
+            self.message_user(
+                request, f"Created draft {clone.version} from {questionnaire.version}."
+            )
+
+    @admin.action(description="Publish (new assessments use it)", permissions=["change"])
+    def publish(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Publish one version at a time.", messages.ERROR)
+            return
+        questionnaire = queryset.get()
+        if questionnaire.status != Questionnaire.Status.DRAFT:
+            self.message_user(request, "Only a draft can be published.", messages.ERROR)
+            return
+        try:
+            loading.questionnaire_publish(questionnaire)
+        except bank.BankError as error:
+            self.message_user(request, "Not published: " + " ".join(error.problems), messages.ERROR)
+            return
+        self.message_user(request, f"Published {questionnaire.version}.")
+
+    @admin.action(description="Export as YAML", permissions=["view"])
+    def export_yaml(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Export one version at a time.", messages.ERROR)
+            return None
+        questionnaire = queryset.get()
+        response = HttpResponse(bank_yaml(questionnaire), content_type="application/yaml")
+        response["Content-Disposition"] = (
+            f'attachment; filename="questionnaire-{questionnaire.version}.yaml"'
+        )
+        return response
+
+    def has_add_permission(self, request):
+        # A version is born from a bank file (load_questionnaire) or by cloning one.
+        return False
+
+    def has_clone_permission(self, request):
+        return request.user.has_perm("assessor.add_questionnaire")
+
+
+def bank_yaml(questionnaire: Questionnaire) -> str:
+    return yaml.safe_dump(
+        loading.bank_from_rows(questionnaire), sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+@admin.register(Section)
+class SectionAdmin(BankAdmin):
+    list_display = ["title", "key", "order", "questionnaire"]
+    list_filter = ["questionnaire"]
+
+
+@admin.register(Dimension)
+class DimensionAdmin(BankAdmin):
+    list_display = ["label", "key", "weight", "questionnaire"]
+    list_editable = ["weight"]
+    list_filter = ["questionnaire"]
+    filter_horizontal = ["frameworks"]
 
 
 @admin.register(Question)
-class QuestionAdmin(SimpleHistoryAdmin):
+class QuestionAdmin(BankAdmin):
     list_display = ["key", "section", "core", "questionnaire"]
     list_filter = ["questionnaire", "core"]
     search_fields = ["key", "text"]
@@ -77,15 +309,42 @@ class QuestionAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["frameworks"]
 
 
+@admin.register(Choice)
+class ChoiceAdmin(BankAdmin):
+    list_display = ["question", "key", "label", "order"]
+    list_filter = ["question__questionnaire"]
+    inlines = [ChoiceWeightInline]
+
+
+@admin.register(ChoiceWeight)
+class ChoiceWeightAdmin(BankAdmin):
+    """Every weight in one list, editable in place: the quickest way to tune a draft."""
+
+    list_display = ["choice", "dimension", "points"]
+    list_editable = ["points"]
+    list_filter = ["choice__question__questionnaire", "dimension__key"]
+    list_select_related = ["choice__question__questionnaire", "dimension"]
+
+
 @admin.register(Rule)
-class RuleAdmin(SimpleHistoryAdmin):
+class RuleAdmin(BankAdmin):
+    form = RuleForm
     list_display = ["key", "cap", "questionnaire"]
     list_filter = ["questionnaire", "cap"]
     filter_horizontal = ["frameworks"]
 
 
-for model in (Section, Dimension, Threshold, OwnershipCondition, ChoiceWeight):
-    admin.site.register(model, SimpleHistoryAdmin)
+@admin.register(Threshold)
+class ThresholdAdmin(BankAdmin):
+    form = ThresholdForm
+    list_display = ["verdict", "min_score", "questionnaire"]
+    list_filter = ["questionnaire"]
+
+
+@admin.register(OwnershipCondition)
+class OwnershipConditionAdmin(BankAdmin):
+    list_display = ["title", "key", "questionnaire"]
+    list_filter = ["questionnaire"]
 
 
 @admin.register(FrameworkReference)
@@ -93,6 +352,13 @@ class FrameworkReferenceAdmin(admin.ModelAdmin):
     list_display = ["framework", "identifier", "title"]
     list_filter = ["framework"]
     search_fields = ["identifier", "title"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    filter_horizontal = ["members"]
+    search_fields = ["name"]
 
 
 # --- the audit trail: bank edits and review records, read only ------------------------------

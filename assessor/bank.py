@@ -137,11 +137,10 @@ class _Checker:
         for ref in value:
             if ref not in self.catalog:
                 self.fail(where, f"unknown framework reference {ref!r}")
-        seen: list[str] = []
-        for ref in value:
-            if ref not in seen:
-                seen.append(ref)
-        return seen
+        # A set in meaning: kept in catalog order, so a bank read back from the database
+        # (where references have no order) compiles to the same document.
+        order = {ref: position for position, ref in enumerate(self.catalog)}
+        return sorted(set(value), key=lambda ref: order.get(ref, len(order)))
 
     def condition(
         self, where: str, value: Any, choices: dict[str, list[str]], unknown="unknown question"

@@ -89,7 +89,10 @@ class SectionForm(forms.Form):
                 label="Note (optional)",
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                # Each note names its question for screen readers; the visible label is short.
+                widget=forms.Textarea(
+                    attrs={"rows": 2, "aria-label": f"Note on: {question['text']} (optional)"}
+                ),
                 help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
             )
             self.fields[evidence_field(key)] = forms.CharField(
@@ -97,7 +100,12 @@ class SectionForm(forms.Form):
                 required=False,
                 max_length=URL_MAX_LENGTH,
                 validators=[http_url],
-                widget=forms.URLInput(attrs={"placeholder": "https://"}),
+                widget=forms.URLInput(
+                    attrs={
+                        "placeholder": "https://",
+                        "aria-label": f"Evidence link for: {question['text']} (optional)",
+                    }
+                ),
             )
             blocks.append(self._question_block(question, conditions))
         self.helper = FormHelper()

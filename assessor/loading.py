@@ -156,3 +156,136 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         for order, c in enumerate(document["ownership_conditions"])
     )
     return LoadOutcome(questionnaire, created=True)
+
+
+# --- from rows back to a bank: export, refresh after edits, clone, publish ------------------
+
+
+def _number(value):
+    """Decimal from the database to a plain YAML number (2, not 2.00; 1.5 stays 1.5)."""
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def bank_from_rows(questionnaire: Questionnaire) -> dict:
+    """The questionnaire as a bank in the shipped YAML format, read from its rows.
+
+    Fixed number of queries whatever the bank's size; parse_bank() of the result gives the
+    document the version scores against.
+    """
+    dimensions = list(questionnaire.dimensions.prefetch_related("frameworks").order_by("order"))
+    sections = list(questionnaire.sections.order_by("order"))
+    questions = list(
+        questionnaire.questions.prefetch_related("frameworks", "choices__weights__dimension")
+        .select_related("section")
+        .order_by("section__order", "order")
+    )
+    rules = list(questionnaire.rules.prefetch_related("frameworks").order_by("order"))
+    return {
+        "version": questionnaire.version,
+        "title": questionnaire.title,
+        "description": questionnaire.description,
+        "dimensions": [
+            {
+                "key": d.key,
+                "label": d.label,
+                "description": d.description,
+                "weight": _number(d.weight),
+                "frameworks": sorted(f.ref for f in d.frameworks.all()),
+            }
+            for d in dimensions
+        ],
+        "thresholds": {
+            t.verdict: _number(t.min_score) for t in questionnaire.thresholds.order_by("min_score")
+        },
+        "baseline_frameworks": sorted(f.ref for f in questionnaire.baseline_frameworks.all()),
+        "sections": [
+            {
+                "key": s.key,
+                "title": s.title,
+                "intro": s.intro,
+                "questions": [_question_raw(q) for q in questions if q.section_id == s.pk],
+            }
+            for s in sections
+        ],
+        "rules": [
+            {
+                "id": r.key,
+                "cap": r.cap,
+                "when": r.condition,
+                "reason": r.reason,
+                "frameworks": sorted(f.ref for f in r.frameworks.all()),
+            }
+            for r in rules
+        ],
+        "ownership_conditions": [
+            {"id": c.key, "title": c.title, "when": c.condition}
+            for c in questionnaire.ownership_conditions.order_by("order")
+        ],
+    }
+
+
+def _question_raw(question: Question) -> dict:
+    raw = {
+        "key": question.key,
+        "core": question.core,
+        "text": question.text,
+        "help": question.help_text,
+        "control": question.control,
+        "frameworks": sorted(f.ref for f in question.frameworks.all()),
+        "choices": [
+            {
+                "key": c.key,
+                "label": c.label,
+                "weights": {
+                    w.dimension.key: _number(w.points)
+                    for w in sorted(c.weights.all(), key=lambda w: w.dimension.order)
+                },
+            }
+            for c in sorted(question.choices.all(), key=lambda c: c.order)
+        ],
+    }
+    if question.show_if:
+        raw["show_if"] = question.show_if
+    return raw
+
+
+def questionnaire_refresh(questionnaire: Questionnaire) -> dict:
+    """Recompile the stored document after the rows were edited; BankError if now invalid."""
+    document = bank.parse_bank(bank_from_rows(questionnaire))
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        document=document,
+        content_hash=bank.document_hash(document),
+        title=document["title"],
+        description=document["description"],
+    )
+    questionnaire.document = document
+    return document
+
+
+@transaction.atomic
+def questionnaire_clone(source: Questionnaire, *, version: str | None = None) -> Questionnaire:
+    """A new draft with the same content as `source`, for admins to edit."""
+    raw = bank_from_rows(source)
+    if version is None:
+        n = 1
+        while Questionnaire.objects.filter(version=f"{source.version}-draft{n}").exists():
+            n += 1
+        version = f"{source.version}-draft{n}"
+    raw["version"] = version
+    return questionnaire_load(document=bank.parse_bank(raw), publish=False).questionnaire
+
+
+@transaction.atomic
+def questionnaire_publish(questionnaire: Questionnaire) -> None:
+    """Make this version the one new assessments use; earlier published versions retire.
+
+    Existing assessments stay pinned to the version they were started on.
+    """
+    questionnaire_refresh(questionnaire)
+    Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).exclude(
+        pk=questionnaire.pk
+    ).update(status=Questionnaire.Status.RETIRED)
+    questionnaire.status = Questionnaire.Status.PUBLISHED
+    questionnaire.published_at = timezone.now()
+    questionnaire.save(update_fields=["status", "published_at"])

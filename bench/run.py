@@ -18,6 +18,7 @@ MODULES = [
     "scoring",  # issue: core engine
     "wizard_http",  # issue: reviewer experience (gunicorn + PostgreSQL)
     "pdf_render",  # issue: board-ready PDF
+    "impact_preview",  # issue: admin tuning
 ]
 
 

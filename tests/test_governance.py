@@ -389,7 +389,12 @@ def test_bulk_upserts_that_would_escape_the_trail_are_refused(complete):
 
 
 def test_admin_edits_of_the_bank_are_in_the_history(admin_client, questionnaire):
-    weight = ChoiceWeight.objects.filter(choice__question__key="kill_switch").first()
+    from assessor.loading import questionnaire_clone
+
+    draft = questionnaire_clone(questionnaire, version="2026.1-edit")
+    weight = ChoiceWeight.objects.filter(
+        choice__question__questionnaire=draft, choice__question__key="kill_switch"
+    ).first()
     url = reverse("admin:assessor_choiceweight_change", args=[weight.pk])
     response = admin_client.post(
         url, {"choice": weight.choice_id, "dimension": weight.dimension_id, "points": "1.50"}
@@ -398,8 +403,10 @@ def test_admin_edits_of_the_bank_are_in_the_history(admin_client, questionnaire)
     latest = ChoiceWeight.history.filter(id=weight.pk).latest("history_date")
     assert str(latest.points) == "1.50"
     assert latest.history_user.username == "admin"
+    assert latest.prev_record.points == 2
     listing = admin_client.get(reverse("admin:assessor_historicalchoiceweight_changelist"))
     assert listing.status_code == 200
+    assert "kill_switch=yes" in listing.content.decode()
 
 
 # --- reassessment --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The board-ready PDF: content, print quality, and a renderer that fetches nothing it should not."""
+"""The board-ready PDF: content, print quality, and a renderer that fetches nothing it must not."""
 
 import hashlib
 import http.server

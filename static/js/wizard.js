@@ -46,7 +46,10 @@
       headers: { "X-Requested-With": "fetch" },
       signal: pending.signal,
     })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      // A redirect means the session ended (the login page): keep the last verdict shown.
+      .then(function (response) {
+        return response.ok && !response.redirected ? response.text() : null;
+      })
       .then(function (html) { if (html !== null) panel.innerHTML = html; })
       .catch(function () { /* keep the last verdict shown; saving still works */ });
   }

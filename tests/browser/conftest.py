@@ -32,9 +32,15 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the whole session; each test gets its own context."""
+    """One headless Chromium per test module; each test gets its own context.
+
+    Per module rather than per session: while Playwright's sync API is started it keeps an
+    asyncio loop running in this thread, which would break any later test in the session that
+    runs async code (asyncio.run, async_to_sync). Stopping it at the end of each module keeps
+    that confined to the browser tests, for about half a second per module.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium is not installed at {CHROMIUM}; the browser tests need it. "
@@ -80,11 +86,16 @@ def published_questionnaire(transactional_db, document):
 
 @pytest.fixture
 def reviewer(transactional_db):
+    """A user with a known password, reviewer in one team (so may create assessments)."""
     from django.contrib.auth.models import User
 
-    return User.objects.create_user(
+    from assessor.membership import member_add
+
+    user = User.objects.create_user(
         username="rev", email="rev@example.com", password=PASSWORD, first_name="Ada"
     )
+    member_add(team_name="Identity security", username=user.username, role="reviewer")
+    return user
 
 
 @pytest.fixture
@@ -100,7 +111,8 @@ def make_assessment(reviewer, published_questionnaire):
     from assessor import services
 
     def make(name: str = "Leaver deprovisioning", answers: dict[str, str] | None = None, **extra):
-        assessment = services.assessment_create(owner=reviewer, name=name, **extra)
+        team = reviewer.teams.order_by("pk").first()
+        assessment = services.assessment_create(owner=reviewer, team=team, name=name, **extra)
         if answers:
             services.answers_save(
                 assessment=assessment,

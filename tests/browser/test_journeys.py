@@ -176,12 +176,8 @@ def test_a_follow_up_question_is_shown_only_when_an_earlier_answer_calls_for_it(
 
 @pytest.mark.parametrize(
     ("changes", "verdict"),
-    [
-        ({}, "owner"),
-        ({"credential_lifetime": "standing"}, "supervised"),
-        ({"approval_chain": "unclear"}, "copilot"),
-    ],
-    ids=["safest-answers-owner", "standing-credentials-supervised", "unclear-approval-copilot"],
+    [({}, "owner"), ({"credential_lifetime": "standing"}, "supervised")],
+    ids=["safest-answers-owner", "standing-credentials-supervised"],
 )
 def test_a_reviewer_can_finish_the_questionnaire_and_read_the_verdict_in_the_report(
     signed_in_page, make_assessment, changes, verdict
@@ -245,3 +241,32 @@ def test_a_reviewer_can_reload_midway_and_resume_where_they_stopped(
     page.wait_for_url(step_url_pattern(1))
     for key, value in first.items():
         assert checked_value(page, key) == value, key
+
+
+def test_the_live_verdict_panel_keeps_its_verdict_when_the_session_has_ended(
+    signed_in_page, make_assessment
+):
+    page = signed_in_page
+    assessment = make_assessment()
+    page.goto(wizard_url(assessment.pk, 4))
+    radio(page, "approval_chain", "unclear").check()
+    live = page.locator("#live-verdict [data-live-verdict]")
+    expect(live).to_have_attribute("data-live-verdict", "copilot")
+
+    # The reviewer signs out in another tab, then goes on answering in this one.
+    other = page.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name=re.compile(r"^Sign out")).click()
+    other.wait_for_url(re.compile(r"/accounts/login/$"))
+    other.close()
+
+    with page.expect_response(re.compile(r"/step/4/preview/$")) as preview:
+        radio(page, "approval_chain", "codified").check()
+    assert preview.value.status == 302  # to the login page
+    page.wait_for_timeout(500)  # let the page's fetch handler run to its end
+
+    assert page.locator("#live-verdict input[name=password]").count() == 0, (
+        "the sign-in form was injected into the live verdict panel"
+    )
+    assert page.locator("h1").count() == 1
+    assert live.count() == 1, "the last verdict shown should stay"

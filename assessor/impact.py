@@ -1,0 +1,144 @@
+"""Impact preview: what a draft questionnaire would do to every existing assessment.
+
+Read-only. Three queries whatever the number of assessments: the assessments, all their
+answers, and the questionnaire versions they are pinned to. The verdict under the draft is
+computed with the engine's fast path; the full explanation only for those that change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from . import scoring
+from .bank import build_model
+from .models import Answer, Assessment, Questionnaire
+
+INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class Change:
+    assessment_id: int
+    name: str
+    team: str
+    status: str
+    before: str
+    after: str
+    before_score: float | None
+    after_score: float | None
+    rules_added: tuple[scoring.FiredRule, ...]
+    rules_removed: tuple[scoring.FiredRule, ...]
+    answers: tuple[tuple[str, str], ...]  # (question text, chosen label) behind the change
+
+
+@dataclass(frozen=True)
+class Impact:
+    total: int
+    before: dict[str, int]
+    after: dict[str, int]
+    changes: list[Change]
+
+
+def _verdict(model: scoring.ScoringModel, answers: dict[str, str]) -> str:
+    counted = scoring.effective_answers(model, answers)
+    if any(key not in counted for key in model.core_keys):
+        return INCOMPLETE
+    return scoring.evaluate_verdict(model, counted)
+
+
+def _known(model: scoring.ScoringModel, answers: dict[str, str]) -> dict[str, str]:
+    return {
+        key: choice
+        for key, choice in answers.items()
+        if key in model.question_map and choice in model.question_map[key].choice_map
+    }
+
+
+def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[str, str], ...]:
+    """The answers that explain a change: those named by rules that appear or disappear, else
+    those whose weights differ between the two versions."""
+    keys: list[str] = []
+    before_rules = {(r.id, r.cap) for r in before.rules_fired}
+    after_rules = {(r.id, r.cap) for r in after.rules_fired}
+    for rule, _cap in sorted(before_rules ^ after_rules):
+        model = after_model if rule in {r for r, _ in after_rules} else before_model
+        condition = next(r.when for r in model.rules if r.id == rule)
+        keys.extend(k for k in sorted(condition.questions()) if k not in keys)
+    if not keys:
+        for key, choice in answers.items():
+            old_q, new_q = before_model.question_map.get(key), after_model.question_map.get(key)
+            if old_q is None or new_q is None or choice not in new_q.choice_map:
+                continue
+            old_w = old_q.choice_map[choice].weights if choice in old_q.choice_map else {}
+            if (old_w, old_q.dimension_bounds) != (
+                new_q.choice_map[choice].weights,
+                new_q.dimension_bounds,
+            ):
+                keys.append(key)
+    shown = []
+    for key in keys:
+        question = after_model.question_map.get(key) or before_model.question_map.get(key)
+        if question is not None and answers.get(key) in question.choice_map:
+            shown.append((question.text, question.choice_map[answers[key]].label))
+    return tuple(shown)
+
+
+def impact_preview(draft: Questionnaire) -> Impact:
+    draft_model = build_model(draft.document)
+    rows = list(
+        Assessment.objects.values_list(
+            "pk", "name", "team__name", "status", "verdict", "questionnaire_id"
+        ).order_by("pk")
+    )
+    answers: dict[int, dict[str, str]] = {}
+    for assessment_id, key, choice in Answer.objects.values_list(
+        "assessment_id", "question_key", "choice_key"
+    ).iterator(chunk_size=20_000):
+        answers.setdefault(assessment_id, {})[key] = choice
+    pinned = {q.pk: q for q in Questionnaire.objects.filter(pk__in={row[5] for row in rows})}
+    pinned_models = {pk: build_model(q.document) for pk, q in pinned.items()}
+
+    before_counts: Counter[str] = Counter()
+    after_counts: Counter[str] = Counter()
+    changes = []
+    for pk, name, team, status, stored, questionnaire_id in rows:
+        given = answers.get(pk, {})
+        before = stored or INCOMPLETE
+        after = _verdict(draft_model, _known(draft_model, given))
+        before_counts[before] += 1
+        after_counts[after] += 1
+        if before == after:
+            continue
+        old_model = pinned_models[questionnaire_id]
+        old_result = scoring.evaluate(old_model, _known(old_model, given))
+        new_result = scoring.evaluate(draft_model, _known(draft_model, given))
+        # (id, cap): a rule whose cap the draft changes counts as changed too
+        old_ids = {(r.id, r.cap) for r in old_result.rules_fired}
+        new_ids = {(r.id, r.cap) for r in new_result.rules_fired}
+        changes.append(
+            Change(
+                assessment_id=pk,
+                name=name,
+                team=team,
+                status=status,
+                before=before,
+                after=after,
+                before_score=old_result.score,
+                after_score=new_result.score,
+                rules_added=tuple(
+                    r for r in new_result.rules_fired if (r.id, r.cap) not in old_ids
+                ),
+                rules_removed=tuple(
+                    r for r in old_result.rules_fired if (r.id, r.cap) not in new_ids
+                ),
+                answers=_behind(old_model, draft_model, given, old_result, new_result),
+            )
+        )
+    order = [*scoring.VERDICTS, INCOMPLETE]
+    return Impact(
+        total=len(rows),
+        before={key: before_counts.get(key, 0) for key in order},
+        after={key: after_counts.get(key, 0) for key in order},
+        changes=changes,
+    )

@@ -1,0 +1,357 @@
+"""Admin tuning: draft versions, validation on save, impact preview, publish, YAML round trip."""
+
+import io
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from assessor import bank, loading
+from assessor.models import Answer, Assessment, Choice, ChoiceWeight, Questionnaire, Rule, Threshold
+from tests.builders import SAFEST, make_assessment, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def qadmin(db):
+    return make_user("qadmin", roles=("admin",))
+
+
+@pytest.fixture
+def admin_web(client, qadmin):
+    client.force_login(qadmin)
+    return client
+
+
+@pytest.fixture
+def draft(questionnaire):
+    return loading.questionnaire_clone(questionnaire, version="2026.2")
+
+
+def weight(questionnaire, question, choice, dimension):
+    return ChoiceWeight.objects.get(
+        choice__question__questionnaire=questionnaire,
+        choice__question__key=question,
+        choice__key=choice,
+        dimension__key=dimension,
+    )
+
+
+def snapshot_counts():
+    return {
+        "weights": list(ChoiceWeight.objects.order_by("pk").values_list("points", flat=True)),
+        "rules": list(Rule.objects.order_by("pk").values_list("condition", flat=True)),
+        "thresholds": list(Threshold.objects.order_by("pk").values_list("min_score", flat=True)),
+        "choices": Choice.objects.count(),
+        "documents": list(
+            Questionnaire.objects.order_by("pk").values_list("content_hash", flat=True)
+        ),
+    }
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+def test_clone_action_makes_a_draft_with_the_same_bank(admin_web, questionnaire):
+    response = admin_web.post(
+        reverse("admin:assessor_questionnaire_changelist"),
+        {"action": "clone_as_draft", "_selected_action": [questionnaire.pk]},
+    )
+    assert response.status_code == 302
+    clone = Questionnaire.objects.get(status=Questionnaire.Status.DRAFT)
+    assert clone.version == "2026.1-draft1"
+    expected = {**questionnaire.document, "version": clone.version}
+    assert clone.document == expected
+
+
+def test_published_versions_cannot_be_edited_in_the_admin(admin_web, questionnaire):
+    row = weight(questionnaire, "kill_switch", "yes", "policy")
+    url = reverse("admin:assessor_choiceweight_change", args=[row.pk])
+    response = admin_web.post(
+        url, {"choice": row.choice_id, "dimension": row.dimension_id, "points": "9"}
+    )
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.points == 2
+
+
+def test_editing_a_draft_recompiles_it_and_leaves_existing_assessments_alone(
+    admin_web, questionnaire, draft, owner
+):
+    assessment = make_assessment(owner, answers=SAFEST)
+    row = weight(draft, "kill_switch", "yes", "policy")
+    response = admin_web.post(
+        reverse("admin:assessor_choiceweight_change", args=[row.pk]),
+        {"choice": row.choice_id, "dimension": row.dimension_id, "points": "0.5"},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    kill = next(q for s in draft.document["sections"] for q in s["questions"]
+                if q["key"] == "kill_switch")  # fmt: skip
+    assert kill["choices"][0]["weights"] == {"policy": 0.5}
+    questionnaire.refresh_from_db()
+    assert weight(questionnaire, "kill_switch", "yes", "policy").points == 2
+    assessment.refresh_from_db()
+    assert assessment.questionnaire == questionnaire and assessment.verdict == "owner"
+
+
+def test_weights_are_editable_in_a_list(admin_web, draft):
+    url = reverse("admin:assessor_choiceweight_changelist")
+    query = f"?choice__question__questionnaire__id__exact={draft.pk}"
+    page = admin_web.get(url + query)
+    assert page.status_code == 200 and 'name="form-0-points"' in page.content.decode()
+    formset = page.context["cl"].formset
+    data = {
+        "form-TOTAL_FORMS": str(len(formset.forms)),
+        "form-INITIAL_FORMS": str(len(formset.forms)),
+        "_save": "Save",
+    }
+    for n, form in enumerate(formset.forms):
+        data[f"form-{n}-id"] = str(form.instance.pk)
+        data[f"form-{n}-points"] = str(form.instance.points)
+    target = formset.forms[0].instance
+    data["form-0-points"] = "1.25"
+    response = admin_web.post(url + query, data)
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert str(target.points) == "1.25"
+    draft.refresh_from_db()
+    assert draft.content_hash != Questionnaire.objects.get(version="2026.1").content_hash
+
+
+# --- validation on save: a clear error, nothing saved ---------------------------------------
+
+
+def test_a_rule_naming_a_missing_choice_is_refused(admin_web, draft):
+    rule = Rule.objects.get(questionnaire=draft, key="approval-chain-unclear")
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_rule_change", args=[rule.pk]),
+        {
+            "questionnaire": draft.pk,
+            "key": rule.key,
+            "cap": "copilot",
+            "reason": rule.reason,
+            "condition": '{"question": "approval_chain", "in": ["vague"]}',
+            "order": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "names unknown choice(s) [&#x27;vague&#x27;] of question &#x27;approval_chain&#x27;" in (
+        response.content.decode()
+    )
+    assert snapshot_counts() == before
+
+
+def test_a_rule_naming_a_missing_question_is_refused(admin_web, draft):
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_rule_add"),
+        {"questionnaire": draft.pk, "key": "new-rule", "cap": "supervised", "reason": "x",
+         "condition": '{"question": "nope", "in": ["x"]}', "order": 99},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "names unknown question &#x27;nope&#x27;" in response.content.decode()
+    assert snapshot_counts() == before
+
+
+def test_thresholds_out_of_order_are_refused(admin_web, draft):
+    supervised = Threshold.objects.get(questionnaire=draft, verdict="supervised")
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_threshold_change", args=[supervised.pk]),
+        {"questionnaire": draft.pk, "verdict": "supervised", "min_score": "85"},
+    )
+    assert response.status_code == 200
+    assert "Thresholds must be in order" in response.content.decode()
+    assert snapshot_counts() == before
+
+
+def test_a_weight_that_is_not_a_number_is_refused(admin_web, draft):
+    row = weight(draft, "kill_switch", "yes", "policy")
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_choiceweight_change", args=[row.pk]),
+        {"choice": row.choice_id, "dimension": row.dimension_id, "points": "lots"},
+    )
+    assert response.status_code == 200
+    assert "Enter a number." in response.content.decode()
+    assert snapshot_counts() == before
+
+
+def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft):
+    # Deleting a choice that a rule names would leave the rule pointing at nothing.
+    choice = Choice.objects.get(question__questionnaire=draft, question__key="approval_chain",
+                                key="unclear")  # fmt: skip
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_choice_delete", args=[choice.pk]), {"post": "yes"}, follow=True
+    )
+    assert "Not saved: the bank would become invalid." in response.content.decode()
+    assert Choice.objects.filter(pk=choice.pk).exists()
+    assert snapshot_counts() == before
+
+
+# --- impact preview, publish ------------------------------------------------------------------
+
+
+def _make_draft_stricter(draft):
+    """Tighten the draft: partial evidence now caps at copilot, and the owner bar rises."""
+    Rule.objects.filter(questionnaire=draft, key="partial-evidence").update(cap="copilot")
+    Threshold.objects.filter(questionnaire=draft, verdict="owner").update(min_score=99)
+    loading.questionnaire_refresh(draft)
+
+
+def test_impact_preview_shows_counts_and_each_change_with_its_cause(admin_web, draft, owner):
+    make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
+    safe = make_assessment(owner, answers=SAFEST, name="Safest")
+    nearly = make_assessment(
+        owner, answers={**SAFEST, "monitoring": "periodic_review"}, name="Nearly"
+    )
+    make_assessment(owner, answers={"task_type": "other"}, name="Unfinished")
+    _make_draft_stricter(draft)
+    before = snapshot_counts()
+    answers_before = Answer.objects.count()
+
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    impact = response.context["impact"]
+    assert impact.before == {"copilot": 0, "supervised": 1, "owner": 2, "incomplete": 1}
+    assert impact.after == {"copilot": 1, "supervised": 1, "owner": 1, "incomplete": 1}
+    changed = {c.name: c for c in impact.changes}
+    assert set(changed) == {"Partial", "Nearly"}
+    assert [r.id for r in changed["Partial"].rules_added] == ["partial-evidence"]
+    assert (
+        "What evidence does each run leave behind?",
+        "Partial; some steps are not recorded",
+    ) in (changed["Partial"].answers)
+    assert changed["Nearly"].after == "supervised" and not changed["Nearly"].rules_added
+    assert "Now fires: <strong>partial-evidence</strong>" in html
+    # the preview changed nothing
+    assert snapshot_counts() == before and Answer.objects.count() == answers_before
+    assert {a.name: a.verdict for a in Assessment.objects.all()}["Partial"] == "supervised"
+    assert safe.pk and nearly.pk
+
+
+def test_impact_preview_runs_a_fixed_number_of_queries(
+    admin_web, draft, owner, django_assert_max_num_queries
+):
+    for n in range(3):
+        make_assessment(owner, answers=SAFEST, name=f"A{n}")
+    url = reverse("admin:assessor_impact", args=[draft.pk])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        admin_web.get(url)
+    for n in range(20):
+        make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name=f"B{n}")
+    with CaptureQueriesContext(connection) as many:
+        admin_web.get(url)
+    assert len(few) == len(many)
+
+
+def test_publish_makes_the_draft_current_and_retires_the_old_version(
+    admin_web, questionnaire, draft, owner
+):
+    old = make_assessment(owner, answers=SAFEST, name="Old")
+    _make_draft_stricter(draft)
+    response = admin_web.post(
+        reverse("admin:assessor_questionnaire_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 302
+    assert Questionnaire.current() == draft
+    questionnaire.refresh_from_db()
+    assert questionnaire.status == Questionnaire.Status.RETIRED
+    new = make_assessment(owner, answers=SAFEST, name="New")
+    assert new.questionnaire == draft and new.verdict == "owner"  # 100 still reaches 99
+    old.refresh_from_db()
+    assert old.questionnaire == questionnaire and old.verdict == "owner"
+    owner_client = admin_web
+    owner_client.force_login(owner)
+    assert "version 2026.2" in owner_client.get(reverse("report", args=[new.pk])).content.decode()
+    assert "version 2026.1" in owner_client.get(reverse("report", args=[old.pk])).content.decode()
+
+
+def test_publish_questionnaire_command(questionnaire, draft):
+    out = io.StringIO()
+    call_command("publish_questionnaire", "2026.2", stdout=out)
+    assert "Published 2026.2." in out.getvalue()
+    assert Questionnaire.current() == draft
+    with pytest.raises(CommandError) as error:
+        call_command("publish_questionnaire", "nope")
+    assert error.value.returncode == 2
+    with pytest.raises(CommandError):
+        call_command("publish_questionnaire", questionnaire.version)  # retired now
+
+
+# --- YAML round trip ----------------------------------------------------------------------------
+
+
+def test_export_then_import_gives_an_identical_bank(questionnaire, tmp_path):
+    out = io.StringIO()
+    call_command("export_questionnaire", stdout=out)
+    exported = yaml.safe_load(out.getvalue())
+    assert exported["version"] == "2026.1"
+    assert bank.parse_bank(exported) == questionnaire.document
+    exported["version"] = "2026.1-copy"
+    path = tmp_path / "copy.yaml"
+    path.write_text(yaml.safe_dump(exported, allow_unicode=True))
+    call_command("load_questionnaire", str(path), stdout=io.StringIO())
+    copy = Questionnaire.objects.get(version="2026.1-copy")
+    assert copy.status == Questionnaire.Status.DRAFT
+    assert {**copy.document, "version": "2026.1"} == questionnaire.document
+    again = io.StringIO()
+    call_command("export_questionnaire", "--version", "2026.1-copy", stdout=again)
+    assert {**yaml.safe_load(again.getvalue()), "version": "2026.1"} == {
+        **exported,
+        "version": "2026.1",
+    }
+
+
+def test_the_shipped_bank_survives_the_database_round_trip(questionnaire, document):
+    assert bank.parse_bank(loading.bank_from_rows(questionnaire)) == document
+
+
+def test_export_action_downloads_yaml(admin_web, questionnaire):
+    response = admin_web.post(
+        reverse("admin:assessor_questionnaire_changelist"),
+        {"action": "export_yaml", "_selected_action": [questionnaire.pk]},
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="questionnaire-2026.1.yaml"'
+    assert bank.parse_bank(yaml.safe_load(response.content)) == questionnaire.document
+
+
+def test_export_of_an_unknown_version_exits_2(questionnaire):
+    with pytest.raises(CommandError) as error:
+        call_command("export_questionnaire", "--version", "0.0")
+    assert error.value.returncode == 2
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["reviewer", "approver", "auditor"])
+def test_only_the_questionnaire_admin_role_reaches_the_back_office(
+    client, questionnaire, draft, role
+):
+    user = make_user(f"a-{role}", roles=(role,))
+    client.force_login(user)
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:assessor_questionnaire_changelist"),
+        reverse("admin:assessor_impact", args=[draft.pk]),
+        reverse("admin:assessor_choiceweight_changelist"),
+    ):
+        assert client.get(url).status_code in (403, 404), url
+
+
+def test_the_questionnaire_admin_reaches_it(admin_web, draft):
+    assert admin_web.get(reverse("admin:index")).status_code == 200
+    assert admin_web.get(reverse("admin:assessor_impact", args=[draft.pk])).status_code == 200
+    # but not the review records of any team
+    assert admin_web.get(reverse("admin:assessor_assessment_changelist")).status_code == 403
