@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import exchange, reports
@@ -103,15 +105,30 @@ def render_html(context: dict) -> str:
     return render_to_string("assessor/report_pdf.html", context)
 
 
+@cache
+def _print_resources() -> tuple[FontConfiguration, weasyprint.CSS]:
+    """Fonts and the print stylesheet, prepared once per process and shared by every render
+    (WeasyPrint supports reusing both; it saves a good part of each render)."""
+    fonts = FontConfiguration()
+    stylesheet = weasyprint.CSS(
+        filename=finders.find("css/report_pdf.css"),
+        font_config=fonts,
+        url_fetcher=StaticOnlyFetcher(),
+    )
+    return fonts, stylesheet
+
+
 def render_pdf(html: str) -> bytes:
     """Render to bytes in memory: the caller sends all of it or nothing."""
     fetcher = StaticOnlyFetcher()
     try:
+        fonts, stylesheet = _print_resources()
         document = weasyprint.HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher)
         return document.write_pdf(
+            stylesheets=[stylesheet],
+            font_config=fonts,
             pdf_variant="pdf/ua-1",  # tagged, with a logical structure for screen readers
             attachments=[],
-            uncompressed_pdf=False,
         )
     except Exception as exc:
         logger.exception("PDF rendering failed")

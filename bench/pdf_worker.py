@@ -37,9 +37,15 @@ def main() -> None:
 
     from assessor import pdf, services
     from assessor.examples import SAFEST
+    from assessor.membership import member_add
 
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
-    assessment = services.assessment_create(owner=user, name="Benchmark: leaver deprovisioning")
+    approver = get_user_model().objects.create_user("approver", password="bench-password-2")
+    member_add(team_name="Bench", username="bench", role="reviewer")
+    member_add(team_name="Bench", username="approver", role="approver")
+    assessment = services.assessment_create(
+        owner=user, team=user.teams.get(), name="Benchmark: leaver deprovisioning"
+    )
     model = assessment.questionnaire.scoring_model()
     answers = {**SAFEST, "data_quality": "uneven", "input_sources": "mixed"}
     answers["input_isolation"] = "filtered"
@@ -59,11 +65,23 @@ def main() -> None:
         timings.append(time.perf_counter() - start)
     pages = len(PdfReader(__import__("io").BytesIO(content)).pages)
 
+    # The baseline: plain paragraphs filling the same number of pages, found once (untimed).
     paragraph = "<p>" + ("Plain text for a baseline document of the same length. " * 12) + "</p>"
-    plain_pages = "".join(
-        f'<section style="break-after: page">{paragraph * 5}</section>' for _ in range(pages)
-    )
-    plain_html = f"<html><body>{plain_pages}</body></html>"
+
+    def plain_document(count: int) -> str:
+        return f"<html><body>{paragraph * count}</body></html>"
+
+    def page_count(html: str) -> int:
+        return len(weasyprint.HTML(string=html).render().pages)
+
+    count = 1
+    while page_count(plain_document(count * 2)) <= pages:
+        count *= 2
+    low, high = count, count * 2  # pages(low) <= target < pages(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if page_count(plain_document(middle)) <= pages else (low, middle)
+    plain_html = plain_document(low)
     weasyprint.HTML(string=plain_html).write_pdf()
     plain = []
     for _ in range(RUNS):
@@ -72,6 +90,31 @@ def main() -> None:
         plain.append(time.perf_counter() - start)
     plain_page_count = len(PdfReader(__import__("io").BytesIO(plain_content)).pages)
 
+    # An approved record's PDF is served from storage: time a download of it, end to end
+    # through Django, against a fresh render of the same record.
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    services.assessment_submit(assessment=assessment, user=user)
+    services.assessment_approve(assessment=assessment, user=approver)
+    client = Client()
+    client.force_login(approver)
+    url = reverse("report_pdf", args=[assessment.pk])
+    client.get(url)
+    stored = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(url)
+        stored.append(time.perf_counter() - start)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    fresh = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        pdf.assessment_pdf(assessment, generated_by=approver)
+        fresh.append(time.perf_counter() - start)
+
     print(
         json.dumps(
             {
@@ -79,6 +122,8 @@ def main() -> None:
                 "plain_median_s": statistics.median(plain),
                 "pages": pages,
                 "plain_pages": plain_page_count,
+                "stored_download_s": statistics.median(stored),
+                "approved_fresh_s": statistics.median(fresh),
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
