@@ -24,8 +24,12 @@ def assessments_for(user) -> QuerySet[Assessment]:
 
 
 def assessment_for(user, pk: int, permission: str = VIEW) -> Assessment:
+    # The version's document is usually compiled in memory already (see bank.compiled).
     assessment = get_object_or_404(
-        assessments_for(user).select_related("questionnaire", "team", "owner"), pk=pk
+        assessments_for(user)
+        .select_related("questionnaire", "team", "owner")
+        .defer("questionnaire__document"),
+        pk=pk,
     )
     if not user.has_perm(permission):
         raise PermissionDenied

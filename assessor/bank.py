@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -490,3 +493,25 @@ def _build_model_cached(canonical: str) -> scoring.ScoringModel:
             for c in document["ownership_conditions"]
         ),
     )
+
+
+# Compiled versions, by content hash: a version's document never changes without its hash, so
+# a request that already knows the hash needs neither the document's JSON nor a recompile.
+_COMPILED: OrderedDict[str, tuple[dict, scoring.ScoringModel]] = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
+_COMPILED_MAX = 32
+
+
+def compiled(content_hash: str, load: Callable[[], dict]) -> tuple[dict, scoring.ScoringModel]:
+    """(document, model) for a stored version; `load` fetches the document on a cache miss."""
+    with _COMPILED_LOCK:
+        if content_hash in _COMPILED:
+            _COMPILED.move_to_end(content_hash)
+            return _COMPILED[content_hash]
+    document = load()
+    entry = (document, build_model(document))
+    with _COMPILED_LOCK:
+        _COMPILED[content_hash] = entry
+        while len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return entry

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Field, Layout, Submit
+from crispy_forms.layout import Submit
 from django import forms
 from django.core.validators import URLValidator
-from django.utils.html import format_html
 
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment
 
@@ -69,14 +68,15 @@ class SectionForm(forms.Form):
     each with an optional note and evidence link.
 
     Answers are optional on each step, so a reviewer can save and come back; completeness is
-    shown in the side list and on the report.
+    shown in the side list and on the report. Rendered by `_section_form.html`, one crispy
+    field at a time.
     """
 
     def __init__(self, *args, section: dict, conditions: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.section = section
+        self.conditions = conditions
         self.question_keys = [q["key"] for q in section["questions"]]
-        blocks = []
         for question in section["questions"]:
             key = question["key"]
             self.fields[key] = forms.ChoiceField(
@@ -107,51 +107,25 @@ class SectionForm(forms.Form):
                     }
                 ),
             )
-            blocks.append(self._question_block(question, conditions))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(*blocks)
 
-    def _question_block(self, question: dict, conditions: dict[str, str]):
-        key = question["key"]
-        attrs = {}
-        extra = []
-        if question["show_if"]:
-            attrs["data_show_if"] = json.dumps(question["show_if"])
-            extra.append(
-                HTML(
-                    format_html(
-                        '<p class="small text-body-secondary mb-2">Follow-up: asked only when '
-                        "{}.</p>",
-                        conditions.get(key, "an earlier answer makes it relevant"),
-                    )
-                )
-            )
-        help_html = format_html(
-            '<details class="mb-2"><summary>Why this matters</summary>'
-            '<p class="mt-2 mb-0">{}</p></details>',
-            question["help"],
-        )
-        # Note and link fold away until used, so the questions stay easy to scan.
-        opened = " open" if self._has_extras(key) else ""
-        return Div(
-            Div(
-                *extra,
-                Field(key),
-                HTML(help_html),
-                HTML(
-                    f'<details class="answer-extras"{opened}>'
-                    "<summary>Add a note or evidence link</summary>"
-                ),
-                Field(note_field(key)),
-                Field(evidence_field(key)),
-                HTML("</details>"),
-            ),
-            css_class="question card card-body mb-3",
-            css_id=f"q-{key}",
-            **attrs,
-        )
+    def blocks(self) -> list[dict]:
+        """What the template shows for each question, bound fields included."""
+        return [
+            {
+                "key": question["key"],
+                "help": question["help"],
+                "show_if": json.dumps(question["show_if"]) if question["show_if"] else "",
+                "condition": self.conditions.get(question["key"], "")
+                if question["show_if"]
+                else "",
+                "choice": self[question["key"]],
+                "note": self[note_field(question["key"])],
+                "evidence": self[evidence_field(question["key"])],
+                # Note and link fold away until used, so the questions stay easy to scan.
+                "open": self._has_extras(question["key"]),
+            }
+            for question in self.section["questions"]
+        ]
 
     def _has_extras(self, key: str) -> bool:
         names = (note_field(key), evidence_field(key))

@@ -260,6 +260,7 @@ def questionnaire_refresh(questionnaire: Questionnaire) -> dict:
         description=document["description"],
     )
     questionnaire.document = document
+    questionnaire.content_hash = bank.document_hash(document)
     return document
 
 

@@ -66,15 +66,14 @@ class Questionnaire(models.Model):
             cls.objects.filter(status=cls.Status.PUBLISHED).order_by("-published_at", "-id").first()
         )
 
-    def scoring_model(self) -> scoring.ScoringModel:
-        """The engine's model of this version, compiled once per loaded instance."""
-        from .bank import build_model
+    def compiled(self) -> tuple[dict, scoring.ScoringModel]:
+        """(document, model) of this version, shared by every request in the process."""
+        from .bank import compiled
 
-        cached = self.__dict__.get("_scoring_model")
-        if cached is None or cached[0] is not self.document:
-            cached = (self.document, build_model(self.document))
-            self.__dict__["_scoring_model"] = cached
-        return cached[1]
+        return compiled(self.content_hash, lambda: self.document)
+
+    def scoring_model(self) -> scoring.ScoringModel:
+        return self.compiled()[1]
 
 
 class Dimension(models.Model):
@@ -318,16 +317,16 @@ class Assessment(models.Model):
     @property
     def document(self) -> dict:
         """The bank this record is scored against: its snapshot once submitted."""
-        return self.snapshot_document or self.questionnaire.document
+        if self.snapshot_document:
+            return self.snapshot_document
+        return self.questionnaire.compiled()[0]
 
     def scoring_model(self) -> scoring.ScoringModel:
         from .bank import build_model
 
-        cached = self.__dict__.get("_scoring_model")
-        if cached is None or cached[0] is not self.document:
-            cached = (self.document, build_model(self.document))
-            self.__dict__["_scoring_model"] = cached
-        return cached[1]
+        if self.snapshot_document:
+            return build_model(self.snapshot_document)
+        return self.questionnaire.scoring_model()
 
     @property
     def is_locked(self) -> bool:

@@ -211,7 +211,7 @@ def answers_save(
     assessment.version = expected + 1
     Assessment.history.bulk_history_create([assessment], update=True, default_user=user)
 
-    created, changed = [], []
+    created, changed, fields_changed = [], [], {"updated_at"}
     for key, (choice, note, link) in submitted.items():
         answer = existing.get(key)
         if answer is None:
@@ -225,13 +225,17 @@ def answers_save(
                 )
             )
         elif (answer.choice_key, answer.note, answer.evidence_url) != (choice, note, link):
-            answer.choice_key, answer.note, answer.evidence_url = choice, note, link
+            # Only the columns that moved: bulk_update's CASE per column is costly to build.
+            for field, value in (("choice_key", choice), ("note", note), ("evidence_url", link)):
+                if getattr(answer, field) != value:
+                    setattr(answer, field, value)
+                    fields_changed.add(field)
             answer.updated_at = timezone.now()  # bulk_update skips auto_now
             changed.append(answer)
     if created:
         Answer.objects.bulk_create(created)
     if changed:
-        Answer.objects.bulk_update(changed, ["choice_key", "note", "evidence_url", "updated_at"])
+        Answer.objects.bulk_update(changed, sorted(fields_changed))
     return result
 
 

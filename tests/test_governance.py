@@ -246,7 +246,9 @@ def _edit_weight_in_place(questionnaire):
         choice__question__key="monitoring",
         choice__key="real_time_alerting",
     ).update(points=-50)
-    Questionnaire.objects.filter(pk=questionnaire.pk).update(document=document)
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        document=document, content_hash=bank.document_hash(document)
+    )
 
 
 def test_a_bank_edit_after_approval_changes_neither_verdict_nor_pdf(
