@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test bench lint format system-deps
+.PHONY: run test bench audit lint format system-deps
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(VENV)/.dev-installed system-deps
 
 bench: $(VENV)/.dev-installed system-deps
 	DJANGO_TESTING=1 $(PY) bench/run.py
+
+audit: $(VENV)/.dev-installed
+	scripts/audit.sh
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

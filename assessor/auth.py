@@ -4,6 +4,7 @@ Every view checks a permission, and the wizard has a budget of ten queries per r
 stock backend spends two (user permissions, then group permissions). Same rules, same cache.
 """
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -24,3 +25,22 @@ class OneQueryModelBackend(ModelBackend):
                 ).distinct()
             }
         return user_obj._perm_cache
+
+
+def client_ip(request) -> str | None:
+    """The client's address for sign-in throttling.
+
+    Without trusted proxies it is the TCP peer. Behind N trusted proxies, each of which appends
+    the address it saw to X-Forwarded-For, it is the Nth entry from the right: entries to its
+    left were written by the client and prove nothing.
+    """
+    hops = settings.ASSESSOR_TRUSTED_PROXIES
+    if hops:
+        chain = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR")

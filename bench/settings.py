@@ -16,6 +16,10 @@ from config.settings import BASE_DIR, TEMPLATES  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = BENCH_SECRET_KEY
+# The bench speaks plain HTTP on 127.0.0.1: no HTTPS redirect, cookies not marked Secure.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
 ALLOWED_HOSTS = ["127.0.0.1"]
 ROOT_URLCONF = "bench.urls"
 
