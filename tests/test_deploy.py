@@ -68,8 +68,14 @@ def test_no_page_has_an_inline_script_or_style_attribute(owner_client, owner, qu
     from tests.builders import SAFEST, make_assessment
 
     assessment = make_assessment(owner, answers=SAFEST)
-    for url in ("/", reverse("wizard", args=[assessment.pk, 1]), reverse("report", args=[assessment.pk]),
-                reverse("assessment_new"), reverse("history", args=[assessment.pk])):  # fmt: skip
+    pages = [
+        "/",
+        reverse("wizard", args=[assessment.pk, 1]),
+        reverse("report", args=[assessment.pk]),
+        reverse("assessment_new"),
+        reverse("history", args=[assessment.pk]),
+    ]
+    for url in pages:
         html = owner_client.get(url).content.decode()
         scripts = [tag for tag in html.split("<script")[1:] if "src=" not in tag.split(">")[0]]
         assert scripts == [], url
