@@ -99,8 +99,9 @@ class DraftOnlyMixin:
             return view(request, *args, **kwargs)
         except bank.BankError as error:
             # Raised inside the admin's transaction, which is therefore rolled back.
-            messages.error(request, "Not saved: the bank would become invalid. " + " ".join(
-                error.problems))  # fmt: skip
+            messages.error(
+                request, "Not saved: the bank would become invalid. " + " ".join(error.problems)
+            )
             return HttpResponseRedirect(request.get_full_path())
 
     def changeform_view(self, request, *args, **kwargs):
@@ -370,8 +371,17 @@ class BankEditAdmin(ReadOnlyAdmin):
     date_hierarchy = "history_date"
 
 
-for model in (Questionnaire, Dimension, Section, Question, Choice, ChoiceWeight, Rule, Threshold,
-              OwnershipCondition):  # fmt: skip
+for model in (
+    Questionnaire,
+    Dimension,
+    Section,
+    Question,
+    Choice,
+    ChoiceWeight,
+    Rule,
+    Threshold,
+    OwnershipCondition,
+):
     admin.site.register(model.history.model, BankEditAdmin)
 
 

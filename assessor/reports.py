@@ -143,8 +143,13 @@ def history_entries(assessment: Assessment) -> list[HistoryEntry]:
             add(row.history_date, row.history_user, "Created")
         for field, label in ASSESSMENT_FIELDS if previous else ():
             if getattr(previous, field) != getattr(row, field):
-                add(row.history_date, row.history_user, label,
-                    getattr(previous, field), getattr(row, field))  # fmt: skip
+                add(
+                    row.history_date,
+                    row.history_user,
+                    label,
+                    getattr(previous, field),
+                    getattr(row, field),
+                )
         previous = row
 
     seen: dict[int, object] = {}  # answer id -> its previous history row
@@ -166,16 +171,27 @@ def history_entries(assessment: Assessment) -> list[HistoryEntry]:
             new = getattr(row, field)
             if row.history_type != "-" and old != new:
                 verb = "Set" if not old else "Changed"
-                add(row.history_date, row.history_user, f"{verb} {label} “{text}”",
-                    shown(field, old), shown(field, new))  # fmt: skip
+                add(
+                    row.history_date,
+                    row.history_user,
+                    f"{verb} {label} “{text}”",
+                    shown(field, old),
+                    shown(field, new),
+                )
         seen[row.id] = row
 
     for decision in assessment.decisions.select_related("actor"):
-        add(decision.created_at, decision.actor, decision.get_action_display(), "",
-            decision.comment)  # fmt: skip
+        add(
+            decision.created_at, decision.actor, decision.get_action_display(), "", decision.comment
+        )
     for export in ExportRecord.objects.filter(assessment=assessment).select_related("user"):
-        add(export.created_at, export.user, f"Exported: {export.get_kind_display()}", "",
-            f"SHA-256 {export.sha256}")  # fmt: skip
+        add(
+            export.created_at,
+            export.user,
+            f"Exported: {export.get_kind_display()}",
+            "",
+            f"SHA-256 {export.sha256}",
+        )
     entries.sort(key=lambda entry: entry.when)
     return entries
 

@@ -16,9 +16,17 @@ AUDITOR = "Auditor"
 QUESTIONNAIRE_ADMIN = "Questionnaire admin"
 
 BANK_MODELS = (
-    "questionnaire", "dimension", "section", "question", "choice", "choiceweight", "rule",
-    "threshold", "ownershipcondition", "frameworkreference",
-)  # fmt: skip
+    "questionnaire",
+    "dimension",
+    "section",
+    "question",
+    "choice",
+    "choiceweight",
+    "rule",
+    "threshold",
+    "ownershipcondition",
+    "frameworkreference",
+)
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: ["add_assessment", "change_assessment", "view_assessment"],

@@ -337,25 +337,34 @@ def _decide(request, pk: int, permission: str, action, success: str):
 @require_POST
 def assessment_submit(request, pk: int):
     return _decide(
-        request, pk, access.EDIT, services.assessment_submit,
+        request,
+        pk,
+        access.EDIT,
+        services.assessment_submit,
         "Submitted for approval. The answers are now locked.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
 def assessment_approve(request, pk: int):
     return _decide(
-        request, pk, access.APPROVE, services.assessment_approve,
+        request,
+        pk,
+        access.APPROVE,
+        services.assessment_approve,
         "Approved. The signed-off PDF is stored and will not change.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
 def assessment_return(request, pk: int):
     return _decide(
-        request, pk, access.APPROVE, services.assessment_return,
+        request,
+        pk,
+        access.APPROVE,
+        services.assessment_return,
         "Returned to the reviewer as a draft.",
-    )  # fmt: skip
+    )
 
 
 @require_POST

@@ -58,7 +58,7 @@ def main() -> None:
                 team=team,
                 owner=reviewer,
                 total_core=len(model.core_keys),
-            )  # fmt: skip
+            )
             for n in range(ASSESSMENTS)
         ],
         batch_size=2000,

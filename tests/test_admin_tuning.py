@@ -88,8 +88,9 @@ def test_editing_a_draft_recompiles_it_and_leaves_existing_assessments_alone(
     )
     assert response.status_code == 302
     draft.refresh_from_db()
-    kill = next(q for s in draft.document["sections"] for q in s["questions"]
-                if q["key"] == "kill_switch")  # fmt: skip
+    kill = next(
+        q for s in draft.document["sections"] for q in s["questions"] if q["key"] == "kill_switch"
+    )
     assert kill["choices"][0]["weights"] == {"policy": 0.5}
     questionnaire.refresh_from_db()
     assert weight(questionnaire, "kill_switch", "yes", "policy").points == 2
@@ -149,9 +150,15 @@ def test_a_rule_naming_a_missing_question_is_refused(admin_web, draft):
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_rule_add"),
-        {"questionnaire": draft.pk, "key": "new-rule", "cap": "supervised", "reason": "x",
-         "condition": '{"question": "nope", "in": ["x"]}', "order": 99},
-    )  # fmt: skip
+        {
+            "questionnaire": draft.pk,
+            "key": "new-rule",
+            "cap": "supervised",
+            "reason": "x",
+            "condition": '{"question": "nope", "in": ["x"]}',
+            "order": 99,
+        },
+    )
     assert response.status_code == 200
     assert "names unknown question &#x27;nope&#x27;" in response.content.decode()
     assert snapshot_counts() == before
@@ -183,8 +190,9 @@ def test_a_weight_that_is_not_a_number_is_refused(admin_web, draft):
 
 def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft):
     # Deleting a choice that a rule names would leave the rule pointing at nothing.
-    choice = Choice.objects.get(question__questionnaire=draft, question__key="approval_chain",
-                                key="unclear")  # fmt: skip
+    choice = Choice.objects.get(
+        question__questionnaire=draft, question__key="approval_chain", key="unclear"
+    )
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_choice_delete", args=[choice.pk]), {"post": "yes"}, follow=True

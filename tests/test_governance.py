@@ -76,9 +76,15 @@ def test_the_dashboard_lists_the_teams_records_only(client, complete, teammate, 
 
 @pytest.mark.parametrize(
     ("name", "args"),
-    [("wizard", [1]), ("preview", [1]), ("submit", []), ("approve", []), ("return", []),
-     ("reassess", [])],
-)  # fmt: skip
+    [
+        ("wizard", [1]),
+        ("preview", [1]),
+        ("submit", []),
+        ("approve", []),
+        ("return", []),
+        ("reassess", []),
+    ],
+)
 def test_another_team_cannot_act_on_the_record(client, complete, outsider, name, args):
     as_user(client, outsider)
     response = client.post(reverse(name, args=[complete.pk, *args]), {"comment": "x"})
@@ -336,10 +342,15 @@ def test_history_records_answer_note_link_and_status_changes_with_who(
     version = Assessment.objects.get(pk=assessment.pk).version
     client.post(
         reverse("wizard", args=[assessment.pk, 8]),
-        {"version": version, "evidence_capture": "end_to_end", "monitoring": "periodic_review",
-         "monitoring-note": "Weekly", "monitoring-evidence": "https://wiki.example.com/m",
-         "next": "1"},
-    )  # fmt: skip
+        {
+            "version": version,
+            "evidence_capture": "end_to_end",
+            "monitoring": "periodic_review",
+            "monitoring-note": "Weekly",
+            "monitoring-evidence": "https://wiki.example.com/m",
+            "next": "1",
+        },
+    )
     row = Answer.history.filter(question_key="monitoring").latest("history_date")
     assert (row.history_user, row.choice_key, row.note) == (owner, "periodic_review", "Weekly")
     assert row.prev_record.choice_key == "real_time_alerting"

@@ -345,9 +345,10 @@ def bigger_questionnaire(db):
 def _statements(queries) -> int:
     """Data statements only: BEGIN, COMMIT and savepoints are not queries of the view."""
     return sum(
-        1 for q in queries.captured_queries
+        1
+        for q in queries.captured_queries
         if q["sql"].lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    )  # fmt: skip
+    )
 
 
 def _queries_for_step(client, assessment, data):
