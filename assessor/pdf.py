@@ -85,7 +85,7 @@ def pdf_filename(assessment: Assessment, when=None) -> str:
 
 
 def pdf_context(assessment: Assessment, *, generated_by) -> dict:
-    context = reports.report_context(assessment, top_reasons=TOP_REASONS)
+    context = reports.report_context(assessment, top_reasons=TOP_REASONS, with_history=False)
     context.update(
         {
             "for_pdf": True,
