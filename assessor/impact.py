@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from . import scoring
 from .bank import build_model
 from .models import Answer, Assessment, Questionnaire
+from .services import known_answers as _known
 
 INCOMPLETE = "incomplete"
 
@@ -45,14 +46,6 @@ def _verdict(model: scoring.ScoringModel, answers: dict[str, str]) -> str:
     if any(key not in counted for key in model.core_keys):
         return INCOMPLETE
     return scoring.evaluate_verdict(model, counted)
-
-
-def _known(model: scoring.ScoringModel, answers: dict[str, str]) -> dict[str, str]:
-    return {
-        key: choice
-        for key, choice in answers.items()
-        if key in model.question_map and choice in model.question_map[key].choice_map
-    }
 
 
 def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[str, str], ...]:

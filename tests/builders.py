@@ -3,33 +3,11 @@
 from django.contrib.auth import get_user_model
 
 from assessor import services
+from assessor.examples import SAFEST as EXAMPLE_SAFEST
 from assessor.membership import member_add
 
-SAFEST = {
-    "task_type": "secret_rotation",
-    "environment_tier": "non_production",
-    "task_pattern": "repetitive",
-    "trigger_defined": "explicit",
-    "completion_criteria": "verifiable",
-    "data_quality": "authoritative",
-    "input_sources": "internal_systems",
-    "approval_chain": "codified",
-    "informal_overrides": "none",
-    "privilege_scope": "narrow",
-    "identities_affected": "one",
-    "reversibility": "automatic_rollback",
-    "tool_chaining": "single_system",
-    "agent_identity": "workload_identity",
-    "credential_lifetime": "ephemeral_jit",
-    "credential_scope": "task_scoped",
-    "revocation": "automatic_at_task_end",
-    "runtime_policy": "policy_as_code",
-    "kill_switch": "yes",
-    "evidence_capture": "end_to_end",
-    "monitoring": "real_time_alerting",
-    "shared_accounts": "none",
-    "legacy_iam": "modern_api",
-}
+# Every core question at its safest choice (the shipped examples' answers, follow-ups left out).
+SAFEST = {key: choice for key, choice in EXAMPLE_SAFEST.items() if key != "policy_evaluation"}
 
 
 PASSWORD = "correct horse battery staple"
