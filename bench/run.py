@@ -19,6 +19,7 @@ MODULES = [
     "wizard_http",  # issue: reviewer experience (gunicorn + PostgreSQL)
     "pdf_render",  # issue: board-ready PDF
     "impact_preview",  # issue: admin tuning
+    "load_reviewers",  # issue: 20 concurrent reviewers, each completing an assessment
 ]
 
 
