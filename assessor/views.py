@@ -247,7 +247,6 @@ def report(request, pk: int):
     )
     context.update(
         {
-            "decision_form": DecisionForm(),
             "can_edit": request.user.has_perm(access.EDIT),
             "can_approve": request.user.has_perm(access.APPROVE)
             and submitter is not None
