@@ -73,10 +73,23 @@ def export_assessment(assessment: Assessment) -> dict:
     return data
 
 
+def _has_nul(value) -> bool:
+    """NUL characters anywhere: the forms refuse them and PostgreSQL cannot store them."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def _check(data) -> tuple[Questionnaire | None, list[str]]:
     problems: list[str] = []
     if not isinstance(data, dict):
         return None, ["the file must hold a JSON object"]
+    if _has_nul(data):
+        return None, ["the file contains NUL characters, which no field may hold"]
     if data.get("format") != FORMAT:
         problems.append(f'"format" must be "{FORMAT}": is this an assessment export?')
     if data.get("format_version") != FORMAT_VERSION:
@@ -116,7 +129,7 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
         question = model.question_map.get(key)
         if question is None:
             problems.append(f"unknown question: {key}")
-        elif choice not in question.choice_map:
+        elif not isinstance(choice, str) or choice not in question.choice_map:
             problems.append(f"unknown choice for {key}: {choice!r}")
     for key, note in notes.items():
         if key not in answers:
@@ -124,6 +137,8 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
         elif len(note) > NOTE_MAX_LENGTH:
             problems.append(f"note for {key} is longer than {NOTE_MAX_LENGTH} characters")
     for key, link in evidence.items():
+        if link == "":
+            continue  # no link, as the wizard allows
         if key not in answers:
             problems.append(f"evidence link for unanswered question: {key}")
             continue

@@ -1,0 +1,929 @@
+"""Security: CSRF on every form, user text escaped wherever it is shown, only http(s) evidence
+links, a PDF renderer that fetches nothing, team boundaries on every URL, locked records,
+posted fields that are not in a form, and a fresh session at sign-in.
+
+Each test is written so that it fails when the protection it names is taken away: a refused
+request is always paired with the same request going through once the missing piece (token,
+team, valid link) is supplied.
+"""
+
+import html.parser
+import json
+import re
+from dataclasses import dataclass
+from importlib import import_module
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Engine, engines
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+import assessor.urls
+from assessor import exchange, loading, pdf, services
+from assessor.models import (
+    Answer,
+    ApprovedReport,
+    Assessment,
+    ChoiceWeight,
+    Decision,
+    ExportRecord,
+    Questionnaire,
+    Team,
+)
+from tests.builders import PASSWORD, SAFEST, make_assessment, make_user
+from tests.test_pdf import Canary, assert_nothing_leaked, hostile_payloads, read, text_of
+
+pytestmark = pytest.mark.django_db
+
+CSRF_FAILURE = "CSRF verification failed"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def snapshot() -> dict:
+    """Every row a state-changing request could touch, audit trail and sessions included."""
+    return {
+        "assessments": list(Assessment.objects.order_by("pk").values()),
+        "answers": list(Answer.objects.order_by("pk").values()),
+        "decisions": list(Decision.objects.order_by("pk").values()),
+        "approved": list(ApprovedReport.objects.order_by("pk").values_list("pk", "sha256")),
+        "exports": list(ExportRecord.objects.order_by("pk").values_list("pk", "sha256")),
+        "weights": list(ChoiceWeight.objects.order_by("pk").values_list("pk", "points")),
+        "questionnaires": list(
+            Questionnaire.objects.order_by("pk").values_list("pk", "status", "content_hash")
+        ),
+        "users": list(
+            get_user_model().objects.order_by("pk").values_list("pk", "password", "last_login")
+        ),
+        "sessions": list(
+            Session.objects.order_by("session_key").values_list("session_key", "session_data")
+        ),
+        "history": (Assessment.history.count(), Answer.history.count()),
+    }
+
+
+def record_state(assessment) -> dict:
+    """One record as stored: its row, its answers (notes and links too), decisions and PDF."""
+    return {
+        "row": Assessment.objects.filter(pk=assessment.pk).values().get(),
+        "answers": list(Answer.objects.filter(assessment=assessment).order_by("pk").values()),
+        "decisions": list(Decision.objects.filter(assessment=assessment).order_by("pk").values()),
+        "pdf": list(
+            ApprovedReport.objects.filter(assessment=assessment).values_list("sha256", flat=True)
+        ),
+    }
+
+
+def csrf_token(client) -> str:
+    """The token a browser would send: from the cookie set by a page with a form."""
+    client.get(reverse("login"))
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def export_upload(assessment, **changes) -> SimpleUploadedFile:
+    data = exchange.export_assessment(assessment)
+    data.update(changes)
+    return SimpleUploadedFile("export.json", json.dumps(data).encode(), "application/json")
+
+
+def step_of(assessment, key) -> int:
+    for number, section in enumerate(assessment.document["sections"], start=1):
+        if any(q["key"] == key for q in section["questions"]):
+            return number
+    raise AssertionError(key)
+
+
+def answers_by_key(assessment) -> dict:
+    return {
+        a.question_key: (a.choice_key, a.note, a.evidence_url)
+        for a in Answer.objects.filter(assessment=assessment)
+    }
+
+
+class Page(html.parser.HTMLParser):
+    """A page as a browser would see it: its text, attribute values, scripts and handlers."""
+
+    def __init__(self, content: bytes):
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.attributes: list[str] = []
+        self.scripts: list[str | None] = []
+        self.handlers: list[tuple[str, str]] = []
+        self.feed(content.decode())
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is not None:
+                self.attributes.append(value)
+            if name.lower().startswith("on"):
+                self.handlers.append((tag, name))
+        if tag == "script":
+            self.scripts.append(dict(attrs).get("src"))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def shown(self) -> str:
+        return "\n".join(self.text + self.attributes)
+
+
+def assert_escaped(content: bytes, payloads: list[str]):
+    """Every payload shown literally, none of it interpreted as markup."""
+    page = Page(content)
+    assert page.handlers == [], page.handlers
+    assert all(src and src.startswith("/static/") for src in page.scripts), page.scripts
+    for payload in payloads:
+        assert payload in page.shown, payload
+        assert payload.encode() not in content  # raw, it would be markup
+
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(questionnaire, owner, approver):
+    """A complete draft, a submitted record, and a questionnaire admin with a draft bank."""
+    draft = make_assessment(owner, answers=SAFEST, name="Draft record")
+    submitted = make_assessment(owner, answers=SAFEST, name="Submitted record")
+    services.assessment_submit(assessment=submitted, user=owner)
+    qadmin = make_user("qadmin", roles=("admin",))
+    bank_draft = loading.questionnaire_clone(questionnaire, version="2026.1-csrf")
+    weight = ChoiceWeight.objects.filter(
+        choice__question__questionnaire=bank_draft, choice__question__key="kill_switch"
+    ).first()
+    return SimpleNamespace(
+        owner=owner,
+        approver=approver,
+        qadmin=qadmin,
+        draft=draft,
+        submitted=submitted,
+        weight=weight,
+    )
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    name: str
+    user: str | None  # attribute of `world`, or None for an anonymous visitor
+    url: object  # world -> url
+    data: object  # world -> dict (a callable, so each post gets a fresh upload)
+    ok: int  # the status when the token is present
+    changes: bool = True  # whether the accepted request changes stored data
+
+
+CSRF_POSTS = [
+    Post("login", None, lambda w: reverse("login"),
+         lambda w: {"username": "owner", "password": PASSWORD}, 302),
+    Post("logout", "owner", lambda w: reverse("logout"), lambda w: {}, 302),
+    Post("password change", "owner", lambda w: reverse("password_change"),
+         lambda w: {"old_password": PASSWORD, "new_password1": "Quartz lantern 1987 meadow",
+                    "new_password2": "Quartz lantern 1987 meadow"}, 302),
+    Post("new assessment", "owner", lambda w: reverse("assessment_new"),
+         lambda w: {"name": "Created by a forged form"}, 302),
+    Post("import", "owner", lambda w: reverse("import_upload"),
+         lambda w: {"file": export_upload(w.draft)}, 302),
+    Post("wizard step", "owner", lambda w: reverse("wizard", args=[w.draft.pk, 5]),
+         lambda w: {"version": Assessment.objects.get(pk=w.draft.pk).version,
+                    "privilege_scope": "broad", "next": "1"}, 302),
+    Post("preview", "owner", lambda w: reverse("preview", args=[w.draft.pk, 5]),
+         lambda w: {"privilege_scope": "broad"}, 200, changes=False),
+    Post("submit", "owner", lambda w: reverse("submit", args=[w.draft.pk]),
+         lambda w: {"comment": "Ready"}, 302),
+    Post("approve", "approver", lambda w: reverse("approve", args=[w.submitted.pk]),
+         lambda w: {"comment": "Agreed"}, 302),
+    Post("return", "approver", lambda w: reverse("return", args=[w.submitted.pk]),
+         lambda w: {"comment": "Evidence missing"}, 302),
+    Post("reassess", "owner", lambda w: reverse("reassess", args=[w.submitted.pk]),
+         lambda w: {}, 302),
+    Post("admin change form", "qadmin",
+         lambda w: reverse("admin:assessor_choiceweight_change", args=[w.weight.pk]),
+         lambda w: {"choice": w.weight.choice_id, "dimension": w.weight.dimension_id,
+                    "points": "1.50"}, 302),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("post", CSRF_POSTS, ids=[p.name for p in CSRF_POSTS])
+def test_a_post_without_a_csrf_token_is_refused_with_403_and_changes_nothing(world, post):
+    client = Client(enforce_csrf_checks=True)
+    if post.user:
+        client.force_login(getattr(world, post.user))
+    before = snapshot()
+    response = client.post(post.url(world), post.data(world))
+    assert response.status_code == 403
+    assert CSRF_FAILURE in response.content.decode()
+    assert snapshot() == before
+    # The very same request with the token goes through: the token alone made the difference.
+    token = csrf_token(client)
+    response = client.post(post.url(world), {**post.data(world), "csrfmiddlewaretoken": token})
+    assert response.status_code == post.ok, response.content[:300]
+    assert (snapshot() != before) == post.changes
+
+
+def test_a_forged_token_is_refused_like_a_missing_one(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.owner)
+    csrf_token(client)
+    before = snapshot()
+    response = client.post(
+        reverse("submit", args=[world.draft.pk]), {"csrfmiddlewaretoken": "x" * 64}
+    )
+    assert response.status_code == 403
+    assert CSRF_FAILURE in response.content.decode()
+    assert snapshot() == before
+
+
+# --- user text is escaped everywhere ------------------------------------------------------------
+
+
+def payload(field: str) -> str:
+    return f"<script>alert('{field}')</script><img src=x onerror=alert(\"{field}\")> &amp; {field}"
+
+
+EVIDENCE = (
+    "https://evidence.example/q?a=\"><script>alert('evidence')</script>"
+    "<img/src=x/onerror=alert(1)>&b='onmouseover='alert(2)"
+)
+
+
+@pytest.fixture
+def hostile(client, owner, approver, questionnaire):
+    """A record whose every free-text field is markup, entered through the real forms, taken
+    through submit, return, submit, approve and reassess (so history and compare have data)."""
+    fields = {f: payload(f) for f in ("name", "description", "system", "business_owner")}
+    client.force_login(owner)
+    response = client.post(reverse("assessment_new"), fields)
+    assert response.status_code == 302, response.content[:500]
+    assessment = Assessment.objects.get(owner=owner)
+    services.answers_save(
+        assessment=assessment,
+        existing={},
+        submitted={k: (v, "", "") for k, v in SAFEST.items() if step_of(assessment, k) != 8},
+    )
+    step8 = {
+        "version": Assessment.objects.get(pk=assessment.pk).version,
+        "evidence_capture": "end_to_end",
+        "evidence_capture-note": payload("note"),
+        "monitoring": "real_time_alerting",
+        "monitoring-evidence": EVIDENCE,
+        "next": "1",
+    }
+    response = client.post(reverse("wizard", args=[assessment.pk, 8]), step8)
+    assert response.status_code == 302, re.findall(
+        r"invalid-feedback[^>]*>([^<]*)", response.content.decode()
+    )
+    comments = {f"comment {n}": payload(f"comment{n}") for n in range(1, 5)}
+    client.post(reverse("submit", args=[assessment.pk]), {"comment": comments["comment 1"]})
+    client.force_login(approver)
+    client.post(reverse("return", args=[assessment.pk]), {"comment": comments["comment 2"]})
+    client.force_login(owner)
+    client.post(reverse("submit", args=[assessment.pk]), {"comment": comments["comment 3"]})
+    client.force_login(approver)
+    client.post(reverse("approve", args=[assessment.pk]), {"comment": comments["comment 4"]})
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.APPROVED
+    client.force_login(owner)
+    client.post(reverse("reassess", args=[assessment.pk]))
+    revision = Assessment.objects.get(previous=assessment)
+    return SimpleNamespace(
+        client=client,
+        record=assessment,
+        revision=revision,
+        fields=fields,
+        note=payload("note"),
+        comments=list(comments.values()),
+    )
+
+
+def test_user_text_is_escaped_in_the_html_report(hostile):
+    response = hostile.client.get(reverse("report", args=[hostile.record.pk]))
+    assert response.status_code == 200
+    every = [*hostile.fields.values(), hostile.note, EVIDENCE, *hostile.comments]
+    assert_escaped(response.content, every)
+
+
+def test_user_text_is_escaped_on_the_dashboard(hostile):
+    response = hostile.client.get(reverse("dashboard"))
+    assert_escaped(response.content, [hostile.fields["name"], hostile.fields["system"]])
+    # the search box echoes the query: escaped too
+    response = hostile.client.get(reverse("dashboard"), {"q": hostile.fields["name"]})
+    assert_escaped(response.content, [hostile.fields["name"]])
+
+
+def test_user_text_is_escaped_on_the_history_page(hostile):
+    response = hostile.client.get(reverse("history", args=[hostile.record.pk]))
+    assert_escaped(
+        response.content, [hostile.fields["name"], hostile.note, EVIDENCE, *hostile.comments]
+    )
+
+
+def test_user_text_is_escaped_on_the_compare_page(hostile):
+    url = reverse("compare", args=[hostile.revision.pk, hostile.record.pk])
+    assert_escaped(hostile.client.get(url).content, [hostile.fields["name"]])
+
+
+def test_user_text_is_escaped_in_the_wizard_fields(hostile):
+    response = hostile.client.get(reverse("wizard", args=[hostile.revision.pk, 8]))
+    assert response.status_code == 200
+    assert_escaped(response.content, [hostile.fields["name"], hostile.note, EVIDENCE])
+
+
+def test_user_text_is_text_in_the_approved_pdf_and_a_fresh_one(hostile):
+    stored = hostile.client.get(reverse("report_pdf", args=[hostile.record.pk])).content
+    assert stored == bytes(ApprovedReport.objects.get(assessment=hostile.record).content)
+    every = [*hostile.fields.values(), hostile.note, EVIDENCE, *hostile.comments]
+    text = compact(text_of(read(stored)))
+    for value in every:
+        assert compact(value) in text, value
+    fresh = hostile.client.get(reverse("report_pdf", args=[hostile.revision.pk])).content
+    text = compact(text_of(read(fresh)))
+    for value in [*hostile.fields.values(), hostile.note, EVIDENCE]:
+        assert compact(value) in text, value
+
+
+# --- evidence links: http and https only --------------------------------------------------------
+
+BAD_LINKS = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "  javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "javascript://example.com/%0aalert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "data:text/html,<script>alert(1)</script>",
+    "file:///etc/passwd",
+    "file://localhost/etc/shadow",
+    "vbscript:msgbox(1)",
+    "VBScript:MsgBox(1)",
+    "ftp://example.com/x",
+    "//evil.example/x",
+    "http://",
+    "https://",
+    "https:///etc/passwd",
+    "not a link",
+    "https://exa mple.com/",
+    "https://[::1/",
+]
+
+
+@pytest.fixture
+def draft(owner, questionnaire):
+    return make_assessment(owner, answers=SAFEST, name="Link target")
+
+
+def test_the_wizard_refuses_every_evidence_link_that_is_not_http(owner_client, draft):
+    url = reverse("wizard", args=[draft.pk, 7])
+    data = {"version": draft.version, "kill_switch": "yes", "next": "1"}
+    before = record_state(draft)
+    for link in BAD_LINKS:
+        response = owner_client.post(url, {**data, "kill_switch-evidence": link})
+        assert response.status_code == 200, link
+        assert "Enter an http:// or https:// link." in response.content.decode(), link
+        assert record_state(draft) == before, link
+    # a plain https link in the same post is accepted
+    good = "https://wiki.example.com/kill-switch"
+    assert owner_client.post(url, {**data, "kill_switch-evidence": good}).status_code == 302
+    assert answers_by_key(draft)["kill_switch"][2] == good
+
+
+def test_the_import_refuses_every_evidence_link_that_is_not_http(owner_client, draft):
+    before = snapshot()
+    for link in BAD_LINKS:
+        upload = export_upload(draft, evidence={"kill_switch": link})
+        response = owner_client.post(reverse("import_upload"), {"file": upload})
+        assert response.status_code == 200, link
+        assert "evidence link for kill_switch is not an http:// or https:// link" in (
+            response.content.decode()
+        ), link
+        assert snapshot() == before, link
+    good = export_upload(draft, evidence={"kill_switch": "https://wiki.example.com/kill-switch"})
+    assert owner_client.post(reverse("import_upload"), {"file": good}).status_code == 302
+
+
+def test_a_bad_link_stored_by_other_means_is_never_rendered_as_a_hyperlink(owner_client, draft):
+    answer = Answer.objects.filter(assessment=draft, question_key="kill_switch")
+    for link in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "vbscript:x"):
+        answer.update(evidence_url=link)
+        html = owner_client.get(reverse("report", args=[draft.pk])).content.decode()
+        scheme = link.split(":")[0]
+        assert not re.search(rf'href="\s*{scheme}:', html, re.IGNORECASE), link
+    answer.update(evidence_url="https://wiki.example.com/kill-switch")
+    html = owner_client.get(reverse("report", args=[draft.pk])).content.decode()
+    assert 'href="https://wiki.example.com/kill-switch"' in html
+
+
+# --- the PDF renderer fetches nothing -----------------------------------------------------------
+
+
+@pytest.fixture
+def canary():
+    with Canary() as server:
+        yield server
+
+
+FILE_READS = [
+    '<a rel="attachment" href="file:///etc/passwd">passwd</a>',
+    '<link rel="attachment" href="file:///etc/hostname">',
+    '<object data="file:///etc/passwd" type="text/plain"></object>',
+    '<embed src="file:///etc/passwd">',
+    '<p style="background: url(file:///etc/passwd)">styled</p>',
+    '<img src="https://static.assessor.invalid/static/../../../../etc/passwd">',
+    '<img src="https://static.assessor.invalid/static/css/%2e%2e/%2e%2e/%2e%2e/settings.py">',
+]
+
+
+def hostile_record(owner, canary):
+    """A submitted record with markup that fetches or attaches in every free-text field."""
+    markup = hostile_payloads(canary.url) + FILE_READS
+    keys = list(SAFEST)
+    assessment = make_assessment(
+        owner,
+        answers=SAFEST,
+        name=markup[2][:200],
+        notes={keys[i]: value for i, value in enumerate(markup)},
+        links={"monitoring": f"{canary.url}/evidence-link", "kill_switch": "file:///etc/passwd"},
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        description="".join(markup), system=markup[3][:200], business_owner=markup[-1][:200]
+    )
+    services.assessment_submit(assessment=assessment, user=owner, comment="".join(markup))
+    assessment.refresh_from_db()
+    return assessment, markup
+
+
+def test_hostile_text_in_every_field_puts_nothing_fetched_into_the_pdf(
+    owner_client, owner, approver, questionnaire, canary
+):
+    assessment, markup = hostile_record(owner, canary)
+    content = owner_client.get(reverse("report_pdf", args=[assessment.pk])).content
+    text = compact(assert_nothing_leaked(content, canary))
+    for value in markup:
+        assert compact(value) in text  # shown as text, not interpreted
+    # the PDF stored at approval, with the approver's hostile comment, too
+    services.assessment_approve(assessment=assessment, user=approver, comment="".join(markup))
+    stored = bytes(ApprovedReport.objects.get(assessment=assessment).content)
+    assert_nothing_leaked(stored, canary)
+
+
+def test_even_with_escaping_off_the_report_template_fetches_and_attaches_nothing(
+    owner, questionnaire, canary, caplog
+):
+    """Defence in depth: the real report template, rendered without autoescaping, so every
+    payload is live markup; the renderer's fetcher must still refuse all of it."""
+    assessment, markup = hostile_record(owner, canary)
+    configured = engines["django"].engine
+    engine = Engine(
+        dirs=configured.dirs, app_dirs=configured.app_dirs, libraries=configured.libraries
+    )
+    context = pdf.pdf_context(assessment, generated_by=owner)
+    html = engine.get_template("assessor/report_pdf.html").render(
+        Context(context, autoescape=False)
+    )
+    assert markup[1] in html  # live markup, not escaped
+    with caplog.at_level("WARNING", logger="assessor.pdf"):
+        content = pdf.render_pdf(html)
+    text = assert_nothing_leaked(content, canary)
+    assert "root:x:0:0" not in text
+    refused = " ".join(r.getMessage() for r in caplog.records if r.name == "assessor.pdf")
+    assert canary.url in refused and "file:///etc/passwd" in refused
+
+
+# --- team boundaries on every URL ----------------------------------------------------------------
+
+RECORD_ROUTES = {
+    "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
+    "approve", "return", "reassess", "compare",
+}  # fmt: skip
+OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload"}  # no record in the URL
+ROUTE_ARGS = {"pk", "step", "other"}
+MISSING = 987654
+SECRET_NAME = "Quokka payroll deprovisioning"
+SECRET_NOTE = "Break-glass key kept in vault path ops/zebra-17"
+
+
+def assessor_routes() -> dict[str, set[str]]:
+    """name -> URL arguments, for every pattern the live resolver sends to the assessor app."""
+    routes: dict[str, set[str]] = {}
+
+    def walk(patterns, inside):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                module = getattr(pattern.urlconf_module, "__name__", "")
+                walk(pattern.url_patterns, inside or module == "assessor.urls")
+            elif inside or pattern.callback.__module__ == "assessor.views":
+                assert pattern.name, f"unnamed assessor URL pattern: {pattern.pattern}"
+                routes[pattern.name] = set(getattr(pattern.pattern, "converters", {}))
+
+    walk(get_resolver().url_patterns, False)
+    return routes
+
+
+def route_url(name, args, pk, other=None, step=1) -> str:
+    values = {"pk": pk, "other": other if other is not None else pk, "step": step}
+    unknown = args - ROUTE_ARGS
+    assert not unknown, f"{name} takes {unknown}: teach the sweeps how to fill it"
+    return reverse(name, kwargs={arg: values[arg] for arg in args})
+
+
+def test_every_assessor_url_pattern_is_covered_by_the_sweeps():
+    routes = assessor_routes()
+    declared = {pattern.name for pattern in assessor.urls.urlpatterns}
+    assert set(routes) == declared, "an assessor view is routed outside assessor/urls.py"
+    assert declared == RECORD_ROUTES | OPEN_ROUTES, (
+        "a URL pattern was added or removed: classify it in RECORD_ROUTES or OPEN_ROUTES"
+    )
+    for name, args in routes.items():
+        assert args <= ROUTE_ARGS, name
+        assert ("pk" in args) == (name in RECORD_ROUTES), name
+
+
+@pytest.fixture
+def secret(owner, approver, questionnaire):
+    """Team A's records: a draft, a submitted one and an approved one, with telling text."""
+    records = []
+    for status in ("draft", "submitted", "approved"):
+        record = make_assessment(
+            owner, answers=SAFEST, notes={"kill_switch": SECRET_NOTE}, name=SECRET_NAME
+        )
+        if status != "draft":
+            services.assessment_submit(assessment=record, user=owner, comment=SECRET_NOTE)
+        if status == "approved":
+            services.assessment_approve(assessment=record, user=approver)
+        records.append(record)
+    return records
+
+
+def sweep_post_data(record) -> dict:
+    return {
+        "version": Assessment.objects.get(pk=record.pk).version,
+        "task_type": "other",
+        "comment": "outsider was here",
+        "name": "outsider",
+    }
+
+
+def test_another_team_gets_404_on_every_record_url_and_learns_nothing(
+    client, owner, outsider, secret
+):
+    routes = {name: args for name, args in assessor_routes().items() if name in RECORD_ROUTES}
+    urls = [
+        (name, route_url(name, args, record.pk, other=secret[0].pk), record)
+        for record in secret
+        for name, args in sorted(routes.items())
+    ]
+    # The owner's team reaches every one of them, so a 404 below is the team boundary at work,
+    # not a URL that leads nowhere.
+    insider = Client()
+    insider.force_login(owner)
+    for _, url, _ in urls:
+        assert insider.get(url).status_code != 404, url
+
+    client.force_login(outsider)
+    before = snapshot()
+    swept = set()
+    for name, url, record in urls:
+        missing = route_url(name, routes[name], MISSING, other=MISSING)
+        for method in ("get", "post"):
+            send = getattr(client, method)
+            data = sweep_post_data(record) if method == "post" else None
+            response = send(url, data)
+            blind = send(missing, data)
+            # POST-only views answer GET with 405 before any lookup, whatever the record
+            allowed = {404} if method == "post" else {404, 405}
+            assert response.status_code in allowed, (method, url, response.status_code)
+            assert response.status_code == blind.status_code, (method, url)
+            assert response.content == blind.content  # existence is not revealed
+            body = response.content.decode(errors="replace")
+            assert SECRET_NAME not in body and SECRET_NOTE not in body
+        swept.add(name)
+    assert swept == RECORD_ROUTES
+    assert swept | OPEN_ROUTES == {pattern.name for pattern in assessor.urls.urlpatterns}
+    assert snapshot() == before
+
+
+def test_pages_without_a_record_show_another_team_nothing_and_create_nothing_in_it(
+    client, outsider, secret
+):
+    team_a = secret[0].team
+    theirs = make_assessment(outsider, answers=SAFEST, name="Outsider record")
+    client.force_login(outsider)
+    swept = set()
+    for name in assessor_routes():
+        if name not in OPEN_ROUTES:
+            continue
+        url = reverse(name)
+        for response in (
+            client.get(url, {"q": "Quokka"}),  # a search for it finds nothing
+            client.post(url, {"name": "Mine", "team": team_a.pk, "file": export_upload(theirs)}),
+        ):
+            assert response.status_code in (200, 302), (name, response.status_code)
+            body = response.content.decode(errors="replace")
+            assert SECRET_NAME not in body and SECRET_NOTE not in body
+        swept.add(name)
+    assert swept == OPEN_ROUTES
+    assert Assessment.objects.filter(team=team_a).count() == len(secret)
+    # what the outsider did create landed in their own team, whatever team they posted
+    assert set(Assessment.objects.filter(owner=outsider).values_list("team__name", flat=True)) == {
+        "Team B"
+    }
+
+
+def test_compare_refuses_a_pair_with_one_record_of_another_team(client, outsider, secret):
+    theirs = make_assessment(outsider, answers=SAFEST, name="Outsider record")
+    client.force_login(outsider)
+    assert client.get(reverse("compare", args=[theirs.pk, theirs.pk])).status_code == 200
+    for pair in ((theirs.pk, secret[0].pk), (secret[0].pk, theirs.pk)):
+        response = client.get(reverse("compare", args=pair))
+        assert response.status_code == 404
+        assert SECRET_NAME not in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_url(client, secret):
+    before = snapshot()
+    swept = set()
+    for name, args in assessor_routes().items():
+        url = route_url(name, args, secret[0].pk) if args else reverse(name)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (method, url)
+            assert response["Location"].startswith(reverse("login") + "?next="), (method, url)
+        swept.add(name)
+    assert swept == {pattern.name for pattern in assessor.urls.urlpatterns}
+    assert snapshot() == before
+
+
+# --- submitted and approved records are locked ---------------------------------------------------
+
+
+@pytest.fixture
+def locked(request, owner, approver, questionnaire):
+    record = make_assessment(
+        owner,
+        answers=SAFEST,
+        notes={"kill_switch": "Tested quarterly."},
+        links={"monitoring": "https://wiki.example.com/monitoring"},
+    )
+    services.assessment_submit(assessment=record, user=owner)
+    if request.param == "approved":
+        services.assessment_approve(assessment=record, user=approver)
+    record.refresh_from_db()
+    return record
+
+
+LOCKED = pytest.mark.parametrize("locked", ["submitted", "approved"], indirect=True)
+
+
+def riskiest_post(record, step) -> dict:
+    section = record.document["sections"][step - 1]
+    data = {"version": Assessment.objects.get(pk=record.pk).version, "next": "1"}
+    for question in section["questions"]:
+        data[question["key"]] = question["choices"][-1]["key"]
+        data[f"{question['key']}-note"] = "changed after submission"
+        data[f"{question['key']}-evidence"] = "https://changed.example/"
+    return data
+
+
+@LOCKED
+def test_no_wizard_step_can_change_a_locked_record(owner_client, locked):
+    before = record_state(locked)
+    for step in range(1, len(locked.document["sections"]) + 1):
+        url = reverse("wizard", args=[locked.pk, step])
+        response = owner_client.post(url, riskiest_post(locked, step))
+        assert response.status_code == 400, step
+        assert "locked" in response.content.decode()
+        assert owner_client.get(url).status_code == 302  # to the report, not the form
+    assert record_state(locked) == before
+
+
+@LOCKED
+def test_the_live_preview_of_a_locked_record_saves_nothing(owner_client, locked):
+    before = record_state(locked)
+    for step in range(1, len(locked.document["sections"]) + 1):
+        response = owner_client.post(
+            reverse("preview", args=[locked.pk, step]), riskiest_post(locked, step)
+        )
+        assert response.status_code == 200
+    assert record_state(locked) == before
+
+
+@LOCKED
+def test_importing_a_locked_records_export_makes_a_new_draft_and_leaves_it_alone(
+    owner_client, locked
+):
+    before = record_state(locked)
+    data = exchange.export_assessment(locked)
+    data["answers"]["kill_switch"] = "no"
+    data["notes"]["kill_switch"] = "rewritten by import"
+    upload = SimpleUploadedFile("export.json", json.dumps(data).encode())
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    assert response.status_code == 302
+    imported = Assessment.objects.exclude(pk=locked.pk).get()
+    assert imported.status == Assessment.Status.DRAFT and imported.previous is None
+    assert answers_by_key(imported)["kill_switch"][:2] == ("no", "rewritten by import")
+    assert record_state(locked) == before
+
+
+@pytest.mark.parametrize(
+    ("locked", "action", "who"),
+    [
+        ("submitted", "submit", "owner"),
+        ("approved", "submit", "owner"),
+        ("approved", "approve", "approver"),
+        ("approved", "return", "approver"),
+    ],
+    indirect=["locked"],
+)
+def test_a_workflow_action_that_does_not_apply_changes_nothing(
+    client, locked, action, who, request
+):
+    client.force_login(request.getfixturevalue(who))
+    before = record_state(locked)
+    response = client.post(reverse(action, args=[locked.pk]), {"comment": "again"})
+    assert response.status_code == 302
+    assert "Nothing changed" in client.get(response["Location"]).content.decode()
+    assert record_state(locked) == before
+
+
+# --- posted fields that are not in a form are ignored ---------------------------------------------
+
+TAMPERING = {
+    "status": "approved",
+    "verdict": "copilot",
+    "score": "0.0",
+    "answered_core": "0",
+    "total_core": "1",
+    "revision": "9",
+    "snapshot_document": "{}",
+    "snapshot_result": '{"verdict": "owner"}',
+    "created_at": "2001-01-01T00:00:00Z",
+}
+
+
+def test_the_new_assessment_form_ignores_fields_it_does_not_have(
+    owner_client, owner, outsider, questionnaire
+):
+    other = make_assessment(outsider, name="Outsider record")
+    data = {
+        "name": "Leaver deprovisioning",
+        "system": "Okta",
+        **TAMPERING,
+        "owner": outsider.pk,
+        "team": other.team.pk,
+        "questionnaire": questionnaire.pk + 100,
+        "previous": other.pk,
+        "version": "999",
+        "id": other.pk,
+    }
+    response = owner_client.post(reverse("assessment_new"), data)
+    assert response.status_code == 302
+    created = Assessment.objects.get(name="Leaver deprovisioning")
+    assert created.pk != other.pk
+    assert (created.owner, created.team.name) == (owner, "Team A")
+    assert created.status == Assessment.Status.DRAFT
+    assert (created.verdict, created.score, created.version) == ("", None, 1)
+    assert (created.revision, created.previous, created.questionnaire) == (1, None, questionnaire)
+    assert (created.answered_core, created.total_core) == (0, 23)
+    assert created.snapshot_document is None and created.snapshot_result is None
+    other.refresh_from_db()
+    assert other.name == "Outsider record" and other.owner == outsider
+
+
+def test_a_wizard_post_ignores_fields_that_are_not_questions(
+    owner_client, owner, outsider, questionnaire
+):
+    answers = {k: v for k, v in SAFEST.items() if k not in ("shared_accounts", "legacy_iam")}
+    assessment = make_assessment(owner, answers=answers)
+    other = make_assessment(outsider, name="Outsider record")
+    version = assessment.version
+    data = {
+        "version": version,
+        "shared_accounts": "none",
+        "legacy_iam": "modern_api",
+        **TAMPERING,
+        "owner": outsider.pk,
+        "team": other.team.pk,
+        "previous": other.pk,
+        "questionnaire": "0",
+        "finish": "1",
+    }
+    response = owner_client.post(reverse("wizard", args=[assessment.pk, 9]), data)
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.owner, assessment.team.name) == (owner, "Team A")
+    assert assessment.status == Assessment.Status.DRAFT
+    assert (assessment.verdict, float(assessment.score)) == ("owner", 100.0)  # computed
+    assert (assessment.answered_core, assessment.total_core) == (23, 23)
+    assert (assessment.revision, assessment.previous) == (1, None)
+    assert assessment.snapshot_document is None
+    assert assessment.version == version + 1
+
+
+def test_a_tampered_form_version_saves_nothing(owner_client, owner, questionnaire):
+    assessment = make_assessment(owner, answers={"kill_switch": "yes"})
+    url = reverse("wizard", args=[assessment.pk, 7])
+    data = {"kill_switch": "no", "runtime_policy": "none", "next": "1"}
+    current = assessment.version
+    before = record_state(assessment)
+    for version in (current + 1, current + 1000, current - 1, 0, -5, "1e3", "", "one", "9" * 30):
+        response = owner_client.post(url, {**data, "version": version})
+        assert response.status_code in (200, 400), version
+        assert record_state(assessment) == before, version
+    # the version the form was opened at saves
+    assert owner_client.post(url, {**data, "version": current}).status_code == 302
+    assert answers_by_key(assessment)["kill_switch"][0] == "no"
+
+
+def test_an_import_ignores_owner_team_status_version_and_result_in_the_file(
+    owner_client, owner, outsider, questionnaire
+):
+    source = make_assessment(owner, answers={**SAFEST, "approval_chain": "unclear"})
+    other = make_assessment(outsider, name="Outsider record")
+    upload = export_upload(
+        source,
+        status="approved",
+        owner=outsider.pk,
+        team=other.team.pk,
+        version=999,
+        revision=7,
+        previous=other.pk,
+        verdict="owner",
+        score=100,
+        result={"verdict": "owner", "score": 100, "complete": True},
+    )
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    assert response.status_code == 302
+    imported = Assessment.objects.exclude(pk__in=[source.pk, other.pk]).get()
+    assert (imported.owner, imported.team.name) == (owner, "Team A")
+    assert imported.status == Assessment.Status.DRAFT
+    assert (imported.version, imported.revision, imported.previous) == (1, 1, None)
+    assert imported.verdict == "copilot"  # from the answers, not from the file
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+def test_signing_in_through_the_login_form_rotates_the_session_key(owner):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    client = Client(enforce_csrf_checks=True)
+    # a session the visitor already had (or one an attacker planted in their browser)
+    planted = store()
+    planted["theme"] = "dark"
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    token = csrf_token(client)
+    response = client.post(
+        reverse("login"),
+        {"username": "owner", "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after and after != planted.session_key
+    assert not store().exists(planted.session_key)  # the old key is gone on the server
+    assert client.session["_auth_user_id"] == str(owner.pk)
+    assert client.cookies[settings.CSRF_COOKIE_NAME].value != token  # the token rotates too
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_planted_session_key_does_not_sign_anyone_in(owner):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    planted = store()
+    planted.create()
+    victim = Client()
+    victim.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    victim.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    response = attacker.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_signing_out_ends_the_session_on_the_server(owner):
+    client = Client()
+    client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.post(reverse("logout")).status_code == 302
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert replay.get(reverse("dashboard")).status_code == 302
+
+
+def test_the_owner_and_the_outsider_share_no_team(owner, outsider):
+    """The sweeps rely on the owner and the outsider sharing no team."""
+    assert not Team.objects.filter(members=owner).filter(members=outsider).exists()
