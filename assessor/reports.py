@@ -128,7 +128,7 @@ def _who(user) -> str:
     return user.get_username() if user else "system"
 
 
-def history_entries(assessment: Assessment) -> list[HistoryEntry]:
+def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry]:
     """The record's audit trail, oldest first: answer, note, link, detail and status changes,
     review decisions and exports, each with who and when (four queries in all)."""
     model = assessment.scoring_model()
@@ -180,7 +180,9 @@ def history_entries(assessment: Assessment) -> list[HistoryEntry]:
                 )
         seen[row.id] = row
 
-    for decision in assessment.decisions.select_related("actor"):
+    if decisions is None:
+        decisions = assessment.decisions.select_related("actor")
+    for decision in decisions:
         add(
             decision.created_at, decision.actor, decision.get_action_display(), "", decision.comment
         )
@@ -219,6 +221,7 @@ def report_context(
         }
         for key in result.missing
     ]
+    decisions = list(assessment.decisions.select_related("actor"))
     # Most severe caps first, in the bank's order within a cap: the top reasons lead.
     rules = sorted(result.rules_fired, key=lambda rule: scoring.VERDICT_RANK[rule.cap])
     top_rules = rules if top_reasons is None else rules[:top_reasons]
@@ -240,8 +243,8 @@ def report_context(
         "chart": dimension_chart(model, result),
         "frameworks": frameworks_grouped(result),
         "sections": answered_sections(assessment, result, answers),
-        "decisions": list(assessment.decisions.select_related("actor")),
-        "history": history_entries(assessment) if with_history else [],
+        "decisions": decisions,
+        "history": history_entries(assessment, decisions) if with_history else [],
         "bank_version": assessment.document["version"],
         "bank_title": assessment.document["title"],
         "snapshot": assessment.snapshot_document is not None,
