@@ -1,10 +1,16 @@
 """Runs in its own process for bench/pdf_render.py, so its peak memory is the renderer's own.
 
 Sets up a throw-away SQLite database, creates a fully answered assessment with a note on every
-question, renders its PDF 10 times, then renders a plain document with the same number of
-pages 10 times, and prints the timings and the peak memory as JSON.
+question, then renders its PDF and a plain document with the same number of pages 10 times
+each, alternating, and prints the median timings and the peak memory as JSON.
+
+Alternating the two means drift on the machine (another process, CPU frequency) weighs on both
+sides of the ratio alike. Garbage left by the previous render is collected before each timed
+render, on both sides, so no render pays for its predecessor's clean-up (timeit does the same
+by switching the collector off).
 """
 
+import gc
 import json
 import os
 import resource
@@ -20,6 +26,14 @@ workdir = tempfile.mkdtemp(prefix="assessor-pdf-bench-")
 os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
 RUNS = 10
+
+
+def timed(render) -> float:
+    """Seconds one render takes, after collecting the garbage of whatever ran before it."""
+    gc.collect()
+    start = time.perf_counter()
+    render()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -57,12 +71,7 @@ def main() -> None:
     }
     services.answers_save(assessment=assessment, existing={}, submitted=submitted)
 
-    pdf.assessment_pdf(assessment, generated_by=user)  # warm-up: fonts, templates
-    timings = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        content = pdf.assessment_pdf(assessment, generated_by=user)
-        timings.append(time.perf_counter() - start)
+    content = pdf.assessment_pdf(assessment, generated_by=user)  # warm-up: fonts, templates
     pages = len(PdfReader(__import__("io").BytesIO(content)).pages)
 
     # The baseline: plain paragraphs filling the same number of pages, found once (untimed).
@@ -82,13 +91,13 @@ def main() -> None:
         middle = (low + high) // 2
         low, high = (middle, high) if page_count(plain_document(middle)) <= pages else (low, middle)
     plain_html = plain_document(low)
-    weasyprint.HTML(string=plain_html).write_pdf()
-    plain = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        plain_content = weasyprint.HTML(string=plain_html).write_pdf()
-        plain.append(time.perf_counter() - start)
+    plain_content = weasyprint.HTML(string=plain_html).write_pdf()  # warm-up
     plain_page_count = len(PdfReader(__import__("io").BytesIO(plain_content)).pages)
+
+    timings, plain = [], []
+    for _ in range(RUNS):
+        timings.append(timed(lambda: pdf.assessment_pdf(assessment, generated_by=user)))
+        plain.append(timed(lambda: weasyprint.HTML(string=plain_html).write_pdf()))
 
     # An approved record's PDF is served from storage: time a download of it, end to end
     # through Django, against a fresh render of the same record.
@@ -109,11 +118,9 @@ def main() -> None:
         response = client.get(url)
         stored.append(time.perf_counter() - start)
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    fresh = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        pdf.assessment_pdf(assessment, generated_by=approver)
-        fresh.append(time.perf_counter() - start)
+    fresh = [
+        timed(lambda: pdf.assessment_pdf(assessment, generated_by=approver)) for _ in range(RUNS)
+    ]
 
     print(
         json.dumps(

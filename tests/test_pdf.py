@@ -185,7 +185,7 @@ def test_maximum_length_notes_on_every_question_render_in_full(owner_client, own
     after = text.split("Can a person stop the agent at once, mid-run?")[-1]
     note = after.split("Note:", 1)[1]
     assert re.sub(
-        r"\s+|Secret rotation Autonomy assessment|Questionnaire v2026.1 Page \d+ of \d+", "", note
+        r"\s+|Autonomy assessment: Secret rotation|Questionnaire v2026.1 · Page \d+ of \d+", "", note
     ).startswith("x" * 2000)
 
 
