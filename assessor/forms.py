@@ -6,9 +6,11 @@ import json
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.core.validators import URLValidator
 
+from . import step_markup
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment
 
 # Only links a reviewer can follow safely: no javascript:, data:, file: or ftp: links.
@@ -69,7 +71,7 @@ class SectionForm(forms.Form):
 
     Answers are optional on each step, so a reviewer can save and come back; completeness is
     shown in the side list and on the report. Rendered by `_section_form.html`, one crispy
-    field at a time.
+    field at a time (markup reused across requests when unbound: see `step_markup`).
     """
 
     def __init__(self, *args, section: dict, conditions: dict[str, str], **kwargs):
@@ -109,7 +111,8 @@ class SectionForm(forms.Form):
             )
 
     def blocks(self) -> list[dict]:
-        """What the template shows for each question, bound fields included."""
+        """What the template shows for each question, its fields' markup included."""
+        markup = step_markup.for_form(self)
         return [
             {
                 "key": question["key"],
@@ -118,14 +121,25 @@ class SectionForm(forms.Form):
                 "condition": self.conditions.get(question["key"], "")
                 if question["show_if"]
                 else "",
-                "choice": self[question["key"]],
-                "note": self[note_field(question["key"])],
-                "evidence": self[evidence_field(question["key"])],
+                **self._fields_html(question["key"], markup),
                 # Note and link fold away until used, so the questions stay easy to scan.
                 "open": self._has_extras(question["key"]),
             }
             for question in self.section["questions"]
         ]
+
+    def _fields_html(self, key: str, markup: step_markup.StepMarkup | None) -> dict[str, str]:
+        """The question's three fields as crispy renders them (reused markup when unbound)."""
+        names = {"choice": key, "note": note_field(key), "evidence": evidence_field(key)}
+        if markup is None:
+            return {part: as_crispy_field(self[name]) for part, name in names.items()}
+        question = markup.questions[key]
+        value = {part: self.initial.get(name) or "" for part, name in names.items()}
+        return {
+            "choice": question.choice(value["choice"]),
+            "note": question.note.render(value["note"]),
+            "evidence": question.evidence.render(value["evidence"]),
+        }
 
     def _has_extras(self, key: str) -> bool:
         names = (note_field(key), evidence_field(key))
