@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 # Plain letters and digits: escaping leaves them as they are. A step whose own text contains
 # them is simply not cached (see _build).
@@ -85,7 +86,7 @@ def for_form(form) -> StepMarkup | None:
 def _content_key(section: dict, conditions: dict[str, str]) -> str:
     """Everything the step's field markup depends on, hashed."""
     own = {q["key"]: conditions.get(q["key"], "") for q in section["questions"]}
-    text = json.dumps([section, own], sort_keys=True, separators=(",", ":"))
+    text = json.dumps([get_language(), section, own], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
