@@ -184,9 +184,8 @@ def test_maximum_length_notes_on_every_question_render_in_full(owner_client, own
     # the unbroken note wraps across lines (and pages) but every character is there
     after = text.split("Can a person stop the agent at once, mid-run?")[-1]
     note = after.split("Note:", 1)[1]
-    assert re.sub(
-        r"\s+|Autonomy assessment: Secret rotation|Questionnaire v2026.1 · Page \d+ of \d+", "", note
-    ).startswith("x" * 2000)
+    running = r"Autonomy assessment: Secret rotation|Questionnaire v2026.1 · Page \d+ of \d+"
+    assert re.sub(rf"\s+|{running}", "", note).startswith("x" * 2000)
 
 
 def test_accented_cjk_and_right_to_left_text(owner_client, owner, questionnaire):

@@ -65,7 +65,7 @@ def test_every_step_matches_crispy_with_and_without_answers(document, answered):
     note=st.text(max_size=80),
     link=st.text(max_size=60),
 )
-@example(step=0, pick=0, note='<script>alert("x")</script> & \'quotes\'', link='" onfocus="x')
+@example(step=0, pick=0, note="<script>alert(\"x\")</script> & 'quotes'", link='" onfocus="x')
 @example(step=1, pick=-1, note="   ", link="")
 @example(step=2, pick=0, note="\nleading newline", link="https://example.com/<b>")
 def test_any_saved_values_render_as_crispy_renders_them(document, step, pick, note, link):
