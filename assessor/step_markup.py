@@ -26,8 +26,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-# Plain letters and digits: escaping leaves them as they are. A step whose own text contains
-# them is simply not cached (see _build).
+# Plain letters and digits, which escaping leaves as they are. A step whose own text contains
+# this string is not reused but rendered by crispy each time (see _build).
 PLACEHOLDER = "zq0wizardvalue0qz"
 
 _CACHE: OrderedDict[str, StepMarkup | None] = OrderedDict()
