@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import scoring, services
 from .forms import http_url
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Answer, Assessment, Questionnaire
 
@@ -124,13 +124,7 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
     if problems:
         return questionnaire, problems
 
-    model = questionnaire.scoring_model()
-    for key, choice in answers.items():
-        question = model.question_map.get(key)
-        if question is None:
-            problems.append(f"unknown question: {key}")
-        elif not isinstance(choice, str) or choice not in question.choice_map:
-            problems.append(f"unknown choice for {key}: {choice!r}")
+    problems += scoring.check_answers(questionnaire.scoring_model(), answers)
     for key, note in notes.items():
         if key not in answers:
             problems.append(f"note for unanswered question: {key}")

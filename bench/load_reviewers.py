@@ -381,27 +381,15 @@ def phase(env: dict, name: str, deadline: float, cap: float, stdin: str = "", *a
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
+def drop_bench_database(url: str) -> None:
+    from bench.seed_http import admin_connection, drop_database
 
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
+    name = unquote(urlsplit(url).path.lstrip("/"))
     if name != DATABASE:
         raise BenchError(f"refusing to drop {name!r}: this script owns only {DATABASE!r}")
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=5,
-    ) as conn:
+    with admin_connection(url) as conn:
         conn.execute("SET statement_timeout = '15s'")
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        drop_database(conn, name)
 
 
 def start_server(env: dict, port: int, workers: int, threads: int, log) -> subprocess.Popen:
@@ -585,7 +573,7 @@ def run(
         finally:
             if url and not keep_db:
                 try:
-                    drop_database(url)
+                    drop_bench_database(url)
                 except Exception as problem:  # report it, keep the verdict
                     note(f"could not drop {DATABASE}: {problem}")
         log.seek(0)

@@ -25,25 +25,37 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 from bench.wizard_http import ANSWER_SETS, STEP  # noqa: E402  (standard library only)
 
 
-def recreate_database(url: str) -> str:
+def admin_connection(url: str):
+    """An autocommit connection to the `postgres` database on the server `url` points at."""
     import psycopg
-    from psycopg import sql
 
     parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    if parts.scheme not in {"postgres", "postgresql"} or not name.endswith("_bench"):
-        raise SystemExit(f"refusing to recreate {name!r}: the bench only owns *_bench databases")
-    with psycopg.connect(
+    return psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
         dbname="postgres",
         autocommit=True,
-    ) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        connect_timeout=5,
+    )
+
+
+def drop_database(conn, name: str) -> None:
+    from psycopg import sql
+
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def recreate_database(url: str) -> str:
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if parts.scheme not in {"postgres", "postgresql"} or not name.endswith("_bench"):
+        raise SystemExit(f"refusing to recreate {name!r}: the bench only owns *_bench databases")
+    with admin_connection(url) as conn:
+        drop_database(conn, name)
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return name
 

@@ -1,10 +1,10 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from assessor import bank, scoring
+from assessor.management.input import read_text
 from assessor.models import Questionnaire
 
 
@@ -40,16 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
 
     def _read(self, file):
-        try:
-            if file == "-":
-                text = sys.stdin.read()
-            else:
-                with open(file, encoding="utf-8") as handle:
-                    text = handle.read()
-        except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=2) from exc
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file} is not UTF-8 text", returncode=2) from exc
+        text = read_text(file)
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:

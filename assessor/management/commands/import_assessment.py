@@ -1,10 +1,10 @@
 import json
-import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.exchange import ImportProblem, import_assessment
+from assessor.management.input import read_text
 
 
 class Command(BaseCommand):
@@ -33,15 +33,8 @@ class Command(BaseCommand):
                 returncode=2,
             )
         try:
-            if file == "-":
-                text = sys.stdin.read()
-            else:
-                with open(file, encoding="utf-8") as handle:
-                    text = handle.read()
-            data = json.loads(text)
-        except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=2) from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = json.loads(read_text(file))
+        except json.JSONDecodeError as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
         try:
             assessment = import_assessment(data, owner=user, team=teams[0])
