@@ -47,6 +47,11 @@ class Questionnaire(models.Model):
     document = models.JSONField(help_text="The compiled bank this version scores against.")
     content_hash = models.CharField(max_length=64, db_index=True)
     baseline_frameworks = models.ManyToManyField(FrameworkReference, blank=True)
+    framework_notes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Why a reference is cited, where its title alone would mislead (ref -> note).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,6 +139,13 @@ class Question(models.Model):
         max_length=200, blank=True, help_text="The control a safer answer stands for."
     )
     core = models.BooleanField(default=False, help_text="Core questions must be answered.")
+    scope = models.BooleanField(
+        default=False,
+        help_text=(
+            "Describes the workflow itself, not a control: the path to the next level never "
+            "changes it."
+        ),
+    )
     show_if = models.JSONField(
         null=True, blank=True, help_text="Ask only when this condition holds."
     )
@@ -238,6 +250,9 @@ class OwnershipCondition(models.Model):
     key = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
     condition = models.JSONField()
+    reason = models.TextField(
+        blank=True, help_text="Why the verdict stays at supervised while this condition is not met."
+    )
     order = models.PositiveIntegerField(default=0)
 
     objects = HistoryQuerySet.as_manager()
