@@ -16,7 +16,7 @@ How a verdict is reached (see DESIGN.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -63,19 +63,34 @@ class Condition:
     children: tuple[Condition, ...] = ()
 
     def matches(self, answers: Mapping[str, str]) -> bool:
-        if self.op == "all":
-            return all(child.matches(answers) for child in self.children)
-        if self.op == "any":
-            return any(child.matches(answers) for child in self.children)
-        answer = answers.get(self.question)
-        if answer is None:
-            return False
-        return (answer in self.choices) == (self.op == "in")
+        return self._test(answers)
+
+    @cached_property
+    def _test(self) -> Callable[[Mapping[str, str]], bool]:
+        """The condition compiled to a closure once: the path search tests conditions often."""
+        if self.op in ("all", "any"):
+            tests = tuple(child._test for child in self.children)
+            if self.op == "all":
+                return lambda answers: all(test(answers) for test in tests)
+            return lambda answers: any(test(answers) for test in tests)
+        key, choices = self.question, self.choices
+        if self.op == "in":
+            return lambda answers: answers.get(key) in choices
+        return lambda answers: (answer := answers.get(key)) is not None and answer not in choices
 
     def questions(self) -> frozenset[str]:
         if self.children:
             return frozenset().union(*(child.questions() for child in self.children))
         return frozenset({self.question})
+
+
+def negate(condition: Condition) -> Condition:
+    """The condition that holds when `condition` does not, over answered questions."""
+    if condition.op in ("all", "any"):
+        flipped = "any" if condition.op == "all" else "all"
+        return Condition(op=flipped, children=tuple(negate(c) for c in condition.children))
+    flipped = "not_in" if condition.op == "in" else "in"
+    return Condition(op=flipped, question=condition.question, choices=condition.choices)
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,9 @@ class Question:
     show_if: Condition | None = None
     control: str = ""
     frameworks: tuple[str, ...] = ()
+    # A scope question describes the workflow itself (its task, environment, business
+    # impact), not a control: the path to the next level never proposes changing it.
+    scope: bool = False
 
     @cached_property
     def choice_map(self) -> dict[str, Choice]:
@@ -112,12 +130,28 @@ class Question:
         }
 
     @cached_property
+    def weight_rows(self) -> dict[str, tuple[tuple[str, float, float, float], ...]]:
+        """choice key -> (dimension, points, lowest, highest) for each dimension it touches."""
+        return {
+            choice.key: tuple(
+                (dim, choice.weights.get(dim, 0.0), low, high)
+                for dim, (low, high) in self.dimension_bounds.items()
+            )
+            for choice in self.choices
+        }
+
+    @cached_property
     def choice_keys(self) -> tuple[str, ...]:
         return tuple(choice.key for choice in self.choices)
 
     @property
     def safest(self) -> Choice:
         return self.choices[0]
+
+    @property
+    def riskiest(self) -> Choice:
+        """Choices are listed safest first; an unanswered, shown follow-up counts as this one."""
+        return self.choices[-1]
 
 
 @dataclass(frozen=True)
@@ -142,13 +176,31 @@ class FrameworkRef:
     framework: str
     id: str
     title: str
+    note: str = ""  # why it is cited, where the title alone would mislead
 
 
 @dataclass(frozen=True)
 class OwnershipCondition:
+    """One of the four conditions for ownership. They are binding: each one not met is a rule
+    capping the verdict at supervised (see `binding_rule`)."""
+
     id: str
     title: str
     when: Condition
+    reason: str = ""
+    frameworks: tuple[str, ...] = ()
+
+    @property
+    def rule_id(self) -> str:
+        return f"condition-{self.id}"
+
+    def binding_rule(self) -> Rule:
+        reason = self.reason or (
+            f"{self.title}: this condition for ownership is not met, and bounded ownership "
+            "requires all four; a person approves each change until it is."
+        )
+        # The negation fires only once the condition's questions are answered, like any rule.
+        return Rule(self.rule_id, "supervised", reason, negate(self.when), self.frameworks)
 
 
 @dataclass(frozen=True)
@@ -161,6 +213,10 @@ class ScoringModel:
     frameworks: Mapping[str, FrameworkRef] = field(default_factory=dict)
     baseline_frameworks: tuple[str, ...] = ()
     ownership_conditions: tuple[OwnershipCondition, ...] = ()
+    # Both hold for every bank parsed today; documents stored before questionnaire 2026.2 lack
+    # them and keep the engine's earlier reading, so records pinned to them never rescore.
+    binding_conditions: bool = True
+    follow_ups_assumed_riskiest: bool = True
 
     @cached_property
     def question_map(self) -> dict[str, Question]:
@@ -171,9 +227,20 @@ class ScoringModel:
         return tuple(question.key for question in self.questions if question.core)
 
     @cached_property
+    def binding_rules(self) -> tuple[Rule, ...]:
+        """The bank's rules and, after them, one rule per condition for ownership."""
+        if not self.binding_conditions:
+            return self.rules
+        return self.rules + tuple(c.binding_rule() for c in self.ownership_conditions)
+
+    @cached_property
+    def scope_keys(self) -> frozenset[str]:
+        return frozenset(question.key for question in self.questions if question.scope)
+
+    @cached_property
     def rules_by_question(self) -> dict[str, tuple[Rule, ...]]:
         index: dict[str, list[Rule]] = {}
-        for rule in self.rules:
+        for rule in self.binding_rules:
             for key in rule.when.questions():
                 index.setdefault(key, []).append(rule)
         return {key: tuple(rules) for key, rules in index.items()}
@@ -217,6 +284,7 @@ class Change:
     dimension: str
     dimension_label: str
     control: str
+    assumed: bool = False  # the question was left unanswered and counted at its riskiest
 
 
 @dataclass(frozen=True)
@@ -239,7 +307,12 @@ class Result:
     frameworks: tuple[FrameworkRef, ...]
     conditions: tuple[ConditionStatus, ...]
     missing: tuple[str, ...]
-    answers: Mapping[str, str]  # the answers that counted: visible and known
+    answers: Mapping[str, str]  # the answers given that count: visible and known
+    assumed: tuple[str, ...] = ()  # shown follow-ups left unanswered, scored at their riskiest
+    # Scope questions that stand in the way when no change of controls reaches the next level.
+    next_level_blocked_by: tuple[str, ...] = ()
+    # While core answers are missing: the lowest and highest verdicts still possible.
+    verdict_range: tuple[str, str] | None = None
 
     @property
     def complete(self) -> bool:
@@ -252,6 +325,12 @@ class Result:
     @property
     def meaning(self) -> str:
         return VERDICT_MEANINGS[self.verdict]
+
+    @property
+    def range_labels(self) -> tuple[str, str] | None:
+        if self.verdict_range is None:
+            return None
+        return VERDICT_LABELS[self.verdict_range[0]], VERDICT_LABELS[self.verdict_range[1]]
 
     def to_dict(self) -> dict:
         return {
@@ -278,15 +357,24 @@ class Result:
                     "dimension": c.dimension,
                     "dimension_label": c.dimension_label,
                     "control": c.control,
+                    "assumed": c.assumed,
                 }
                 for c in self.next_level
             ],
+            "next_level_blocked_by": list(self.next_level_blocked_by),
             "conditions": [{"id": c.id, "title": c.title, "met": c.met} for c in self.conditions],
+            "assumed": list(self.assumed),
             "frameworks": [
-                {"framework": f.framework, "id": f.id, "title": f.title} for f in self.frameworks
+                {"framework": f.framework, "id": f.id, "title": f.title, "note": f.note}
+                for f in self.frameworks
             ],
             "complete": self.complete,
             "missing": list(self.missing),
+            "verdict_range": (
+                None
+                if self.verdict_range is None
+                else {"lowest": self.verdict_range[0], "highest": self.verdict_range[1]}
+            ),
         }
 
 
@@ -306,7 +394,7 @@ def check_answers(model: ScoringModel, answers: Mapping[str, str]) -> list[str]:
 
 
 def effective_answers(model: ScoringModel, answers: Mapping[str, str]) -> dict[str, str]:
-    """The answers that count: known, and to questions whose show-if condition holds.
+    """The answers given that count: known, and to questions whose show-if condition holds.
 
     Visibility is decided in question order against the answers that already count, so a
     follow-up of a hidden question is hidden too.
@@ -322,6 +410,29 @@ def effective_answers(model: ScoringModel, answers: Mapping[str, str]) -> dict[s
     return counted
 
 
+def scored_answers(
+    model: ScoringModel, answers: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The answers the score and the rules see, and the keys counted at their riskiest.
+
+    A follow-up that is shown but left unanswered counts as its riskiest choice, so leaving
+    out an honest bad answer never pays. A missing core answer counts for nothing: it makes
+    the assessment incomplete instead.
+    """
+    counted: dict[str, str] = {}
+    assumed: list[str] = []
+    for question in model.questions:
+        if question.show_if is not None and not question.show_if.matches(counted):
+            continue
+        choice = answers.get(question.key)
+        if choice is not None and choice in question.choice_map:
+            counted[question.key] = choice
+        elif not question.core and model.follow_ups_assumed_riskiest:
+            counted[question.key] = question.riskiest.key
+            assumed.append(question.key)
+    return counted, tuple(assumed)
+
+
 def visible_questions(model: ScoringModel, answers: Mapping[str, str]) -> list[Question]:
     counted = effective_answers(model, answers)
     return [q for q in model.questions if q.show_if is None or q.show_if.matches(counted)]
@@ -335,15 +446,16 @@ class _Totals:
 
 
 def _totals(model: ScoringModel, answers: Mapping[str, str]) -> _Totals:
-    totals = _Totals({}, {}, {})
+    points: dict[str, float] = {}
+    lows: dict[str, float] = {}
+    highs: dict[str, float] = {}
+    question_map = model.question_map
     for key, choice_key in answers.items():
-        question = model.question_map[key]
-        weights = question.choice_map[choice_key].weights
-        for dim, (low, high) in question.dimension_bounds.items():
-            totals.points[dim] = totals.points.get(dim, 0.0) + weights.get(dim, 0.0)
-            totals.low[dim] = totals.low.get(dim, 0.0) + low
-            totals.high[dim] = totals.high.get(dim, 0.0) + high
-    return totals
+        for dim, value, low, high in question_map[key].weight_rows[choice_key]:
+            points[dim] = points.get(dim, 0.0) + value
+            lows[dim] = lows.get(dim, 0.0) + low
+            highs[dim] = highs.get(dim, 0.0) + high
+    return _Totals(points, lows, highs)
 
 
 def _dimension_scores(model: ScoringModel, totals: _Totals) -> dict[str, float | None]:
@@ -358,13 +470,6 @@ def _dimension_scores(model: ScoringModel, totals: _Totals) -> dict[str, float |
 
 
 def _overall(model: ScoringModel, dimension_scores: Mapping[str, float | None]) -> float | None:
-    raw = _overall_raw(model, dimension_scores)
-    # The score that is shown is the score that is compared, so a board never sees 60.0
-    # beside a verdict that 59.99 produced.
-    return None if raw is None else round(raw, 1)
-
-
-def _overall_raw(model: ScoringModel, dimension_scores: Mapping[str, float | None]) -> float | None:
     weighted = total_weight = 0.0
     for dim in model.dimensions:
         value = dimension_scores[dim.key]
@@ -373,15 +478,46 @@ def _overall_raw(model: ScoringModel, dimension_scores: Mapping[str, float | Non
             total_weight += dim.weight
     if total_weight == 0:
         return None
-    return weighted / total_weight
-
-
-def _fired(model: ScoringModel, answers: Mapping[str, str]) -> list[Rule]:
-    return [rule for rule in model.rules if rule.when.matches(answers)]
+    # The score that is shown is the score that is compared, so a board never sees 60.0
+    # beside a verdict that 59.99 produced.
+    return round(weighted / total_weight, 1)
 
 
 def _lowest(verdicts: Iterable[str]) -> str:
     return min(verdicts, key=VERDICT_RANK.__getitem__)
+
+
+@dataclass
+class _Outcome:
+    """The verdict of a set of scored answers, with what produced it."""
+
+    dimensions: dict[str, float | None]
+    score: float | None
+    score_verdict: str
+    fired: list[Rule]
+    verdict: str
+
+
+def _outcome(model: ScoringModel, scored: Mapping[str, str]) -> _Outcome:
+    dimensions = _dimension_scores(model, _totals(model, scored))
+    score = _overall(model, dimensions)
+    score_verdict = model.score_verdict(score)
+    fired = [rule for rule in model.binding_rules if rule.when.matches(scored)]
+    verdict = _lowest([score_verdict, *(rule.cap for rule in fired)])
+    return _Outcome(dimensions, score, score_verdict, fired, verdict)
+
+
+def _decided_by(outcome: _Outcome) -> str:
+    by_rule = any(rule.cap == outcome.verdict for rule in outcome.fired)
+    by_score = outcome.score_verdict == outcome.verdict
+    if by_rule and by_score:
+        return "score and rule"
+    return "rule" if by_rule else "score"
+
+
+def evaluate_verdict(model: ScoringModel, answers: Mapping[str, str]) -> str:
+    """The verdict alone, without the path; used to check a path and by property tests."""
+    return _outcome(model, scored_answers(model, answers)[0]).verdict
 
 
 def evaluate(model: ScoringModel, answers: Mapping[str, str]) -> Result:
@@ -389,41 +525,64 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str]) -> Result:
     problems = check_answers(model, answers)
     if problems:
         raise AnswerError(problems)
-    counted = effective_answers(model, answers)
-    totals = _totals(model, counted)
-    dimension_scores = _dimension_scores(model, totals)
-    score = _overall(model, dimension_scores)
-    score_verdict = model.score_verdict(score)
-    fired = _fired(model, counted)
-    verdict = _lowest([score_verdict, *(rule.cap for rule in fired)])
-    decided_by = "rule" if VERDICT_RANK[verdict] < VERDICT_RANK[score_verdict] else "score"
+    given = effective_answers(model, answers)
+    scored, assumed = scored_answers(model, given)
+    outcome = _outcome(model, scored)
+    missing = tuple(key for key in model.core_keys if key not in given)
 
     target = None
     path: tuple[Change, ...] = ()
-    if verdict != VERDICTS[-1]:
-        target = VERDICTS[VERDICT_RANK[verdict] + 1]
-        path = _path_to(model, counted, totals, target)
+    blocked_by: tuple[str, ...] = ()
+    if outcome.verdict != VERDICTS[-1]:
+        target = VERDICTS[VERDICT_RANK[outcome.verdict] + 1]
+        if not missing:  # a plan for an unfinished assessment would plan around guesses
+            path, blocked_by = _Planner(model, given, scored, outcome, target).plan()
 
     return Result(
-        verdict=verdict,
-        score=score,
-        score_verdict=score_verdict,
+        verdict=outcome.verdict,
+        score=outcome.score,
+        score_verdict=outcome.score_verdict,
         dimensions={
             key: (None if value is None else round(value, 1))
-            for key, value in dimension_scores.items()
+            for key, value in outcome.dimensions.items()
         },
-        rules_fired=tuple(FiredRule(r.id, r.cap, r.reason, r.frameworks) for r in fired),
-        decided_by=decided_by,
+        rules_fired=tuple(FiredRule(r.id, r.cap, r.reason, r.frameworks) for r in outcome.fired),
+        decided_by=_decided_by(outcome),
         next_level=path,
         next_level_target=target,
-        frameworks=_framework_refs(model, counted, fired),
+        frameworks=_framework_refs(model, scored, outcome.fired),
         conditions=tuple(
-            ConditionStatus(c.id, c.title, c.when.matches(counted))
+            ConditionStatus(c.id, c.title, c.when.matches(scored))
             for c in model.ownership_conditions
         ),
-        missing=tuple(key for key in model.core_keys if key not in counted),
-        answers=counted,
+        missing=missing,
+        answers=given,
+        assumed=assumed,
+        next_level_blocked_by=blocked_by,
+        verdict_range=_verdict_range(model, given) if missing else None,
     )
+
+
+def _filled(model: ScoringModel, answers: Mapping[str, str], pick, keys=None) -> dict[str, str]:
+    """The answers with every shown, unanswered question (of `keys`, if given) set by `pick`."""
+    filled: dict[str, str] = {}
+    for question in model.questions:
+        if question.show_if is not None and not question.show_if.matches(filled):
+            continue
+        choice = answers.get(question.key)
+        if choice is not None and (keys is None or question.key not in keys):
+            filled[question.key] = choice
+        elif keys is None or question.key in keys:
+            filled[question.key] = pick(question).key
+    return filled
+
+
+def _verdict_range(model: ScoringModel, given: Mapping[str, str]) -> tuple[str, str]:
+    """The lowest and highest verdicts the answers so far still allow: every question still
+    open (core or shown follow-up) at its riskiest, then at its safest."""
+    lowest = evaluate_verdict(model, _filled(model, given, lambda q: q.riskiest))
+    highest = evaluate_verdict(model, _filled(model, given, lambda q: q.safest))
+    return lowest, highest
 
 
 def _framework_refs(
@@ -448,23 +607,226 @@ def _framework_refs(
 # --- the path to the next level ------------------------------------------------------------
 
 
-def _gain_per_point(model: ScoringModel, totals: _Totals) -> dict[str, float]:
-    """How much the overall score moves per point on each dimension, answers held as they are.
+class _Planner:
+    """The smallest set of control changes that lifts a complete assessment to `target`.
 
-    The score is linear in the points while the set of answered questions stays the same,
-    which is what makes a cheap greedy search possible.
+    1. Feasibility: set every control question (every question not marked scope, follow-ups
+       included) to its safest choice. If even that does not reach the target, the scope of
+       the workflow stands in the way: no plan, and the scope questions that block are named.
+    2. Minimise: from that all-safest plan, drop each change that is not needed (least useful
+       first), then move each remaining change back as near to the reviewer's answer as still
+       reaches the target. Two drop orders are tried; the plan with fewer changes wins, then
+       the one that clears more rules.
+
+    Every candidate is checked with the full engine (visibility, assumed follow-ups, rules,
+    conditions and score), so a plan always reaches the level it names.
     """
-    total_weight = sum(
-        dim.weight
+
+    def __init__(self, model, given, scored, outcome, target):
+        self.model = model
+        self.given = given
+        self.scored = scored
+        self.outcome = outcome
+        self.target = target
+        self.rank = VERDICT_RANK[target]
+        self.capping = [r for r in model.binding_rules if VERDICT_RANK[r.cap] < self.rank]
+        self._seen: dict[tuple, bool] = {}
+
+    def reaches(self, plan: Mapping[str, str]) -> bool:
+        key = tuple(sorted(plan.items()))
+        if key not in self._seen:
+            self._seen[key] = self._reaches({**self.given, **plan})
+        return self._seen[key]
+
+    def _reaches(self, answers: Mapping[str, str]) -> bool:
+        """The full engine's verdict reaches the target; the rules first, as they are cheaper."""
+        scored, _ = scored_answers(self.model, answers)
+        if any(rule.when.matches(scored) for rule in self.capping):
+            return False
+        score = _overall(self.model, _dimension_scores(self.model, _totals(self.model, scored)))
+        return VERDICT_RANK[self.model.score_verdict(score)] >= self.rank
+
+    def plan(self) -> tuple[tuple[Change, ...], tuple[str, ...]]:
+        model = self.model
+        controls = frozenset(q.key for q in model.questions if not q.scope)
+        best = _filled(
+            model,
+            {k: v for k, v in self.scored.items() if k not in controls},
+            lambda q: q.safest,
+            keys=controls,
+        )
+        everything = {k: v for k, v in best.items() if self.scored.get(k) != v}
+        if not self.reaches(everything):
+            return (), self._blocked_by(best)
+        candidates = []
+        forward = self._forward(everything)
+        if forward is not None:
+            candidates.append(self._minimise(forward, self._drop_orders(forward)[0]))
+        # Dropping from the all-safest plan finds plans the forward search misses; it costs a
+        # full check per change, so it runs where the plan to trim is small.
+        if forward is None or len(everything) <= self.TRIM_LIMIT:
+            candidates += [self._minimise(everything, o) for o in self._drop_orders(everything)]
+        chosen = min(candidates, key=lambda p: (len(p), -len(self._cleared(p)), sorted(p.items())))
+        return self._changes(chosen), ()
+
+    TRIM_LIMIT = 8
+
+    def _forward(self, everything: Mapping[str, str]) -> dict[str, str] | None:
+        """A plan built up cheaply: clear the blocking rules one change at a time (each step
+        the change that leaves fewest of them firing, nearest safer choice first), then add the
+        largest score gains. Checked with the full engine; None if it falls short."""
+        model = self.model
+        plan: dict[str, str] = {}
+        current = dict(self.scored)
+        firing = {rule.id for rule in self.capping if rule.when.matches(current)}
+        while firing:
+            best = None
+            for key in everything:
+                question = model.question_map[key]
+                related = [r for r in model.rules_by_question.get(key, ()) if r in self.capping]
+                before = sum(r.id in firing for r in related)
+                if not before:
+                    continue
+                position = question.choice_keys.index(current.get(key, question.riskiest.key))
+                for distance, option in enumerate(reversed(question.choices[:position]), 1):
+                    trial = {**current, key: option.key}
+                    after = sum(r.when.matches(trial) for r in related)
+                    if after < before and (best is None or (after - before, distance) < best[0]):
+                        best = ((after - before, distance), key, option.key)
+            if best is None:
+                return None
+            _, key, choice = best
+            plan[key] = current[key] = choice
+            firing = {rule.id for rule in self.capping if rule.when.matches(current)}
+
+        if self.reaches(plan):
+            return plan
+        totals = _totals(model, current)
+        gains = _gain_per_point(model, totals)
+        options = []
+        for key in everything:
+            question = model.question_map[key]
+            old = current.get(key, question.riskiest.key)
+            gain = _gain(question, old, everything[key], gains)
+            if gain > 0:
+                # Moving a question already in the plan further costs no extra change.
+                options.append((key not in plan, -gain, key))
+        for _, _, key in sorted(options):
+            plan[key] = everything[key]
+            if self.reaches(plan):
+                return plan
+        return None
+
+    def _drop_orders(self, plan: Mapping[str, str]) -> list[list[str]]:
+        """Least useful first: score-only changes by smallest gain, then rule-clearing ones."""
+        blocking = {
+            k
+            for rule in self.outcome.fired
+            if VERDICT_RANK[rule.cap] < self.rank
+            for k in rule.when.questions()
+        }
+        position = {q.key: i for i, q in enumerate(self.model.questions)}
+        by_use = sorted(plan, key=lambda k: (k in blocking, self._gain(k, plan[k]), position[k]))
+        return [by_use, sorted(plan, key=position.__getitem__, reverse=True)]
+
+    def _gain(self, key: str, choice: str) -> float:
+        question = self.model.question_map[key]
+        old = question.choice_map[self.scored.get(key, question.riskiest.key)].weights
+        new = question.choice_map[choice].weights
+        return sum(new.get(d, 0.0) - old.get(d, 0.0) for d in question.dimension_bounds)
+
+    def _minimise(self, plan: Mapping[str, str], order: list[str]) -> dict[str, str]:
+        plan = dict(plan)
+        for key in order:
+            trial = {k: v for k, v in plan.items() if k != key}
+            if self.reaches(trial):
+                plan = trial
+        # Ask no more of each control than the target needs: nearest safer choice first, but
+        # never one that a rule of the bank itself counts as a weakness.
+        for key in list(plan):
+            question = self.model.question_map[key]
+            related = self.model.rules_by_question.get(key, ())
+            start = question.choice_keys.index(self.scored.get(key, question.riskiest.key))
+            end = question.choice_keys.index(plan[key])
+            for position in range(start - 1, end, -1):
+                trial = {**plan, key: question.choices[position].key}
+                weak = {**self.scored, **trial}
+                if not any(r.when.matches(weak) for r in related) and self.reaches(trial):
+                    plan = trial
+                    break
+        return plan
+
+    def _cleared(self, plan: Mapping[str, str]) -> set[str]:
+        after, _ = scored_answers(self.model, {**self.given, **plan})
+        return {rule.id for rule in self.outcome.fired if not rule.when.matches(after)}
+
+    def _blocked_by(self, best: Mapping[str, str]) -> tuple[str, ...]:
+        """The scope answers that keep even the all-safest controls below the target."""
+        model = self.model
+        scored, _ = scored_answers(model, best)
+        outcome = _outcome(model, scored)
+        keys: set[str] = set()
+        for rule in outcome.fired:
+            if VERDICT_RANK[rule.cap] < self.rank:
+                keys.update(rule.when.questions() & model.scope_keys)
+        not_safest = {
+            k
+            for k in model.scope_keys
+            if k in scored and scored[k] != model.question_map[k].safest.key
+        }
+        if VERDICT_RANK[outcome.score_verdict] < self.rank:
+            keys.update(not_safest)
+        keys = keys or not_safest
+        return tuple(q.key for q in model.questions if q.key in keys)
+
+    def _changes(self, plan: Mapping[str, str]) -> tuple[Change, ...]:
+        model = self.model
+        cleared = self._cleared(plan)
+        labels = {dim.key: dim.label for dim in model.dimensions}
+        changes = []
+        for question in model.questions:
+            key = question.key
+            if key not in plan:
+                continue
+            old, new = self.scored.get(key, question.riskiest.key), plan[key]
+            dimension = _main_dimension(question, old, new)
+            changes.append(
+                Change(
+                    question=key,
+                    question_text=question.text,
+                    from_choice=old,
+                    from_label=question.choice_map[old].label,
+                    to_choice=new,
+                    to_label=question.choice_map[new].label,
+                    rules_cleared=tuple(
+                        rule.id
+                        for rule in model.binding_rules
+                        if rule.id in cleared and key in rule.when.questions()
+                    ),
+                    dimension=dimension,
+                    dimension_label=labels.get(dimension, dimension),
+                    control=question.control,
+                    assumed=key not in self.given,
+                )
+            )
+        return tuple(changes)
+
+
+def _gain_per_point(model: ScoringModel, totals: _Totals) -> dict[str, float]:
+    """How much the overall score moves per point on each dimension, the answered questions
+    held as they are (the score is linear in the points while that set stays the same)."""
+    spans = {
+        dim.key: totals.high.get(dim.key, 0.0) - totals.low.get(dim.key, 0.0)
         for dim in model.dimensions
-        if dim.weight > 0 and totals.high.get(dim.key, 0.0) > totals.low.get(dim.key, 0.0)
-    )
+        if dim.weight > 0
+    }
+    total_weight = sum(dim.weight for dim in model.dimensions if spans.get(dim.key, 0) > 0)
     if total_weight == 0:
         return {}
     return {
-        dim.key: 100.0 * dim.weight / (totals.high[dim.key] - totals.low[dim.key]) / total_weight
+        dim.key: 100.0 * dim.weight / spans[dim.key] / total_weight
         for dim in model.dimensions
-        if dim.weight > 0 and totals.high.get(dim.key, 0.0) > totals.low.get(dim.key, 0.0)
+        if spans.get(dim.key, 0) > 0
     }
 
 
@@ -480,127 +842,3 @@ def _main_dimension(question: Question, old: str, new: str) -> str:
     old_w, new_w = question.choice_map[old].weights, question.choice_map[new].weights
     deltas = {dim: new_w.get(dim, 0.0) - old_w.get(dim, 0.0) for dim in question.dimension_bounds}
     return max(deltas, key=deltas.__getitem__) if deltas else ""
-
-
-def _cost(condition: Condition, answers: Mapping[str, str]) -> int:
-    """How many answer changes, at least, make a condition false (0 if it already is)."""
-    if condition.op == "any":
-        return sum(_cost(child, answers) for child in condition.children)
-    if condition.op == "all":
-        costs = [_cost(child, answers) for child in condition.children]
-        return min(costs) if all(costs) else 0
-    return 1 if condition.matches(answers) else 0
-
-
-def _blocking_costs(rules: Iterable[Rule], answers, target: str) -> dict[str, int]:
-    """Rules that cap below `target` and still fire, with what it takes to clear each."""
-    costs = {}
-    for rule in rules:
-        if VERDICT_RANK[rule.cap] < VERDICT_RANK[target]:
-            cost = _cost(rule.when, answers)
-            if cost:
-                costs[rule.id] = cost
-    return costs
-
-
-def _path_to(
-    model: ScoringModel, answers: dict[str, str], totals: _Totals, target: str
-) -> tuple[Change, ...]:
-    """A small set of answer changes that lifts the verdict to `target`.
-
-    First clear every rule that caps below the target: each step takes the change that brings
-    the blocking rules closest to cleared, moving an answer no further than needed. Then, if
-    the score still falls short, add the changes with the largest score gains. Only answered
-    questions are changed, and only towards safer choices.
-    """
-    per_point = _gain_per_point(model, totals)
-    current = dict(answers)
-    reasons: dict[str, list[str]] = {}
-    blocking = _blocking_costs(model.rules, current, target)
-
-    while blocking:
-        best = None
-        for key, choice in current.items():
-            question = model.question_map[key]
-            related = model.rules_by_question.get(key, ())
-            before = {r.id: blocking[r.id] for r in related if r.id in blocking}
-            if not before:
-                continue
-            position = question.choice_keys.index(choice)
-            # Nearest safer choice first: the plan asks for no more than the rule needs; the
-            # score step below may move the answer further.
-            for distance, option in enumerate(reversed(question.choices[:position]), start=1):
-                after = _blocking_costs(related, {**current, key: option.key}, target)
-                if set(after) - set(before):
-                    continue  # would trip another blocking rule
-                progress = sum(before.values()) - sum(after.values())
-                if progress > 0 and (best is None or (progress, -distance) > best[0]):
-                    helped = [rid for rid in before if after.get(rid, 0) < before[rid]]
-                    best = ((progress, -distance), key, option.key, helped)
-        if best is None:
-            return ()  # nothing makes progress; offer no false plan
-        _, key, new_choice, helped = best
-        current[key] = new_choice
-        listed = reasons.setdefault(key, [])
-        listed.extend(rid for rid in helped if rid not in listed)
-        blocking = _blocking_costs(model.rules, current, target)
-
-    # The score is linear in the points while the answered questions stay the same, so each
-    # question's best safer choice has a fixed gain: take the largest gains until the score
-    # reaches the target. Questions already on the path come first at equal gain.
-    raw = _overall_raw(model, _dimension_scores(model, _totals(model, current)))
-    needed = model.thresholds[target]
-    candidates = []
-    for key, choice in current.items():
-        question = model.question_map[key]
-        related = model.rules_by_question.get(key, ())
-        position = question.choice_keys.index(choice)
-        options = [
-            (_gain(question, choice, option.key, per_point), option.key)
-            for option in question.choices[:position]
-            if not _blocking_costs(related, {**current, key: option.key}, target)
-        ]
-        if options:
-            gain, option_key = max(options)
-            if gain > 0:
-                candidates.append((gain, key in reasons, key, option_key))
-    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
-    for gain, _, key, option_key in candidates:
-        if raw is not None and round(raw, 1) >= needed:
-            break
-        current[key] = option_key
-        reasons.setdefault(key, [])
-        raw = (raw or 0.0) + gain
-
-    # Check the plan against the full engine: a change can hide or show a follow-up question.
-    if VERDICT_RANK[evaluate_verdict(model, current)] < VERDICT_RANK[target]:
-        return ()
-    labels = {dim.key: dim.label for dim in model.dimensions}
-    changes = []
-    for question in model.questions:
-        key = question.key
-        if key in reasons and current[key] != answers[key]:
-            old, new = answers[key], current[key]
-            dimension = _main_dimension(question, old, new)
-            changes.append(
-                Change(
-                    question=key,
-                    question_text=question.text,
-                    from_choice=old,
-                    from_label=question.choice_map[old].label,
-                    to_choice=new,
-                    to_label=question.choice_map[new].label,
-                    rules_cleared=tuple(reasons[key]),
-                    dimension=dimension,
-                    dimension_label=labels.get(dimension, dimension),
-                    control=question.control,
-                )
-            )
-    return tuple(changes)
-
-
-def evaluate_verdict(model: ScoringModel, answers: Mapping[str, str]) -> str:
-    """The verdict alone, without the path; used to check a path and by property tests."""
-    counted = effective_answers(model, answers)
-    score = _overall(model, _dimension_scores(model, _totals(model, counted)))
-    return _lowest([model.score_verdict(score), *(r.cap for r in _fired(model, counted))])

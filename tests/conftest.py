@@ -16,8 +16,16 @@ def model(document):
 
 @pytest.fixture(scope="session")
 def safe_answers(model):
-    """Every core question at its safest choice: the reference ownership case."""
-    return {q.key: q.choices[0].key for q in model.questions if q.core}
+    """Every question that is asked, at its safest choice: the reference ownership case.
+
+    Follow-ups that the safest answers show are answered too: left unanswered, a shown
+    follow-up counts as its riskiest choice.
+    """
+    answers = {}
+    for question in model.questions:
+        if question.core or question.show_if.matches(answers):
+            answers[question.key] = question.choices[0].key
+    return answers
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 
 from assessor import scoring
 from assessor.scoring import AnswerError, evaluate
+from tests.builders import LOWER_TRUST
 
 # The rules table of DESIGN.md, transcribed here on purpose: if the shipped bank drifts from
 # the design, these cases fail. One risky answer (all others safest) -> the cap the table gives.
@@ -31,6 +32,31 @@ DESIGN_CAPS = [
     ({"revocation": "none"}, "supervised"),
     ({"tool_chaining": "identity_ticketing_cloud"}, "supervised"),
     ({"input_sources": "untrusted_free_text"}, "supervised"),
+    # questionnaire 2026.2
+    ({"self_approval": "yes"}, "copilot"),
+    ({"self_approval": "no_by_convention"}, "supervised"),
+    ({"business_impact": "customer_or_regulatory"}, "supervised"),
+    ({"business_impact": "organisation_wide"}, "supervised"),
+    ({"task_type": "access_approval", "environment_tier": "production"}, "supervised"),
+    ({"task_type": "access_approval", "environment_tier": "mixed"}, "supervised"),
+    ({"agent_identity": "shared_service_account"}, "supervised"),
+    # each of the four conditions for ownership not met caps at supervised on its own
+    ({"trigger_defined": "documented"}, "supervised"),
+    ({"completion_criteria": "documented"}, "supervised"),
+    ({"credential_lifetime": "short_lived"}, "supervised"),
+    ({"credential_lifetime": "fixed_ttl"}, "supervised"),
+    ({"revocation": "expires_at_ttl"}, "supervised"),
+    ({"evidence_capture": "platform_audit_logs"}, "supervised"),
+]
+
+# The four conditions of DESIGN.md, each broken by one answer, with the rule that must fire.
+CONDITION_BREAKS = [
+    ({"trigger_defined": "documented"}, "condition-trigger-and-completion"),
+    ({"completion_criteria": "documented"}, "condition-trigger-and-completion"),
+    ({"runtime_policy": "static_roles"}, "condition-runtime-policy"),
+    ({"credential_lifetime": "short_lived"}, "condition-ephemeral-credentials"),
+    ({"revocation": "manual"}, "condition-ephemeral-credentials"),
+    ({"evidence_capture": "platform_audit_logs"}, "condition-evidence-capture"),
 ]
 
 
@@ -45,7 +71,50 @@ def test_every_answer_at_its_safest_is_bounded_ownership(model, safe_answers):
     assert result.rules_fired == ()
     assert result.next_level == ()
     assert result.next_level_target is None
+    assert result.assumed == ()
     assert all(condition.met for condition in result.conditions)
+
+
+@pytest.mark.parametrize(("broken", "rule_id"), CONDITION_BREAKS, ids=lambda v: str(v))
+def test_a_condition_for_ownership_not_met_caps_at_supervised(model, safe_answers, broken, rule_id):
+    result = evaluate(model, {**safe_answers, **broken})
+    assert result.verdict == "supervised"
+    assert result.score_verdict == "owner"  # the score alone would have allowed it
+    fired = {rule.id: rule for rule in result.rules_fired}
+    assert fired[rule_id].cap == "supervised"
+    assert "requires" in fired[rule_id].reason  # a reason a board member can read
+    unmet = [c.id for c in result.conditions if not c.met]
+    assert rule_id == f"condition-{unmet[0]}" and len(unmet) == 1
+
+
+def test_a_per_run_token_that_lives_for_hours_without_revocation_is_not_ownership(
+    model, safe_answers
+):
+    # The case the 2026.1 bank got wrong: everything strong, but the token outlives the run.
+    answers = {**safe_answers, "credential_lifetime": "short_lived", "revocation": "manual"}
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert "condition-ephemeral-credentials" in {r.id for r in result.rules_fired}
+
+
+def test_payments_rotation_with_excellent_controls_stays_supervised_as_scoped(model, safe_answers):
+    answers = {
+        **safe_answers,
+        "environment_tier": "production",
+        "business_impact": "customer_or_regulatory",
+    }
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert "high-business-impact" in {r.id for r in result.rules_fired}
+    # No change of controls lifts it: the plan names the scope instead of proposing one.
+    assert result.next_level == ()
+    assert result.next_level_blocked_by == ("business_impact",)
+
+
+def test_a_self_approving_agent_is_a_copilot(model, safe_answers):
+    result = evaluate(model, {**safe_answers, "self_approval": "yes"})
+    assert result.verdict == "copilot"
+    assert [r.id for r in result.rules_fired] == ["self-approval-possible"]
 
 
 @pytest.mark.parametrize(("risky", "cap"), DESIGN_CAPS, ids=lambda v: str(v))
@@ -58,9 +127,12 @@ def test_one_risky_answer_caps_the_verdict_as_the_design_says(model, safe_answer
     assert min(rule.cap for rule in result.rules_fired) == cap
 
 
-@pytest.mark.parametrize("rule_index", range(22))
+SHIPPED_RULES = 34  # 30 rules of the bank and one per condition for ownership
+
+
+@pytest.mark.parametrize("rule_index", range(SHIPPED_RULES))
 def test_every_shipped_rule_fires_on_its_own_condition(model, safe_answers, rule_index):
-    rule = model.rules[rule_index]
+    rule = model.binding_rules[rule_index]
     answers = dict(safe_answers)
     for key, choice in _first_match(rule.when, model).items():
         answers[key] = choice
@@ -70,7 +142,8 @@ def test_every_shipped_rule_fires_on_its_own_condition(model, safe_answers, rule
 
 
 def test_the_bank_has_as_many_rules_as_the_parametrised_test_covers(model):
-    assert len(model.rules) == 22
+    assert len(model.binding_rules) == SHIPPED_RULES
+    assert len(model.rules) == SHIPPED_RULES - len(model.ownership_conditions) == 30
 
 
 def _first_match(condition, model):
@@ -83,9 +156,10 @@ def _first_match(condition, model):
             merged.update(_first_match(child, model))
         return merged
     question = model.question_map[condition.question]
+    shown = _first_match(question.show_if, model) if question.show_if else {}
     for choice in question.choices:
         if (choice.key in condition.choices) == (condition.op == "in"):
-            return {question.key: choice.key}
+            return {**shown, question.key: choice.key}
     raise AssertionError(f"no choice satisfies {condition}")
 
 
@@ -105,36 +179,12 @@ def test_textbook_supervised_case_is_supervised_not_copilot(model, safe_answers)
     assert {r.id for r in result.rules_fired} == {"data-quality-uneven", "high-blast-radius"}
 
 
-LOWER_TRUST = {
-    "task_type": "provisioning",
-    "environment_tier": "production",
-    "task_pattern": "mostly_routine",
-    "trigger_defined": "documented",
-    "completion_criteria": "documented",
-    "data_quality": "mostly_reliable",
-    "input_sources": "mixed",
-    "approval_chain": "documented_manual",
-    "informal_overrides": "rare_logged",
-    "privilege_scope": "moderate",
-    "identities_affected": "tens",
-    "reversibility": "manual_rollback",
-    "tool_chaining": "two_systems",
-    "agent_identity": "shared_service_account",
-    "credential_lifetime": "short_lived",
-    "credential_scope": "role_scoped",
-    "revocation": "automatic_at_task_end",
-    "runtime_policy": "policy_as_code",
-    "evidence_capture": "end_to_end",
-    "monitoring": "periodic_review",
-    "kill_switch": "yes",
-    "shared_accounts": "managed",
-    "legacy_iam": "some_legacy",
-}
-
-
 def test_lower_trust_environment_falls_to_copilot_through_the_score_alone(model):
     result = evaluate(model, LOWER_TRUST)
-    assert result.rules_fired == ()
+    # Supervised caps fire (conditions for ownership are not met), but no rule caps at
+    # copilot: the score takes it there.
+    assert result.rules_fired
+    assert all(rule.cap == "supervised" for rule in result.rules_fired)
     assert result.verdict == "copilot"
     assert result.decided_by == "score"
     assert result.score < model.thresholds["supervised"]
@@ -144,8 +194,8 @@ def test_dimensions_are_reported_on_0_to_100(model):
     result = evaluate(model, LOWER_TRUST)
     assert set(result.dimensions) == {d.key for d in model.dimensions}
     assert all(0 <= value <= 100 for value in result.dimensions.values())
-    # approval: documented_manual (1 of 2) and rare_logged (1 of 2) -> exactly halfway
-    assert result.dimensions["approval"] == 50.0
+    # approval: documented_manual (1 of 2), no_enforced (2 of 2), rare_logged (1 of 2): 4 of 6
+    assert result.dimensions["approval"] == 66.7
 
 
 # --- small hand-made models: thresholds, normalisation, visibility -------------------------
@@ -231,27 +281,46 @@ def test_a_hidden_follow_up_is_neither_required_nor_scored():
     assert hidden.complete
 
 
-def test_an_unanswered_follow_up_adds_neither_credit_nor_penalty():
+def test_a_shown_follow_up_left_unanswered_counts_as_its_riskiest_choice():
     model = tiny_model()
     base = {"a": "bad", "b": "good", "c": "good"}
-    assert evaluate(model, base).dimensions["x"] == 0.0
+    skipped = evaluate(model, base)
+    answered_badly = evaluate(model, {**base, "follow": "bad"})
+    assert skipped.assumed == ("follow",)
+    assert answered_badly.assumed == ()
+    assert skipped.dimensions == answered_badly.dimensions  # x: 0 of 3, not 0 of 2
+    assert skipped.score == answered_badly.score
     assert evaluate(model, {**base, "follow": "good"}).dimensions["x"] == pytest.approx(33.3, 0.01)
-    assert evaluate(model, {**base, "follow": "bad"}).dimensions["x"] == 0.0
+    assert skipped.complete  # follow-ups never make an assessment incomplete
+    assert skipped.to_dict()["assumed"] == ["follow"]
 
 
-def test_a_rule_cap_lower_than_the_score_verdict_decides():
-    result = evaluate(tiny_model(), {"a": "good", "b": "good", "c": "bad"})
-    assert result.score_verdict == "owner"
-    assert result.verdict == "supervised"
-    assert result.decided_by == "rule"
-    assert [r.id for r in result.rules_fired] == ["c-bad"]
+def test_skipping_a_shown_follow_up_never_pays(model, safe_answers):
+    # With free text among the inputs, leaving its follow-up out must not beat an honest answer.
+    base = {**safe_answers, "input_sources": "mixed"}
+    skipped = evaluate(model, base)
+    honest = evaluate(model, {**base, "input_isolation": "passed_through"})
+    assert skipped.assumed == ("input_isolation",)
+    assert skipped.score == honest.score
+    assert skipped.verdict == honest.verdict
 
 
-def test_a_rule_that_caps_no_lower_than_the_score_leaves_the_score_deciding():
-    result = evaluate(tiny_model(), {"a": "bad", "b": "bad", "c": "bad"})
-    assert result.verdict == "copilot"
-    assert result.decided_by == "score"
-    assert [r.id for r in result.rules_fired] == ["c-bad"]
+def test_a_signed_off_snapshot_from_before_2026_2_is_read_as_it_was_signed(safe_answers):
+    # A record submitted or approved under 2026.1 carries a snapshot of the bank without the
+    # 2026.2 flags: it keeps the verdict it was signed with. Drafts pinned to 2026.1 are not
+    # frozen: the conditions bind them, so no draft reaches ownership with one unmet.
+    from assessor import bank
+
+    legacy = bank.load_bank_file(bank.BANK_DIR / "2026.1.yaml")
+    del legacy["binding_conditions"], legacy["follow_ups_assumed_riskiest"]
+    answers = {q["key"]: q["choices"][0]["key"] for s in legacy["sections"] for q in s["questions"]}
+    answers.update(credential_lifetime="short_lived")  # condition not met, no 2026.1 rule
+    signed = evaluate(bank.build_model(legacy, frozen=True), answers)
+    assert signed.verdict == "owner"
+    assert not all(c.met for c in signed.conditions)
+    draft = evaluate(bank.build_model(legacy), answers)
+    assert draft.verdict == "supervised"
+    assert "condition-ephemeral-credentials" in {r.id for r in draft.rules_fired}
 
 
 def test_partial_answers_are_scored_and_list_what_is_missing(model):
@@ -259,6 +328,25 @@ def test_partial_answers_are_scored_and_list_what_is_missing(model):
     assert not result.complete
     assert "task_type" in result.missing and "approval_chain" not in result.missing
     assert result.verdict == "copilot"
+    assert result.verdict_range == ("copilot", "copilot")  # nothing left can lift it
+    assert result.next_level == ()  # no plan built on guesses
+
+
+def test_while_answers_are_missing_the_range_still_possible_is_reported(model, safe_answers):
+    two = {"task_type": "secret_rotation", "environment_tier": "non_production"}
+    result = evaluate(model, two)
+    assert result.verdict_range == ("copilot", "owner")
+    assert result.range_labels == ("Copilot", "Bounded ownership")
+    assert result.to_dict()["verdict_range"] == {"lowest": "copilot", "highest": "owner"}
+    capped = evaluate(model, {**two, "data_quality": "uneven"})
+    assert capped.verdict_range == ("copilot", "supervised")
+    assert evaluate(model, safe_answers).verdict_range is None  # complete: no range
+
+
+def test_decided_by_names_both_when_score_and_rule_agree(model, safe_answers):
+    result = evaluate(model, LOWER_TRUST | {"task_pattern": "exception_heavy"})
+    assert result.verdict == result.score_verdict == "copilot"
+    assert result.decided_by == "score and rule"
 
 
 def test_unknown_questions_and_choices_are_refused_by_name(model, safe_answers):
@@ -319,22 +407,42 @@ def test_next_level_from_a_score_decided_copilot_names_dimensions(model):
     assert result.next_level_target == "supervised"
     assert result.next_level, "a copilot verdict below the threshold needs score gains"
     for change in result.next_level:
-        assert change.rules_cleared == ()
         assert change.dimension in {d.key for d in model.dimensions}
         assert change.control
+        assert not model.question_map[change.question].scope
+        # Every change moves towards a safer choice, never away from one.
+        keys = model.question_map[change.question].choice_keys
+        assert keys.index(change.to_choice) < keys.index(change.from_choice)
     assert evaluate(model, apply(LOWER_TRUST, result.next_level)).verdict == "supervised"
 
 
-def test_next_level_from_the_worst_answers_reaches_supervised(model):
+def test_the_path_never_changes_the_workflow_itself(model, safe_answers):
+    # 2026.1 proposed "Production -> Non-production only" and relabelling the task: facts, not
+    # controls. Approving production access can only be supervised, and the plan says why.
+    answers = {**safe_answers, "task_type": "access_approval", "environment_tier": "production"}
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert result.next_level == ()
+    assert result.next_level_blocked_by == ("task_type", "environment_tier")
+
+
+def test_worst_answers_are_blocked_by_their_scope(model):
     worst = {q.key: q.choices[-1].key for q in model.questions if q.core}
     result = evaluate(model, worst)
     assert result.verdict == "copilot"
-    after = evaluate(model, apply(worst, result.next_level))
-    assert after.verdict == "supervised"
-    # Every change moves towards a safer choice, never away from one.
-    for change in result.next_level:
-        keys = model.question_map[change.question].choice_keys
-        assert keys.index(change.to_choice) < keys.index(change.from_choice)
+    assert result.next_level == ()
+    assert "task_pattern" in result.next_level_blocked_by  # exception-heavy work
+    assert all(model.question_map[key].scope for key in result.next_level_blocked_by)
+
+
+def test_a_plan_answers_a_follow_up_it_relies_on(model, safe_answers):
+    # Free text with an unanswered isolation follow-up: the plan may ask to answer it.
+    answers = {**safe_answers, "input_sources": "untrusted_free_text"}
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    after = apply(answers, result.next_level)
+    assert evaluate(model, after).verdict == "owner"
+    assert all(not model.question_map[c.question].scope for c in result.next_level)
 
 
 def test_frameworks_cover_fired_rules_and_the_decision_itself(model, safe_answers):
@@ -352,4 +460,11 @@ def test_result_dictionary_has_the_contract_fields(model, safe_answers):
         assert key in data
     assert data["rules_fired"][0]["id"] == "data-quality-uneven"
     assert set(data["rules_fired"][0]) >= {"id", "cap", "reason"}
-    assert data["frameworks"] and set(data["frameworks"][0]) == {"framework", "id", "title"}
+    assert data["frameworks"] and set(data["frameworks"][0]) >= {"framework", "id", "title"}
+    for key in ("next_level_blocked_by", "conditions", "assumed"):
+        assert key in data
+
+
+def test_eu_ai_act_oversight_says_why_it_is_cited(model, safe_answers):
+    refs = {f.id: f for f in evaluate(model, safe_answers).frameworks if "EU AI Act" in f.framework}
+    assert "high-risk" in refs["Art. 14"].note
