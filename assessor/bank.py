@@ -10,6 +10,7 @@ values.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import threading
@@ -62,7 +63,20 @@ CORE_CONTRACT: dict[str, tuple[str, ...]] = {
     "kill_switch": ("yes", "no"),
     "shared_accounts": ("none", "managed", "unmanaged"),
     "legacy_iam": ("modern_api", "some_legacy", "brittle_legacy"),
+    "business_impact": (
+        "contained",
+        "internal_disruption",
+        "customer_or_regulatory",
+        "organisation_wide",
+    ),
+    "self_approval": ("no_enforced", "no_by_convention", "yes"),
 }
+# Questionnaire 2026.1 predates these two questions; records pinned to it must keep loading,
+# so a bank may leave them out, but a bank that has them must keep their contract.
+ADDED_IN_2026_2 = frozenset({"business_impact", "self_approval"})
+# Questions that describe the workflow itself, not its controls (DESIGN.md). They count as
+# scope in every bank, including documents stored before banks could mark scope themselves.
+CONTRACT_SCOPE = frozenset({"task_type", "environment_tier", "task_pattern", "business_impact"})
 CONTRACT_DIMENSIONS = (
     "trigger",
     "data_trust",
@@ -285,7 +299,8 @@ def parse_bank(raw: Any, catalog: dict[str, dict[str, str]] | None = None) -> di
     for key, contract_choices in CORE_CONTRACT.items():
         question = all_questions.get(key)
         if question is None:
-            check.fail("sections", f"core question {key!r} is missing")
+            if key not in ADDED_IN_2026_2:
+                check.fail("sections", f"core question {key!r} is missing")
             continue
         if not question["core"]:
             check.fail(f"question {key!r}", "is a core question and must have core: true")
@@ -329,15 +344,21 @@ def parse_bank(raw: Any, catalog: dict[str, dict[str, str]] | None = None) -> di
         if not isinstance(condition, dict) or not _text(condition.get("id")):
             check.fail(where, "needs an id")
             continue
-        conditions.append(
-            {
-                "id": condition["id"],
-                "title": _text(condition.get("title")) or condition["id"],
-                "when": check.condition(f"{where}.when", condition.get("when"), choices_so_far),
-            }
-        )
+        parsed = {
+            "id": condition["id"],
+            "title": _text(condition.get("title")) or condition["id"],
+            "when": check.condition(f"{where}.when", condition.get("when"), choices_so_far),
+        }
+        if _text(condition.get("reason")):
+            parsed["reason"] = _text(condition["reason"])
+        conditions.append(parsed)
+
+    _mark_scope(check, raw.get("scope"), all_questions)
+    for question in all_questions.values():
+        _check_reachable(check, question, all_questions)
 
     baseline = check.refs("baseline_frameworks", raw.get("baseline_frameworks"))
+    notes = _framework_notes(check, raw.get("framework_notes"))
 
     if check.problems:
         raise BankError(check.problems)
@@ -358,10 +379,73 @@ def parse_bank(raw: Any, catalog: dict[str, dict[str, str]] | None = None) -> di
         "sections": sections,
         "rules": rules,
         "ownership_conditions": conditions,
+        # How the engine reads this bank (see build_model): snapshots of records signed off
+        # before these existed lack them and are read as they were signed.
+        "binding_conditions": True,
+        "follow_ups_assumed_riskiest": True,
         "baseline_frameworks": baseline,
         # Resolved titles, in catalog order, so a stored document needs no catalog to render.
-        "frameworks": {ref: entry for ref, entry in catalog.items() if ref in used},
+        "frameworks": {
+            ref: {**entry, "note": notes[ref]} if ref in notes else entry
+            for ref, entry in catalog.items()
+            if ref in used
+        },
     }
+
+
+def _mark_scope(check: _Checker, listed: Any, questions: dict[str, dict]) -> None:
+    """A top-level `scope: [keys]` marks questions as scope, like `scope: true` on each."""
+    if listed is None:
+        return
+    if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+        check.fail("scope", "must be a list of question keys")
+        return
+    for key in listed:
+        if key not in questions:
+            check.fail("scope", f"names unknown question {key!r}")
+        else:
+            questions[key]["scope"] = True
+
+
+def _framework_notes(check: _Checker, raw: Any) -> dict[str, str]:
+    """Why a reference is cited, where its title alone would mislead (ref -> note)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.fail("framework_notes", "must map references to notes")
+        return {}
+    notes = {}
+    for ref, note in raw.items():
+        if ref not in check.catalog:
+            check.fail("framework_notes", f"unknown framework reference {ref!r}")
+        elif not _text(note):
+            check.fail(f"framework_notes.{ref}", "needs a note")
+        else:
+            notes[ref] = _text(note)
+    return notes
+
+
+# A show-if condition touches a handful of questions; checking every combination of their
+# choices is exact and cheap up to this many combinations.
+_REACHABLE_LIMIT = 100_000
+
+
+def _check_reachable(check: _Checker, question: dict, questions: dict[str, dict]) -> None:
+    """A follow-up whose show-if can never hold would never be asked: refuse it."""
+    if not question["show_if"]:
+        return
+    condition = _condition(question["show_if"])
+    keys = sorted(condition.questions())
+    options = [[c["key"] for c in questions[k]["choices"]] for k in keys]
+    if math.prod(len(o) for o in options) > _REACHABLE_LIMIT:
+        return
+    for combination in itertools.product(*options):
+        if condition.matches(dict(zip(keys, combination, strict=True))):
+            return
+    check.fail(
+        f"question {question['key']!r}.show_if",
+        "can never hold for any combination of answers, so the question would never be asked",
+    )
 
 
 def _parse_question(check, where, question, dimension_keys, earlier) -> dict | None:
@@ -378,6 +462,10 @@ def _parse_question(check, where, question, dimension_keys, earlier) -> dict | N
     if not isinstance(core, bool):
         check.fail(where, "core must be true or false")
         core = False
+    scope = question.get("scope", False)
+    if not isinstance(scope, bool):
+        check.fail(where, "scope must be true or false")
+        scope = False
     show_if = None
     if question.get("show_if") is not None:
         if core:
@@ -410,14 +498,15 @@ def _parse_question(check, where, question, dimension_keys, earlier) -> dict | N
                 check.fail(cwhere, f"weight on {dim!r} must be a number, not {points!r}")
             else:
                 clean[dim] = float(points)
-        choices.append(
-            {
-                "key": choice["key"],
-                "label": _text(choice.get("label")) or choice["key"],
-                "weights": clean,
-            }
-        )
-    return {
+        label = _text(choice.get("label"))
+        if isinstance(choice.get("label"), bool):
+            check.fail(cwhere, "label was read as true/false: put Yes or No in quotes")
+        elif not label:
+            check.fail(cwhere, "needs a label a reviewer can read")
+        elif label in (str(choice["key"]), str(choice["key"]).replace("_", " ")):
+            check.fail(cwhere, f"label {label!r} only repeats the key; write what it means")
+        choices.append({"key": choice["key"], "label": label or choice["key"], "weights": clean})
+    parsed = {
         "key": key,
         "text": _text(question.get("text")),
         "help": _text(question.get("help")),
@@ -427,6 +516,9 @@ def _parse_question(check, where, question, dimension_keys, earlier) -> dict | N
         "frameworks": check.refs(where, question.get("frameworks")),
         "choices": choices,
     }
+    if scope:  # only when set, so documents stored before scope existed keep their hash
+        parsed["scope"] = True
+    return parsed
 
 
 def load_bank_file(path: Path | str = DEFAULT_BANK) -> dict:
@@ -449,13 +541,19 @@ def _condition(data: dict) -> scoring.Condition:
     return scoring.Condition(op=op, question=data["question"], choices=frozenset(data[op]))
 
 
-def build_model(document: dict) -> scoring.ScoringModel:
-    """The engine's frozen model for a document (cached: documents are compiled often)."""
-    return _build_model_cached(json.dumps(document, sort_keys=True))
+def build_model(document: dict, *, frozen: bool = False) -> scoring.ScoringModel:
+    """The engine's frozen model for a document (cached: documents are compiled often).
+
+    Conditions for ownership are binding and shown follow-ups left unanswered count at their
+    riskiest for every version a draft is scored against, 2026.1 included: no verdict may
+    contradict the reference article. A `frozen` document is the snapshot of a submitted or
+    approved record: one taken before 2026.2 lacks those flags and is read as it was signed.
+    """
+    return _build_model_cached(json.dumps(document, sort_keys=True), frozen)
 
 
 @lru_cache(maxsize=64)
-def _build_model_cached(canonical: str) -> scoring.ScoringModel:
+def _build_model_cached(canonical: str, frozen: bool) -> scoring.ScoringModel:
     document = json.loads(canonical)
     questions = tuple(
         scoring.Question(
@@ -466,6 +564,7 @@ def _build_model_cached(canonical: str) -> scoring.ScoringModel:
             show_if=_condition(q["show_if"]) if q["show_if"] else None,
             control=q["control"],
             frameworks=tuple(q["frameworks"]),
+            scope=q.get("scope", False) or q["key"] in CONTRACT_SCOPE,
         )
         for section in document["sections"]
         for q in section["questions"]
@@ -484,14 +583,25 @@ def _build_model_cached(canonical: str) -> scoring.ScoringModel:
         ),
         thresholds=document["thresholds"],
         frameworks={
-            ref: scoring.FrameworkRef(ref, e["framework"], e["id"], e["title"])
+            ref: scoring.FrameworkRef(ref, e["framework"], e["id"], e["title"], e.get("note", ""))
             for ref, e in document["frameworks"].items()
         },
         baseline_frameworks=tuple(document["baseline_frameworks"]),
         ownership_conditions=tuple(
-            scoring.OwnershipCondition(c["id"], c["title"], _condition(c["when"]))
-            for c in document["ownership_conditions"]
+            _ownership_condition(c, questions) for c in document["ownership_conditions"]
         ),
+        binding_conditions=document.get("binding_conditions", not frozen),
+        follow_ups_assumed_riskiest=document.get("follow_ups_assumed_riskiest", not frozen),
+    )
+
+
+def _ownership_condition(data: dict, questions) -> scoring.OwnershipCondition:
+    """A condition for ownership; its binding rule cites the references of its questions."""
+    when = _condition(data["when"])
+    involved = when.questions()
+    refs = dict.fromkeys(ref for q in questions if q.key in involved for ref in q.frameworks)
+    return scoring.OwnershipCondition(
+        data["id"], data["title"], when, data.get("reason", ""), tuple(refs)
     )
 
 

@@ -70,6 +70,10 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
 
     refs = sync_framework_references(bank.load_catalog())
     now = timezone.now()
+    if publish:  # one published version at a time: the one it replaces retires
+        Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).update(
+            status=Questionnaire.Status.RETIRED
+        )
     questionnaire = Questionnaire.objects.create(
         version=document["version"],
         title=document["title"],
@@ -78,6 +82,9 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         published_at=now if publish else None,
         document=document,
         content_hash=content_hash,
+        framework_notes={
+            ref: entry["note"] for ref, entry in document["frameworks"].items() if "note" in entry
+        },
     )
     questionnaire.baseline_frameworks.set([refs[r] for r in document["baseline_frameworks"]])
 
@@ -117,6 +124,7 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
                 help_text=q["help"],
                 control=q["control"],
                 core=q["core"],
+                scope=q.get("scope", False),
                 show_if=q["show_if"],
                 order=q_order,
             )
@@ -151,6 +159,7 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
             key=c["id"],
             title=c["title"],
             condition=c["when"],
+            reason=c.get("reason", ""),
             order=order,
         )
         for order, c in enumerate(document["ownership_conditions"])
@@ -219,9 +228,10 @@ def bank_from_rows(questionnaire: Questionnaire) -> dict:
             for r in rules
         ],
         "ownership_conditions": [
-            {"id": c.key, "title": c.title, "when": c.condition}
+            {"id": c.key, "title": c.title, "when": c.condition, "reason": c.reason}
             for c in questionnaire.ownership_conditions.order_by("order")
         ],
+        "framework_notes": dict(questionnaire.framework_notes or {}),
     }
 
 
@@ -247,6 +257,8 @@ def _question_raw(question: Question) -> dict:
     }
     if question.show_if:
         raw["show_if"] = question.show_if
+    if question.scope:
+        raw["scope"] = True
     return raw
 
 

@@ -340,7 +340,7 @@ class Assessment(models.Model):
         from .bank import build_model
 
         if self.snapshot_document:
-            return build_model(self.snapshot_document)
+            return build_model(self.snapshot_document, frozen=True)
         return self.questionnaire.scoring_model()
 
     @property

@@ -36,7 +36,12 @@ def test_loads_the_default_bank_as_the_published_version(document):
     assert Question.objects.filter(questionnaire=questionnaire).count() == sum(
         len(s["questions"]) for s in document["sections"]
     )
-    assert Question.objects.filter(questionnaire=questionnaire, core=True).count() == 23
+    assert Question.objects.filter(questionnaire=questionnaire, core=True).count() == 25
+    assert set(
+        Question.objects.filter(questionnaire=questionnaire, scope=True).values_list(
+            "key", flat=True
+        )
+    ) == {"task_type", "environment_tier", "task_pattern", "business_impact"}
     assert Rule.objects.filter(questionnaire=questionnaire).count() == len(document["rules"])
     thresholds = dict(Threshold.objects.values_list("verdict", "min_score"))
     assert thresholds == {"supervised": 60, "owner": 80}
@@ -79,13 +84,13 @@ def test_a_changed_bank_under_a_used_version_label_is_refused(tmp_path):
 def test_a_new_version_from_a_file_loads_as_a_draft_beside_the_published_one(tmp_path):
     call_command("load_questionnaire")
     raw = copy.deepcopy(bank.read_yaml(bank.DEFAULT_BANK))
-    raw["version"] = "2026.2-test"
+    raw["version"] = "2026.3-test"
     path = tmp_path / "next.yaml"
     path.write_text(yaml.safe_dump(raw))
     call_command("load_questionnaire", str(path))
-    draft = Questionnaire.objects.get(version="2026.2-test")
+    draft = Questionnaire.objects.get(version="2026.3-test")
     assert draft.status == Questionnaire.Status.DRAFT
-    assert Questionnaire.current().version == "2026.1"
+    assert Questionnaire.current().version == "2026.2"
 
 
 def test_a_broken_bank_file_exits_2_and_creates_nothing(tmp_path):
@@ -111,3 +116,45 @@ def test_a_failure_midway_rolls_the_whole_load_back(document, monkeypatch):
     with pytest.raises(RuntimeError):
         loading.questionnaire_load(document=document, publish=True)
     assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_the_shipped_bank_replaces_2026_1_and_retires_it(capsys):
+    call_command("load_questionnaire", str(bank.BANK_DIR / "2026.1.yaml"))
+    assert Questionnaire.current().version == "2026.1"
+    call_command("load_questionnaire")
+    assert Questionnaire.current().version == "2026.2"
+    statuses = dict(Questionnaire.objects.values_list("version", "status"))
+    assert statuses == {"2026.1": "retired", "2026.2": "published"}
+    assert Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).count() == 1
+
+
+def test_a_bank_with_several_faults_exits_2_naming_each_and_loads_nothing(tmp_path):
+    raw = bank.read_yaml(bank.DEFAULT_BANK)
+    raw["rules"][0]["when"] = {"question": "approval_chain", "in": ["vague"]}
+    raw["scope"] = ["blast_radius_size"]
+    follow_up = next(
+        q for s in raw["sections"] for q in s["questions"] if q["key"] == "input_isolation"
+    )
+    follow_up["show_if"] = {
+        "question": "input_sources",
+        "not_in": ["internal_systems", "mixed", "untrusted_free_text"],
+    }
+    follow_up["choices"][0].pop("label")
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(CommandError) as error:
+        call_command("load_questionnaire", str(path))
+    assert error.value.returncode == 2
+    message = str(error.value)
+    assert "names unknown choice(s) ['vague']" in message
+    assert "scope: names unknown question 'blast_radius_size'" in message
+    assert "can never hold" in message
+    assert "choice 'validated_parameters': needs a label" in message
+    assert Questionnaire.objects.count() == 0
+
+
+def test_a_stored_document_keeps_scope_reasons_and_notes_through_the_rows(document):
+    from assessor.loading import bank_from_rows, questionnaire_load
+
+    stored = questionnaire_load(document=document, publish=True).questionnaire
+    assert bank.parse_bank(bank_from_rows(stored)) == document
