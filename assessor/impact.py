@@ -31,6 +31,9 @@ class Change:
     rules_added: tuple[scoring.FiredRule, ...]
     rules_removed: tuple[scoring.FiredRule, ...]
     answers: tuple[tuple[str, str], ...]  # (question text, chosen label) behind the change
+    # Incomplete under the draft (it asks new core questions): the verdicts still possible.
+    after_range: tuple[str, str] | None = None
+    new_questions: tuple[str, ...] = ()  # texts of the draft's core questions left unanswered
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[st
     after_rules = {(r.id, r.cap) for r in after.rules_fired}
     for rule, _cap in sorted(before_rules ^ after_rules):
         model = after_model if rule in {r for r, _ in after_rules} else before_model
-        condition = next(r.when for r in model.rules if r.id == rule)
+        condition = next(r.when for r in model.binding_rules if r.id == rule)
         keys.extend(k for k in sorted(condition.questions()) if k not in keys)
     if not keys:
         for key, choice in answers.items():
@@ -126,6 +129,10 @@ def impact_preview(draft: Questionnaire) -> Impact:
                     r for r in old_result.rules_fired if (r.id, r.cap) not in new_ids
                 ),
                 answers=_behind(old_model, draft_model, given, old_result, new_result),
+                after_range=new_result.range_labels,
+                new_questions=tuple(
+                    draft_model.question_map[key].text for key in new_result.missing
+                ),
             )
         )
     order = [*scoring.VERDICTS, INCOMPLETE]

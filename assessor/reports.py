@@ -79,7 +79,11 @@ def answered_sections(assessment, result: scoring.Result, answers: dict[str, Ans
             if question["key"] not in visible:
                 continue
             answer = answers.get(question["key"])
-            choice = result.answers.get(question["key"])
+            assumed = question["key"] in result.assumed
+            # A shown follow-up left unanswered is scored at its riskiest choice: say so.
+            choice = (
+                question["choices"][-1]["key"] if assumed else result.answers.get(question["key"])
+            )
             labels = {c["key"]: c["label"] for c in question["choices"]}
             rows.append(
                 {
@@ -87,9 +91,12 @@ def answered_sections(assessment, result: scoring.Result, answers: dict[str, Ans
                     "text": question["text"],
                     "core": question["core"],
                     "choice": choice,
+                    "assumed": assumed,
                     "choice_label": labels.get(choice, ""),
-                    "note": answer.note if answer and choice else "",
-                    "evidence_url": safe_link(answer.evidence_url) if answer and choice else "",
+                    "note": answer.note if answer and choice and not assumed else "",
+                    "evidence_url": (
+                        safe_link(answer.evidence_url) if answer and choice and not assumed else ""
+                    ),
                 }
             )
         sections.append({"key": section["key"], "title": section["title"], "rows": rows})
@@ -198,6 +205,12 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
     return entries
 
 
+def _label(model: scoring.ScoringModel, key: str, answers) -> str:
+    question = model.question_map[key]
+    choice = question.choice_map.get(answers.get(key, ""))
+    return choice.label if choice else ""
+
+
 def report_context(
     assessment: Assessment,
     answers: dict[str, Answer] | None = None,
@@ -221,6 +234,11 @@ def report_context(
         }
         for key in result.missing
     ]
+    assumed = [{"key": key, "text": question_text[key]} for key in result.assumed]
+    blocked_by = [
+        {"key": key, "text": question_text[key], "label": _label(model, key, result.answers)}
+        for key in result.next_level_blocked_by
+    ]
     decisions = list(assessment.decisions.select_related("actor"))
     # Most severe caps first, in the bank's order within a cap: the top reasons lead.
     rules = sorted(result.rules_fired, key=lambda rule: scoring.VERDICT_RANK[rule.cap])
@@ -234,6 +252,8 @@ def report_context(
         "result": result,
         "complete": result.complete,
         "missing": missing,
+        "assumed": assumed,
+        "blocked_by": blocked_by,
         "verdict_label": scoring.VERDICT_LABELS[result.verdict],
         "verdict_meaning": scoring.VERDICT_MEANINGS[result.verdict],
         "next_label": (

@@ -68,10 +68,18 @@ class Step:
 
     @property
     def first_unanswered(self) -> str | None:
-        """The first core question still unanswered (follow-ups are optional)."""
+        """The first core question still unanswered."""
         for question in self.section["questions"]:
             if question["core"] and question["key"] not in self.answered_keys:
                 return question["key"]
+        return None
+
+    @property
+    def first_open_follow_up(self) -> str | None:
+        """The first shown follow-up still unanswered (it counts at its riskiest until then)."""
+        for key in self.visible_keys:
+            if key not in self.answered_keys:
+                return key
         return None
 
 

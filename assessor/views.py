@@ -80,11 +80,15 @@ def assessment_resume(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     choices = services.choices_of(services.answers_of(assessment))
     if not assessment.is_locked:
-        for step in services.steps_of(assessment, choices):
-            first = step.first_unanswered
-            if first is not None:
-                url = reverse("wizard", kwargs={"pk": pk, "step": step.number})
-                return redirect(f"{url}#q-{first}")
+        steps = services.steps_of(assessment, choices)
+        # Core questions first; then shown follow-ups, which count at their riskiest until
+        # answered.
+        for attribute in ("first_unanswered", "first_open_follow_up"):
+            for step in steps:
+                first = getattr(step, attribute)
+                if first is not None:
+                    url = reverse("wizard", kwargs={"pk": pk, "step": step.number})
+                    return redirect(f"{url}#q-{first}")
     return redirect("report", pk=pk)
 
 

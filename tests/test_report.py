@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.builders import SAFEST, make_assessment
+from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,8 @@ def test_the_chart_is_server_rendered_svg_with_every_dimension(owner_client, own
     assert "<script" not in svg
     for label in ("Trigger and completion", "Data trust", "Blast radius", "Environment"):
         assert label in svg
-    assert "Data trust: 25.0." in svg  # 1 of 4 points, read out in the description
+    # 1 of 5 points (the unanswered isolation follow-up counts at its riskiest), read out
+    assert "Data trust: 20.0." in svg
 
 
 def test_the_four_conditions_are_a_met_or_not_met_checklist(owner_client, owner, questionnaire):
@@ -64,7 +65,7 @@ def test_the_path_to_the_next_level_names_changes_and_controls(owner_client, own
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert "would lift the verdict to <strong>Bounded ownership</strong>" in html
     assert "End-to-end evidence capture" in html
-    assert "Clears: partial-evidence." in html
+    assert "Clears: partial-evidence, condition-evidence-capture." in html
 
 
 def test_framework_references_are_grouped_by_framework(owner_client, owner, questionnaire):
@@ -84,12 +85,12 @@ def test_every_answer_appears_with_its_note_and_evidence_link(owner_client, owne
     )
     html = report_html(owner_client, assessment)
     assert "Can a person stop the agent at once, mid-run?" in html
-    assert "Yes, and it has been tested" in html
+    assert "Yes, and it was tested in the last six months" in html
     assert "Tested in the March game day." in html
     assert (
         '<a href="https://wiki.example.com/kill-switch" rel="noopener noreferrer nofollow">' in html
     )
-    assert "version 2026.1" in html
+    assert "version 2026.2" in html
     assert "Generated " in html
 
 
@@ -124,3 +125,41 @@ def test_the_report_runs_at_most_15_queries(
     assessment = make_assessment(owner, answers=SAFEST, notes={"monitoring": "n"})
     with django_assert_max_num_queries(15):
         owner_client.get(reverse("report", args=[assessment.pk]))
+
+
+def test_a_scope_that_blocks_the_next_level_is_named_instead_of_a_plan(
+    owner_client, owner, questionnaire
+):
+    answers = {**SAFEST, "task_type": "access_approval", "environment_tier": "production"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert 'data-verdict="supervised"' in html
+    assert 'data-blocked-by="task_type environment_tier"' in html
+    assert "This workflow, as scoped, stays at <strong>Supervised</strong>" in html
+    assert "would lift the verdict" not in html
+    assert "Non-production only" not in html.split('id="next-title"')[1].split("</section>")[0]
+
+
+def test_an_unanswered_follow_up_is_reported_as_assumed_at_its_riskiest(
+    owner_client, owner, questionnaire
+):
+    answers = {**SAFEST, "input_sources": "mixed"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert 'data-assumed-count="1"' in html
+    assert "Not answered: assumed the riskiest answer" in html
+    assert 'data-assumed="input_isolation"' in html
+    assert "The text reaches the agent as it is" in html  # the answer it counts as
+
+
+def test_a_reference_that_binds_only_some_systems_says_why_it_is_cited(
+    owner_client, owner, questionnaire
+):
+    html = report_html(owner_client, make_assessment(owner, answers=SAFEST))
+    assert "Human oversight" in html
+    assert "Why it is cited: Binding in law only for high-risk AI systems" in html
+
+
+def test_score_and_rule_agreeing_is_said_plainly(owner_client, owner, questionnaire):
+    answers = {**LOWER_TRUST, "task_pattern": "exception_heavy"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    assert 'data-decided-by="score and rule"' in html
+    assert "The score and the rules agree on this verdict." in html

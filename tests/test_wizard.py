@@ -48,7 +48,7 @@ def test_a_step_shows_its_place_and_radio_inputs_named_by_question_key(owner_cli
     html = response.content.decode()
     assert response.status_code == 200
     assert "Step 5 of 9: Blast radius" in html
-    assert "0 of 23 questions answered (0%)" in html
+    assert "0 of 25 questions answered (0%)" in html
     assert re.search(r'<input type="radio"[^>]*name="privilege_scope" value="narrow"', html)
     assert 'name="privilege_scope-note"' in html and 'name="privilege_scope-evidence"' in html
     assert "Why this matters" in html
@@ -223,21 +223,28 @@ def test_a_hidden_follow_up_is_not_scored_and_not_required(owner_client, owner, 
 
 
 def test_a_shown_follow_up_counts_in_the_score(owner_client, owner, questionnaire):
+    # Left unanswered, a shown follow-up counts as its riskiest answer; answering it well
+    # raises the score, answering it badly changes nothing, so skipping it never pays.
     assessment = make_assessment(owner, answers={**SAFEST, "input_sources": "mixed"})
-    before = Assessment.objects.get(pk=assessment.pk).score
-    post_step(
-        owner_client,
-        assessment,
-        3,
-        {
-            "data_quality": "authoritative",
-            "input_sources": "mixed",
-            "input_isolation": "passed_through",
-            "next": "1",
-        },
-    )
-    assessment.refresh_from_db()
-    assert assessment.score < before
+    skipped = Assessment.objects.get(pk=assessment.pk).score
+    html = owner_client.get(step_url(assessment, 3)).content.decode()
+    assert "Left unanswered, it counts as its riskiest answer." in html
+    scores = {}
+    for choice in ("passed_through", "validated_parameters"):
+        assessment.refresh_from_db()
+        post_step(
+            owner_client,
+            assessment,
+            3,
+            {
+                "data_quality": "authoritative",
+                "input_sources": "mixed",
+                "input_isolation": choice,
+                "next": "1",
+            },
+        )
+        scores[choice] = Assessment.objects.get(pk=assessment.pk).score
+    assert scores["passed_through"] == skipped < scores["validated_parameters"]
 
 
 def test_follow_ups_say_when_they_are_asked(owner_client, assessment):
@@ -269,6 +276,30 @@ def test_the_step_page_shows_the_provisional_verdict_without_javascript(
     html = owner_client.get(step_url(assessment, 1)).content.decode()
     assert 'data-live-verdict="supervised"' in html
     assert "The identity data is uneven" in html
+
+
+def test_while_core_answers_are_missing_the_panel_shows_the_range_still_possible(
+    owner_client, owner, questionnaire
+):
+    two = {"task_type": "secret_rotation", "environment_tier": "non_production"}
+    assessment = make_assessment(owner, answers=two)
+    html = owner_client.get(step_url(assessment, 1)).content.decode()
+    assert 'data-live-verdict="range"' in html
+    assert "Copilot to Bounded ownership so far" in html
+    assert "score 0.0" not in html and 'data-live-verdict="copilot"' not in html
+    assert "23 core questions still to answer" in html
+    capped = make_assessment(owner, answers={**two, "data_quality": "uneven"}, name="Capped")
+    html = owner_client.get(step_url(capped, 1)).content.decode()
+    assert "Copilot to Supervised so far" in html
+    assert "The identity data is uneven" in html  # the rule already capping it
+
+
+def test_resume_asks_for_a_shown_follow_up_left_unanswered(owner_client, owner, questionnaire):
+    assessment = make_assessment(owner, answers={**SAFEST, "input_sources": "mixed"})
+    response = owner_client.get(reverse("resume", args=[assessment.pk]))
+    assert response["Location"] == step_url(assessment, 3) + "#q-input_isolation"
+    html = owner_client.get(step_url(assessment, 3)).content.decode()
+    assert "1 follow-up left unanswered counts as the riskiest answer" in html
 
 
 # --- who may see it -------------------------------------------------------------------------
