@@ -27,7 +27,7 @@ def admin_web(client, qadmin):
 
 @pytest.fixture
 def draft(questionnaire):
-    return loading.questionnaire_clone(questionnaire, version="2026.2")
+    return loading.questionnaire_clone(questionnaire, version="2026.3")
 
 
 def weight(questionnaire, question, choice, dimension):
@@ -61,7 +61,7 @@ def test_clone_action_makes_a_draft_with_the_same_bank(admin_web, questionnaire)
     )
     assert response.status_code == 302
     clone = Questionnaire.objects.get(status=Questionnaire.Status.DRAFT)
-    assert clone.version == "2026.1-draft1"
+    assert clone.version == "2026.2-draft1"
     expected = {**questionnaire.document, "version": clone.version}
     assert clone.document == expected
 
@@ -119,7 +119,7 @@ def test_weights_are_editable_in_a_list(admin_web, draft):
     target.refresh_from_db()
     assert str(target.points) == "1.25"
     draft.refresh_from_db()
-    assert draft.content_hash != Questionnaire.objects.get(version="2026.1").content_hash
+    assert draft.content_hash != Questionnaire.objects.get(version="2026.2").content_hash
 
 
 # --- validation on save: a clear error, nothing saved ---------------------------------------
@@ -234,7 +234,7 @@ def test_impact_preview_shows_counts_and_each_change_with_its_cause(admin_web, d
     assert [r.id for r in changed["Partial"].rules_added] == ["partial-evidence"]
     assert (
         "What evidence does each run leave behind?",
-        "Partial; some steps are not recorded",
+        "Partial (some steps are not recorded)",
     ) in (changed["Partial"].answers)
     assert changed["Nearly"].after == "supervised" and not changed["Nearly"].rules_added
     assert "Now fires: <strong>partial-evidence</strong>" in html
@@ -281,14 +281,14 @@ def test_publish_makes_the_draft_current_and_retires_the_old_version(
     assert old.questionnaire == questionnaire and old.verdict == "owner"
     owner_client = admin_web
     owner_client.force_login(owner)
-    assert "version 2026.2" in owner_client.get(reverse("report", args=[new.pk])).content.decode()
-    assert "version 2026.1" in owner_client.get(reverse("report", args=[old.pk])).content.decode()
+    assert "version 2026.3" in owner_client.get(reverse("report", args=[new.pk])).content.decode()
+    assert "version 2026.2" in owner_client.get(reverse("report", args=[old.pk])).content.decode()
 
 
 def test_publish_questionnaire_command(questionnaire, draft):
     out = io.StringIO()
-    call_command("publish_questionnaire", "2026.2", stdout=out)
-    assert "Published 2026.2." in out.getvalue()
+    call_command("publish_questionnaire", "2026.3", stdout=out)
+    assert "Published 2026.3." in out.getvalue()
     assert Questionnaire.current() == draft
     with pytest.raises(CommandError) as error:
         call_command("publish_questionnaire", "nope")
@@ -304,20 +304,20 @@ def test_export_then_import_gives_an_identical_bank(questionnaire, tmp_path):
     out = io.StringIO()
     call_command("export_questionnaire", stdout=out)
     exported = yaml.safe_load(out.getvalue())
-    assert exported["version"] == "2026.1"
+    assert exported["version"] == "2026.2"
     assert bank.parse_bank(exported) == questionnaire.document
-    exported["version"] = "2026.1-copy"
+    exported["version"] = "2026.2-copy"
     path = tmp_path / "copy.yaml"
     path.write_text(yaml.safe_dump(exported, allow_unicode=True))
     call_command("load_questionnaire", str(path), stdout=io.StringIO())
-    copy = Questionnaire.objects.get(version="2026.1-copy")
+    copy = Questionnaire.objects.get(version="2026.2-copy")
     assert copy.status == Questionnaire.Status.DRAFT
-    assert {**copy.document, "version": "2026.1"} == questionnaire.document
+    assert {**copy.document, "version": "2026.2"} == questionnaire.document
     again = io.StringIO()
-    call_command("export_questionnaire", "--version", "2026.1-copy", stdout=again)
-    assert {**yaml.safe_load(again.getvalue()), "version": "2026.1"} == {
+    call_command("export_questionnaire", "--version", "2026.2-copy", stdout=again)
+    assert {**yaml.safe_load(again.getvalue()), "version": "2026.2"} == {
         **exported,
-        "version": "2026.1",
+        "version": "2026.2",
     }
 
 
@@ -330,7 +330,7 @@ def test_export_action_downloads_yaml(admin_web, questionnaire):
         reverse("admin:assessor_questionnaire_changelist"),
         {"action": "export_yaml", "_selected_action": [questionnaire.pk]},
     )
-    assert response["Content-Disposition"] == 'attachment; filename="questionnaire-2026.1.yaml"'
+    assert response["Content-Disposition"] == 'attachment; filename="questionnaire-2026.2.yaml"'
     assert bank.parse_bank(yaml.safe_load(response.content)) == questionnaire.document
 
 

@@ -45,7 +45,7 @@ def test_prints_the_verdict_for_the_safest_answers(questionnaire, safe_answers, 
     result = json.loads(out.getvalue())
     assert result["verdict"] == "owner"
     assert result["name"] == "Rotate CI secrets"
-    assert result["questionnaire_version"] == "2026.1"
+    assert result["questionnaire_version"] == "2026.2"
     assert result["decided_by"] == "score"
     assert result["score"] == 100.0
     assert set(result["dimensions"]) == {
@@ -60,7 +60,28 @@ def test_prints_the_verdict_for_the_safest_answers(questionnaire, safe_answers, 
     }
     assert result["rules_fired"] == []
     assert result["next_level"] == []
-    assert all({"framework", "id", "title"} == set(f) for f in result["frameworks"])
+    assert result["next_level_blocked_by"] == []
+    assert result["assumed"] == []
+    assert all(c["met"] for c in result["conditions"]) and len(result["conditions"]) == 4
+    assert all({"framework", "id", "title", "note"} == set(f) for f in result["frameworks"])
+
+
+@pytest.mark.django_db
+def test_lists_assumed_follow_ups_and_what_blocks_the_next_level(
+    questionnaire, safe_answers, write
+):
+    answers = {
+        **safe_answers,
+        "input_sources": "mixed",  # shows the isolation follow-up, left unanswered
+        "business_impact": "organisation_wide",
+    }
+    out = io.StringIO()
+    call_command("assess", write({"name": "x", "answers": answers}), stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["assumed"] == ["input_isolation"]
+    assert result["verdict"] == "supervised"
+    assert result["next_level"] == []
+    assert result["next_level_blocked_by"] == ["business_impact"]
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ LINKS = {"evidence_capture": "https://wiki.example.com/audit?x=1&y=2"}
 def exported(owner_client, owner, questionnaire):
     assessment = make_assessment(
         owner,
-        answers={**SAFEST, "input_sources": "mixed", "input_isolation": "filtered"},
+        answers={**SAFEST, "input_sources": "mixed", "input_isolation": "validated_parameters"},
         notes=NOTES,
         links=LINKS,
         name="Leaver deprovisioning",
@@ -37,9 +37,9 @@ def exported(owner_client, owner, questionnaire):
 
 def test_the_export_carries_answers_notes_links_result_and_version(exported):
     assert exported["format"] == "autonomy-assessor/assessment"
-    assert exported["questionnaire_version"] == "2026.1"
-    assert exported["answers"]["input_isolation"] == "filtered"
-    assert len(exported["answers"]) == 24
+    assert exported["questionnaire_version"] == "2026.2"
+    assert exported["answers"]["input_isolation"] == "validated_parameters"
+    assert len(exported["answers"]) == 27  # 25 core and two follow-ups
     assert exported["notes"] == NOTES
     assert exported["evidence"] == LINKS
     assert exported["result"]["verdict"] == "owner"

@@ -798,7 +798,7 @@ def test_the_new_assessment_form_ignores_fields_it_does_not_have(
     assert created.status == Assessment.Status.DRAFT
     assert (created.verdict, created.score, created.version) == ("", None, 1)
     assert (created.revision, created.previous, created.questionnaire) == (1, None, questionnaire)
-    assert (created.answered_core, created.total_core) == (0, 23)
+    assert (created.answered_core, created.total_core) == (0, 25)
     assert created.snapshot_document is None and created.snapshot_result is None
     other.refresh_from_db()
     assert other.name == "Outsider record" and other.owner == outsider
@@ -828,7 +828,7 @@ def test_a_wizard_post_ignores_fields_that_are_not_questions(
     assert (assessment.owner, assessment.team.name) == (owner, "Team A")
     assert assessment.status == Assessment.Status.DRAFT
     assert (assessment.verdict, float(assessment.score)) == ("owner", 100.0)  # computed
-    assert (assessment.answered_core, assessment.total_core) == (23, 23)
+    assert (assessment.answered_core, assessment.total_core) == (25, 25)
     assert (assessment.revision, assessment.previous) == (1, None)
     assert assessment.snapshot_document is None
     assert assessment.version == version + 1

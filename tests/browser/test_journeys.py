@@ -219,14 +219,14 @@ def test_a_reviewer_can_reload_midway_and_resume_where_they_stopped(
 
     page.reload()
     expect(page).to_have_url(step_url_pattern(4))
-    expect(page.locator("#wizard-form")).to_contain_text("6 of")
+    expect(page.locator("#wizard-form")).to_contain_text("7 of")
     steps = page.get_by_role("navigation", name="Steps of the questionnaire")
     expect(steps.get_by_role("button", name="1. The workflow (complete)")).to_be_visible()
     expect(steps.get_by_role("button", name="3. Data trust (incomplete)")).to_be_visible()
 
     page.goto("/")
     row = page.get_by_role("row").filter(has_text="Secret rotation")
-    expect(row).to_contain_text("6 of 23 answered")
+    expect(row).to_contain_text("7 of 25 answered")
     row.get_by_role("link", name="Continue Secret rotation").click()
     page.wait_for_url(re.compile(rf"/assessments/{assessment.pk}/step/3/#q-input_sources$"))
     assert checked_value(page, "data_quality") == "mostly_reliable"
