@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, exchange, pdf, reports, scoring, services
+from .errors import DATABASE_UNAVAILABLE, NOT_SAVED, RETRY_AFTER
 from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
 from .models import ApprovedReport, Assessment, ExportRecord
 
@@ -124,6 +125,7 @@ def wizard(request, pk: int, step: int):
     current = steps[step - 1]
     conditions = _follow_up_conditions(assessment)
     stale = None
+    status = 200
 
     if request.method == "POST":
         foreign = _foreign_question_keys(request.POST, assessment, current)
@@ -156,6 +158,12 @@ def wizard(request, pk: int, step: int):
                     "Someone else saved this assessment after you opened this step, so your "
                     "answers were not saved. Compare below, then save again.",
                 )
+            except DATABASE_UNAVAILABLE:
+                # The database went away mid-save (a restart, a dropped connection): the save's
+                # transaction rolled back whole. Say so; the posted answers stay in the form.
+                assessment.version = expected_version
+                messages.error(request, NOT_SAVED)
+                status = 503
             else:
                 target = _target_step(request.POST, step, len(steps))
                 if target is None:
@@ -169,11 +177,15 @@ def wizard(request, pk: int, step: int):
             initial=_initial(existing, current), section=current.section, conditions=conditions
         )
     result = services.evaluate(assessment, choices)
-    return render(
+    response = render(
         request,
         "assessor/wizard.html",
         _wizard_context(assessment, steps, current, form, result, stale),
+        status=status,
     )
+    if status == 503:
+        response["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def _target_step(post, step: int, total: int) -> int | None:

@@ -30,6 +30,9 @@ else on the local cluster `scripts/start-postgres.sh` starts. It is dropped afte
 `--keep-db`. Every step is bounded: each request 15 s, the client phase LOAD_BUDGET, the whole
 run under 3 minutes even when it goes wrong (see RUN_BUDGET), and gunicorn is always stopped.
 
+Then, unless `--no-faults`, `bench/load_faults.py` runs the same load again with a worker
+killed mid-save and a PostgreSQL restart, and checks that no acknowledged answer was lost.
+
     .venv/bin/python bench/load_reviewers.py [--reviewers 20] [--workers 3] [--threads 1]
     .venv/bin/python bench/run.py load_reviewers        # as part of `make bench`
 """
@@ -360,11 +363,14 @@ def database_url(deadline: float) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{DATABASE}"))
 
 
-def phase(env: dict, name: str, deadline: float, cap: float, stdin: str = "", *args) -> dict:
-    """Run this file as `--phase NAME` against the load database; its last line is JSON."""
+def phase(
+    env: dict, name: str, deadline: float, cap: float, stdin: str = "", *args, script=None
+) -> dict:
+    """Run this file (or `script`) as `--phase NAME` against the load database; its last line
+    is JSON."""
     try:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--phase", name, *args],
+            [sys.executable, str(script or Path(__file__).resolve()), "--phase", name, *args],
             env=env,
             cwd=ROOT,
             input=stdin,
@@ -541,6 +547,7 @@ def run(
     workers: int = WORKERS,
     threads: int = THREADS,
     keep_db: bool = False,
+    faults: bool = True,
 ) -> bool:
     began = time.monotonic()
     deadline = began + RUN_BUDGET
@@ -656,7 +663,12 @@ def run(
     )
     if server_log:
         note("gunicorn log (tail):\n" + server_log[-2000:])
-    return ok and not errors and saved_ok
+    ok = ok and not errors and saved_ok
+    if faults:
+        from bench import load_faults  # it imports this module's helpers
+
+        ok = load_faults.run(reviewers, workers) and ok
+    return ok
 
 
 def main() -> int:
@@ -665,6 +677,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--threads", type=int, default=THREADS, help="> 1: gthread workers")
     parser.add_argument("--keep-db", action="store_true", help=f"keep {DATABASE} afterwards")
+    parser.add_argument(
+        "--no-faults", action="store_true", help="skip the run with faults (bench/load_faults.py)"
+    )
     parser.add_argument("--phase", choices=["seed", "verify"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.reviewers <= 100 or not 1 <= args.workers <= 16 or args.threads < 1:
@@ -677,7 +692,8 @@ def main() -> int:
         return 0
     # SIGTERM (e.g. a CI timeout) unwinds through the finally blocks: gunicorn is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    return 0 if run(args.reviewers, args.workers, args.threads, args.keep_db) else 1
+    faults = not args.no_faults
+    return 0 if run(args.reviewers, args.workers, args.threads, args.keep_db, faults) else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET, require_POST
 
 from assessor.models import Answer, Assessment
+from config.urls import handler500  # noqa: F401  (the app's error pages under the bench too)
 
 
 @require_GET

@@ -115,6 +115,9 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # A kept connection is checked before its first use in each request, so a database
+        # restart costs no failed request once the server is back (Django reconnects).
+        conn_health_checks=True,
     )
 }
 

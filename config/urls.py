@@ -6,3 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessor.urls")),
 ]
+
+# A database that is unavailable (restarting, connection dropped) answers 503 "not saved, try
+# again" instead of a bare 500; any other error keeps Django's 500 page.
+handler500 = "assessor.errors.server_error"
