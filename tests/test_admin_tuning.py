@@ -363,3 +363,37 @@ def test_the_questionnaire_admin_reaches_it(admin_web, draft):
     assert admin_web.get(reverse("admin:assessor_impact", args=[draft.pk])).status_code == 200
     # but not the review records of any team
     assert admin_web.get(reverse("admin:assessor_assessment_changelist")).status_code == 403
+
+
+def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
+    from assessor.examples import EXAMPLES
+    from assessor.examples import SAFEST as EXAMPLE_SAFEST
+    from assessor.impact import impact_preview
+
+    legacy_document = bank.load_bank_file(bank.BANK_DIR / "2026.1.yaml")
+    loading.questionnaire_load(document=legacy_document, publish=True)
+    legacy_keys = {q["key"] for s in legacy_document["sections"] for q in s["questions"]}
+    for example in EXAMPLES:
+        answers = {**EXAMPLE_SAFEST, **example["answers"]}
+        make_assessment(
+            owner,
+            answers={k: v for k, v in answers.items() if k in legacy_keys},
+            name=example["name"],
+        )
+    draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False)
+
+    impact = impact_preview(draft.questionnaire)
+    assert impact.before == {"copilot": 1, "supervised": 1, "owner": 1, "incomplete": 0}
+    assert impact.after == {"copilot": 0, "supervised": 0, "owner": 0, "incomplete": 3}
+    changed = {c.name: c for c in impact.changes}
+    new_questions = {
+        "What is the worst business effect one wrong action could have?",
+        "Can the agent approve its own requests, or change the policy or permissions that "
+        "govern it?",
+    }
+    assert all(set(c.new_questions) == new_questions for c in changed.values())
+    # What each could still reach once the two new questions are answered:
+    assert changed["Non-production secret rotation"].after_range == ("Copilot", "Bounded ownership")
+    # approving production access now caps at supervised whatever the answers
+    assert changed["SaaS access approval"].after_range == ("Copilot", "Supervised")
+    assert changed["Leaver deprovisioning"].after_range == ("Copilot", "Copilot")
