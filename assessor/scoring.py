@@ -630,6 +630,7 @@ class _Planner:
         self.target = target
         self.rank = VERDICT_RANK[target]
         self.capping = [r for r in model.binding_rules if VERDICT_RANK[r.cap] < self.rank]
+        self.capping_ids = frozenset(r.id for r in self.capping)
         self._seen: dict[tuple, bool] = {}
 
     def reaches(self, plan: Mapping[str, str]) -> bool:
@@ -683,7 +684,9 @@ class _Planner:
             best = None
             for key in everything:
                 question = model.question_map[key]
-                related = [r for r in model.rules_by_question.get(key, ()) if r in self.capping]
+                related = [
+                    r for r in model.rules_by_question.get(key, ()) if r.id in self.capping_ids
+                ]
                 before = sum(r.id in firing for r in related)
                 if not before:
                     continue

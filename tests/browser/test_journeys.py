@@ -120,19 +120,22 @@ def test_the_live_verdict_changes_as_answers_are_chosen_without_saving(
     page.evaluate("window.__sameDocument = true")
 
     live = page.locator("#live-verdict [data-live-verdict]")
-    expect(live).to_have_attribute("data-live-verdict", "owner")
+    # Two core questions open: the panel shows the range they still allow, not a verdict.
+    expect(live).to_have_attribute("data-live-verdict", "range")
+    expect(page.locator("#live-verdict")).to_contain_text("Copilot to Bounded ownership so far")
     expect(page.locator("#live-verdict")).to_contain_text("2 core questions still to answer")
 
     with page.expect_response(re.compile(r"/step/4/preview/$")) as preview:
         radio(page, "approval_chain", "unclear").check()
     assert preview.value.ok
     expect(live).to_have_attribute("data-live-verdict", "copilot")
+    expect(page.locator("#live-verdict")).to_contain_text("Copilot whatever the remaining answers")
     expect(page.locator("#live-verdict")).to_contain_text("Copilot cap:")
 
     radio(page, "approval_chain", "codified").check()
-    expect(live).to_have_attribute("data-live-verdict", "owner")
+    expect(live).to_have_attribute("data-live-verdict", "range")
     radio(page, "informal_overrides", "common").check()
-    expect(live).not_to_have_attribute("data-live-verdict", "owner")
+    expect(live).to_have_attribute("data-live-verdict", "copilot")
     radio(page, "informal_overrides", "none").check()
     expect(live).to_have_attribute("data-live-verdict", "owner")
     expect(page.locator("#live-verdict")).to_contain_text("No rule caps the verdict so far.")
