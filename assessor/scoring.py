@@ -234,6 +234,28 @@ class ScoringModel:
         return self.rules + tuple(c.binding_rule() for c in self.ownership_conditions)
 
     @cached_property
+    def weight_rows(self) -> dict[str, dict[str, tuple[tuple[int, float, float, float], ...]]]:
+        """question -> choice -> (dimension index, points, lowest, highest) per dimension it
+        touches: the totals are summed over this, many times per path search."""
+        index = {dim.key: i for i, dim in enumerate(self.dimensions)}
+        return {
+            question.key: {
+                choice: tuple(
+                    (index[dim], value, low, high) for dim, value, low, high in rows if dim in index
+                )
+                for choice, rows in question.weight_rows.items()
+            }
+            for question in self.questions
+        }
+
+    @cached_property
+    def parent_keys(self) -> frozenset[str]:
+        """Questions whose answer shows or hides a follow-up."""
+        return frozenset().union(
+            *(q.show_if.questions() for q in self.questions if q.show_if is not None)
+        )
+
+    @cached_property
     def scope_keys(self) -> frozenset[str]:
         return frozenset(question.key for question in self.questions if question.scope)
 
@@ -440,30 +462,31 @@ def visible_questions(model: ScoringModel, answers: Mapping[str, str]) -> list[Q
 
 @dataclass
 class _Totals:
-    points: dict[str, float]
-    low: dict[str, float]
-    high: dict[str, float]
+    """Per dimension (in the model's order): the points, the lowest and the highest total."""
+
+    points: list[float]
+    low: list[float]
+    high: list[float]
 
 
 def _totals(model: ScoringModel, answers: Mapping[str, str]) -> _Totals:
-    points: dict[str, float] = {}
-    lows: dict[str, float] = {}
-    highs: dict[str, float] = {}
-    question_map = model.question_map
+    size = len(model.dimensions)
+    points, lows, highs = [0.0] * size, [0.0] * size, [0.0] * size
+    rows = model.weight_rows
     for key, choice_key in answers.items():
-        for dim, value, low, high in question_map[key].weight_rows[choice_key]:
-            points[dim] = points.get(dim, 0.0) + value
-            lows[dim] = lows.get(dim, 0.0) + low
-            highs[dim] = highs.get(dim, 0.0) + high
+        for index, value, low, high in rows[key][choice_key]:
+            points[index] += value
+            lows[index] += low
+            highs[index] += high
     return _Totals(points, lows, highs)
 
 
 def _dimension_scores(model: ScoringModel, totals: _Totals) -> dict[str, float | None]:
     scores: dict[str, float | None] = {}
-    for dim in model.dimensions:
-        low, high = totals.low.get(dim.key, 0.0), totals.high.get(dim.key, 0.0)
+    for index, dim in enumerate(model.dimensions):
+        low, high = totals.low[index], totals.high[index]
         if high > low:
-            scores[dim.key] = 100.0 * (totals.points[dim.key] - low) / (high - low)
+            scores[dim.key] = 100.0 * (totals.points[index] - low) / (high - low)
         else:
             scores[dim.key] = None  # nothing answered that could move this dimension
     return scores
@@ -632,11 +655,16 @@ class _Planner:
         self.capping = [r for r in model.binding_rules if VERDICT_RANK[r.cap] < self.rank]
         self.capping_ids = frozenset(r.id for r in self.capping)
         self._seen: dict[tuple, bool] = {}
+        self._anchor: tuple | None = None
 
     def reaches(self, plan: Mapping[str, str]) -> bool:
         key = tuple(sorted(plan.items()))
         if key not in self._seen:
-            self._seen[key] = self._reaches({**self.given, **plan})
+            changed = self._one_change_from_anchor(plan)
+            if changed is None:
+                self._seen[key] = self._reaches({**self.given, **plan})
+            else:
+                self._seen[key] = self._reaches_by_one(plan, changed)
         return self._seen[key]
 
     def _reaches(self, answers: Mapping[str, str]) -> bool:
@@ -645,6 +673,51 @@ class _Planner:
         if any(rule.when.matches(scored) for rule in self.capping):
             return False
         score = _overall(self.model, _dimension_scores(self.model, _totals(self.model, scored)))
+        return VERDICT_RANK[self.model.score_verdict(score)] >= self.rank
+
+    # Trimming a plan tries it with one change dropped or moved, many times over. When that one
+    # question shows or hides no follow-up, the rest of the answers count exactly as in the
+    # plan being trimmed (the anchor), so only its rules and its points need looking at again.
+
+    def anchor(self, plan: Mapping[str, str]) -> None:
+        scored, _ = scored_answers(self.model, {**self.given, **plan})
+        firing = {rule.id for rule in self.capping if rule.when.matches(scored)}
+        self._anchor = (dict(plan), scored, _totals(self.model, scored), firing)
+
+    def _one_change_from_anchor(self, plan: Mapping[str, str]) -> str | None:
+        if self._anchor is None:
+            return None
+        anchored = self._anchor[0]
+        changed = [k for k in plan.keys() | anchored.keys() if plan.get(k) != anchored.get(k)]
+        if len(changed) != 1 or changed[0] in self.model.parent_keys:
+            return None
+        return changed[0]
+
+    def _reaches_by_one(self, plan: Mapping[str, str], key: str) -> bool:
+        _, scored, totals, firing = self._anchor
+        question = self.model.question_map[key]
+        if key not in scored:  # hidden, or a core answer missing: nothing else moves
+            return self._reaches({**self.given, **plan})
+        choice = plan.get(key, self.given.get(key))
+        if choice is None:  # a shown follow-up left unanswered counts at its riskiest
+            if question.core or not self.model.follow_ups_assumed_riskiest:
+                return self._reaches({**self.given, **plan})
+            choice = question.riskiest.key
+        related = {r.id for r in self.model.rules_by_question.get(key, ())}
+        if firing - related:
+            return False
+        trial = {**scored, key: choice}
+        for rule in self.model.rules_by_question.get(key, ()):
+            if rule.id in self.capping_ids and rule.when.matches(trial):
+                return False
+        rows = self.model.weight_rows[key]
+        points = list(totals.points)
+        for index, value, _, _ in rows[scored[key]]:
+            points[index] -= value
+        for index, value, _, _ in rows[choice]:
+            points[index] += value
+        moved = _Totals(points, totals.low, totals.high)
+        score = _overall(self.model, _dimension_scores(self.model, moved))
         return VERDICT_RANK[self.model.score_verdict(score)] >= self.rank
 
     def plan(self) -> tuple[tuple[Change, ...], tuple[str, ...]]:
@@ -740,10 +813,12 @@ class _Planner:
 
     def _minimise(self, plan: Mapping[str, str], order: list[str]) -> dict[str, str]:
         plan = dict(plan)
+        self.anchor(plan)
         for key in order:
             trial = {k: v for k, v in plan.items() if k != key}
             if self.reaches(trial):
                 plan = trial
+                self.anchor(plan)
         # Ask no more of each control than the target needs: nearest safer choice first, but
         # never one that a rule of the bank itself counts as a weakness.
         for key in list(plan):
@@ -756,6 +831,7 @@ class _Planner:
                 weak = {**self.scored, **trial}
                 if not any(r.when.matches(weak) for r in related) and self.reaches(trial):
                     plan = trial
+                    self.anchor(plan)
                     break
         return plan
 
@@ -819,8 +895,8 @@ def _gain_per_point(model: ScoringModel, totals: _Totals) -> dict[str, float]:
     """How much the overall score moves per point on each dimension, the answered questions
     held as they are (the score is linear in the points while that set stays the same)."""
     spans = {
-        dim.key: totals.high.get(dim.key, 0.0) - totals.low.get(dim.key, 0.0)
-        for dim in model.dimensions
+        dim.key: totals.high[index] - totals.low[index]
+        for index, dim in enumerate(model.dimensions)
         if dim.weight > 0
     }
     total_weight = sum(dim.weight for dim in model.dimensions if spans.get(dim.key, 0) > 0)

@@ -25,12 +25,14 @@ def run() -> bool:
 
     model = bank.build_model(bank.load_bank_file())
     leaver = next(e for e in examples.EXAMPLES if e["name"] == "Leaver deprovisioning")
+    leaver_answers = {**examples.SAFEST, **leaver["answers"]}
+    leaver_plan = len(scoring.evaluate(model, leaver_answers).next_level)
     profiles = {
         "safest answers (owner)": {q.key: q.choices[0].key for q in model.questions if q.core},
         "riskiest answers (copilot, blocked by scope)": {
             q.key: q.choices[-1].key for q in model.questions if q.core
         },
-        "leaver example (copilot, a six-change plan)": {**examples.SAFEST, **leaver["answers"]},
+        f"leaver example (copilot, a {leaver_plan}-change plan)": leaver_answers,
     }
     ok = True
     for label, answers in profiles.items():

@@ -1,6 +1,8 @@
 """The scoring engine, on the shipped bank and on small hand-made models. No database."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessor import scoring
 from assessor.scoring import AnswerError, evaluate
@@ -468,3 +470,35 @@ def test_result_dictionary_has_the_contract_fields(model, safe_answers):
 def test_eu_ai_act_oversight_says_why_it_is_cited(model, safe_answers):
     refs = {f.id: f for f in evaluate(model, safe_answers).frameworks if "EU AI Act" in f.framework}
     assert "high-risk" in refs["Art. 14"].note
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(data=st.data())
+def test_the_planners_one_change_shortcut_agrees_with_the_full_engine(model, data):
+    # Trimming a plan re-checks only the changed question's rules and points; it must give the
+    # answer the full engine gives, or plans would not be the smallest.
+    answers = {
+        q.key: data.draw(st.sampled_from(q.choice_keys), label=q.key)
+        for q in model.questions
+        if q.core or data.draw(st.booleans(), label=f"answer {q.key}")
+    }
+    given_answers = scoring.effective_answers(model, answers)
+    scored, _ = scoring.scored_answers(model, given_answers)
+    outcome = scoring._outcome(model, scored)
+    target = data.draw(st.sampled_from(scoring.VERDICTS[1:]), label="target")
+    planner = scoring._Planner(model, given_answers, scored, outcome, target)
+    keys = sorted(k for k in scored if k not in model.parent_keys)
+    anchor_key = data.draw(st.sampled_from(keys), label="anchored change")
+    question = model.question_map[anchor_key]
+    plan = {anchor_key: data.draw(st.sampled_from(question.choice_keys), label="anchor")}
+    planner.anchor(plan)
+    if data.draw(st.booleans(), label="drop the anchored change"):
+        key, trial = anchor_key, {}
+    else:
+        key = data.draw(st.sampled_from(keys), label="changed")
+        choice = data.draw(st.sampled_from(model.question_map[key].choice_keys), label="to")
+        trial = {**plan, key: choice}
+    if planner._one_change_from_anchor(trial) is None:
+        return
+    full = planner._reaches({**given_answers, **trial})
+    assert planner._reaches_by_one(trial, key) == full
