@@ -1,14 +1,18 @@
 """Impact preview: what a draft questionnaire would do to every existing assessment.
 
-Read-only. Three queries whatever the number of assessments: the assessments, all their
-answers, and the questionnaire versions they are pinned to. The verdict under the draft is
-computed with the engine's fast path; the full explanation only for those that change.
+Read-only. It covers only the assessments it is given (the back office passes those of the
+teams whose records the user may read: roles are per team). Three queries whatever their
+number: the assessments, their answers, and the questionnaire versions they are pinned to.
+The verdict under the draft is computed with the engine's fast path; the full explanation only
+for those that change.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+
+from django.db.models import QuerySet
 
 from . import scoring
 from .bank import build_model
@@ -77,17 +81,20 @@ def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[st
     return tuple(shown)
 
 
-def impact_preview(draft: Questionnaire) -> Impact:
+def impact_preview(draft: Questionnaire, *, assessments: QuerySet[Assessment]) -> Impact:
+    """What `draft` would do to `assessments` (e.g. `access.assessments_for(user)`)."""
     draft_model = build_model(draft.document)
     rows = list(
-        Assessment.objects.values_list(
+        assessments.values_list(
             "pk", "name", "team__name", "status", "verdict", "questionnaire_id"
         ).order_by("pk")
     )
     answers: dict[int, dict[str, str]] = {}
-    for assessment_id, key, choice in Answer.objects.values_list(
-        "assessment_id", "question_key", "choice_key"
-    ).iterator(chunk_size=20_000):
+    for assessment_id, key, choice in (
+        Answer.objects.filter(assessment__in=assessments.values("pk"))
+        .values_list("assessment_id", "question_key", "choice_key")
+        .iterator(chunk_size=20_000)
+    ):
         answers.setdefault(assessment_id, {})[key] = choice
     pinned = {q.pk: q for q in Questionnaire.objects.filter(pk__in={row[5] for row in rows})}
     pinned_models = {pk: build_model(q.document) for pk, q in pinned.items()}
