@@ -115,6 +115,12 @@ def wizard(request, pk: int, step: int):
     if assessment.is_locked and request.method == "GET":
         messages.info(request, "This assessment is submitted; its answers are locked.")
         return redirect("report", pk=pk)
+    if request.method == "GET" and not access.allowed(assessment, access.EDIT):
+        # no form with Save buttons for someone who may not save it
+        messages.info(
+            request, f"Only reviewers of team {assessment.team} change this assessment's answers."
+        )
+        return redirect("report", pk=pk)
     existing = services.answers_of(assessment)
     choices = services.choices_of(existing)
     steps = services.steps_of(assessment, choices)
