@@ -235,7 +235,7 @@ class QuestionnaireAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             "current": current,
             # only the records of the teams whose records this user may read
             "impact": impact.impact_preview(
-                draft, assessments=access.assessments_for(request.user)
+                draft, teams=access.teams_for(request.user, access.VIEW)
             ),
             "opts": self.model._meta,
         }
@@ -410,7 +410,12 @@ class TeamRecordsAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
-            return access.teams_for(request.user, access.VIEW).exists()
+            # asked for each of these models on every admin page (the side menu): once will do
+            if not hasattr(request, "_assessor_reads_a_team"):
+                request._assessor_reads_a_team = access.teams_for(
+                    request.user, access.VIEW
+                ).exists()
+            return request._assessor_reads_a_team
         team_id = obj.team_id if self.team_path == "team" else obj.assessment.team_id
         return access.may(request.user, team_id, access.VIEW)
 
