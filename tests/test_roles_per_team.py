@@ -448,3 +448,24 @@ def test_the_migration_converts_groups_to_memberships_and_back_without_losing_ac
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_team_page_of_the_back_office_lists_each_member_with_their_roles(client, people):
+    root = get_user_model().objects.create_superuser("root", "", "x-long-password-1")
+    client.force_login(root)
+    team_b = Team.objects.get(name="Team B")
+    response = client.get(reverse("admin:assessor_team_change", args=[team_b.pk]))
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"])
+    shown = {
+        form.instance.user.username: (form.instance.reviewer, form.instance.auditor)
+        for form in formset.formset.forms
+        if form.instance.pk
+    }
+    assert shown == {
+        "alice": (False, True),
+        "bob": (False, True),
+        "carol": (True, False),
+        "dave": (False, True),
+        "erin": (False, False),
+    }
