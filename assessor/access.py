@@ -1,29 +1,76 @@
-"""Who may see and do what: the one place every view asks.
+"""Who may see and do what: the one place every view, service and command asks.
 
-A record outside the user's teams is answered with 404, so its existence is not revealed; a
-record of the user's team that the user's role may not change is answered with 403.
+Roles are held per team (`Membership`), and every check is made against the team of the
+record: a reviewer in team A who is an auditor in team B reads B's records and edits none of
+them. Superusers get no record powers of their own; teams are the boundary for everyone.
+
+A record of a team in which the user holds no reading role is answered with 404, so its
+existence is not revealed; a record the user may read but not change is answered with 403.
+
+The record and the user's roles in its team come back together: `assessments_for` joins the
+user's membership row of each record's team (one row at most, by the unique constraint) and
+annotates its role flags, so a wizard request checks access without a query of its own.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 
-from .models import Assessment, Team
+from . import roles
+from .models import Assessment, Membership, Team
+from .roles import APPROVE, CREATE, EDIT, VIEW
 
-VIEW = "assessor.view_assessment"
-EDIT = "assessor.change_assessment"
-CREATE = "assessor.add_assessment"
-APPROVE = "assessor.approve_assessment"
-
-
-def assessments_for(user) -> QuerySet[Assessment]:
-    """Every assessment of the user's teams (superusers included: teams are the boundary)."""
-    return Assessment.objects.filter(team__members=user)
+__all__ = ["APPROVE", "CREATE", "EDIT", "VIEW"]  # the actions, re-exported for callers
 
 
-def assessment_for(user, pk: int, permission: str = VIEW) -> Assessment:
+class RoleRequired(PermissionDenied):
+    """The user holds no role allowing the action in that team; the message says which."""
+
+
+def _holds(prefix: str, action: str) -> Q:
+    """A condition: the membership at `prefix` holds a role that allows `action`."""
+    condition = Q()
+    for role in roles.GRANTED_BY[action]:
+        condition |= Q(**{f"{prefix}{role}": True})
+    return condition
+
+
+def assessments_for(user, action: str = VIEW) -> QuerySet[Assessment]:
+    """The assessments of every team where the user holds a role allowing `action`.
+
+    Each row carries the user's role flags in its team (`my_reviewer`, `my_approver`, ...), read
+    in the same query; `allowed()` reads them.
+    """
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.annotate(
+            my_membership=FilteredRelation(
+                "team__memberships", condition=Q(team__memberships__user=user)
+            )
+        )
+        .filter(_holds("my_membership__", action))
+        .annotate(
+            my_user_id=Value(user.pk),
+            **{f"my_{role}": F(f"my_membership__{role}") for role in roles.ROLE_FIELDS},
+        )
+    )
+
+
+def roles_on(assessment) -> dict[str, bool]:
+    """The roles the user it was fetched for holds in the record's team (from `assessments_for`)."""
+    return {role: bool(getattr(assessment, f"my_{role}", False)) for role in roles.ROLE_FIELDS}
+
+
+def allowed(assessment, action: str) -> bool:
+    """Whether the user the record was fetched for may do `action` on it."""
+    return roles.allows(roles_on(assessment), action)
+
+
+def assessment_for(user, pk: int, action: str = VIEW) -> Assessment:
+    """The record and the user's roles in its team, in one query; 404 or 403 as above."""
     # The version's document is usually compiled in memory already (see bank.compiled).
     assessment = get_object_or_404(
         assessments_for(user)
@@ -31,13 +78,53 @@ def assessment_for(user, pk: int, permission: str = VIEW) -> Assessment:
         .defer("questionnaire__document"),
         pk=pk,
     )
-    if not user.has_perm(permission):
-        raise PermissionDenied
+    if not allowed(assessment, action):
+        raise _refusal(user, assessment.team, action)
     return assessment
 
 
-def teams_for(user, permission: str = CREATE) -> QuerySet[Team]:
-    """The teams in which the user may act with `permission` (e.g. create assessments)."""
-    if not user.has_perm(permission):
+def teams_for(user, action: str = CREATE) -> QuerySet[Team]:
+    """The teams in which the user holds a role allowing `action` (e.g. create assessments)."""
+    if not user.is_authenticated:
         return Team.objects.none()
-    return Team.objects.filter(members=user)
+    return Team.objects.filter(Q(memberships__user=user) & _holds("memberships__", action))
+
+
+def may(user, team, action: str) -> bool:
+    """Whether the user holds a role allowing `action` in `team` (a Team or its id)."""
+    if not user.is_authenticated:
+        return False
+    team_id = getattr(team, "pk", team)
+    return Membership.objects.filter(_holds("", action), team_id=team_id, user=user).exists()
+
+
+def require(user, team, action: str) -> None:
+    """Raise RoleRequired unless the user holds a role allowing `action` in `team`."""
+    if not may(user, team, action):
+        if not isinstance(team, Team):
+            team = Team.objects.get(pk=team)
+        raise _refusal(user, team, action)
+
+
+def require_on(user, assessment: Assessment, action: str) -> None:
+    """`require` for a record, reusing the roles fetched with it for this user when present."""
+    if getattr(assessment, "my_user_id", None) == user.pk:
+        if not allowed(assessment, action):
+            raise _refusal(user, assessment.team, action)
+        return
+    require(user, assessment.team_id, action)
+
+
+def _refusal(user, team: Team, action: str) -> RoleRequired:
+    return RoleRequired(
+        f"{user.get_username()} is not {roles.needed(action)} in team {team.name!r}, so may "
+        f"not {roles.ACTION_NAMES[action]} its assessments."
+    )
+
+
+def bank_editor(user) -> bool:
+    """Questionnaire admin in any team: the bank is shared by every team (see roles.py)."""
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, questionnaire_admin=True).exists()
+    )

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import bank, impact, loading
+from . import access, bank, impact, loading
 from .models import (
     ApprovedReport,
     Assessment,
@@ -27,6 +27,7 @@ from .models import (
     Dimension,
     ExportRecord,
     FrameworkReference,
+    Membership,
     OwnershipCondition,
     Question,
     Questionnaire,
@@ -232,7 +233,10 @@ class QuestionnaireAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             "title": f"Impact of version {draft.version}",
             "draft": draft,
             "current": current,
-            "impact": impact.impact_preview(draft),
+            # only the records of the teams whose records this user may read
+            "impact": impact.impact_preview(
+                draft, teams=access.teams_for(request.user, access.VIEW)
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/assessor/impact.html", context)
@@ -355,11 +359,19 @@ class FrameworkReferenceAdmin(admin.ModelAdmin):
     search_fields = ["identifier", "title"]
 
 
+class MembershipInline(admin.TabularInline):
+    """Who is in the team and which roles each person holds there (one row per person)."""
+
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name"]
-    filter_horizontal = ["members"]
     search_fields = ["name"]
+    inlines = [MembershipInline]
 
 
 # --- the audit trail: bank edits and review records, read only ------------------------------
@@ -385,27 +397,54 @@ for model in (
     admin.site.register(model.history.model, BankEditAdmin)
 
 
+class TeamRecordsAdmin(ReadOnlyAdmin):
+    """Review records of the teams where the user reads records (a reviewer, approver or
+    auditor there), never another team's: staff status and Django's model permissions give no
+    record of their own, and superusers are held to teams like everyone (roles are per team)."""
+
+    team_path = "assessment__team"  # from the listed model to the record's team
+
+    def get_queryset(self, request):
+        teams = access.teams_for(request.user, access.VIEW)
+        return super().get_queryset(request).filter(**{f"{self.team_path}__in": teams})
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            # asked for each of these models on every admin page (the side menu): once will do
+            if not hasattr(request, "_assessor_reads_a_team"):
+                request._assessor_reads_a_team = access.teams_for(
+                    request.user, access.VIEW
+                ).exists()
+            return request._assessor_reads_a_team
+        team_id = obj.team_id if self.team_path == "team" else obj.assessment.team_id
+        return access.may(request.user, team_id, access.VIEW)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self.has_view_permission(request)
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class AssessmentAdmin(TeamRecordsAdmin, SimpleHistoryAdmin):
+    team_path = "team"
     list_display = ["name", "team", "status", "verdict", "revision", "updated_at"]
-    list_filter = ["status", "verdict", "team"]
+    list_filter = ["status", "verdict", ("team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name"]
     exclude = ["snapshot_document", "snapshot_result"]
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdmin):
+class DecisionAdmin(TeamRecordsAdmin):
     list_display = ["created_at", "assessment", "action", "actor"]
     list_filter = ["action"]
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(ReadOnlyAdmin):
+class ExportRecordAdmin(TeamRecordsAdmin):
     list_display = ["created_at", "assessment", "kind", "user", "sha256"]
     list_filter = ["kind"]
 
 
 @admin.register(ApprovedReport)
-class ApprovedReportAdmin(ReadOnlyAdmin):
+class ApprovedReportAdmin(TeamRecordsAdmin):
     list_display = ["filename", "assessment", "sha256", "created_at"]
     exclude = ["content"]

@@ -1,13 +1,18 @@
-"""Django's ModelBackend, reading a user's permissions in one query instead of two.
+"""Django's ModelBackend, reading a user's permissions in one query instead of two, plus the
+question bank's permissions for a questionnaire admin (a role held per team, see roles.py).
 
-Every view checks a permission, and the wizard has a budget of ten queries per request; the
-stock backend spends two (user permissions, then group permissions). Same rules, same cache.
+Only the back office asks Django's permissions (records are checked per team in access.py).
+The stock backend spends two queries (user permissions, then group permissions); this one
+reads those and the questionnaire admin role in one. Same rules, same cache.
 """
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Exists, Q
+
+from .models import Membership
+from .roles import BANK_CODENAMES
 
 
 class OneQueryModelBackend(ModelBackend):
@@ -17,7 +22,17 @@ class OneQueryModelBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             permissions = Permission.objects.all()
             if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
+                bank_admin = Exists(
+                    Membership.objects.filter(user=user_obj, questionnaire_admin=True)
+                )
+                permissions = permissions.filter(
+                    Q(user=user_obj)
+                    | Q(group__user=user_obj)
+                    | (
+                        Q(content_type__app_label="assessor", codename__in=BANK_CODENAMES)
+                        & bank_admin
+                    )
+                )
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
                 for app_label, codename in permissions.values_list(

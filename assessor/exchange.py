@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import scoring, services
+from . import access, scoring, services
 from .forms import http_url
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Answer, Assessment, Questionnaire
 
@@ -148,6 +148,7 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
 @transaction.atomic
 def import_assessment(data, *, owner, team) -> Assessment:
     """Create a new draft assessment from an export; raise ImportProblem naming every fault."""
+    access.require(owner, team, access.CREATE)  # RoleRequired: only a reviewer of the team
     questionnaire, problems = _check(data)
     if problems:
         raise ImportProblem(problems)

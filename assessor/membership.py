@@ -6,11 +6,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .models import Team
-from .roles import QUESTIONNAIRE_ADMIN, ROLE_NAMES, ensure_groups
+from .models import Membership, Team
+from .roles import QUESTIONNAIRE_ADMIN, ROLE_LABELS, ROLE_NAMES
 
 
 @dataclass(frozen=True)
@@ -23,9 +22,11 @@ class MemberOutcome:
 
 @transaction.atomic
 def member_add(*, team_name: str, username: str, role: str) -> MemberOutcome:
-    """Create the team and the user when missing and grant the role. Safe to repeat."""
-    group_name = ROLE_NAMES[role]
-    ensure_groups()
+    """Grant `role` to the user in this team only, creating the team and the user when missing.
+
+    Safe to repeat. The role gives nothing in the user's other teams.
+    """
+    field = ROLE_NAMES[role]
     changes = []
     team, created = Team.objects.get_or_create(name=team_name)
     if created:
@@ -37,15 +38,15 @@ def member_add(*, team_name: str, username: str, role: str) -> MemberOutcome:
         password = secrets.token_urlsafe(15)
         user = User.objects.create_user(username=username, password=password)
         changes.append(f"created user {username!r}")
-    if not team.members.filter(pk=user.pk).exists():
-        team.members.add(user)
+    membership, joined = Membership.objects.select_for_update().get_or_create(team=team, user=user)
+    if joined:
         changes.append(f"added {username!r} to {team_name!r}")
-    group = Group.objects.get(name=group_name)
-    if not user.groups.filter(pk=group.pk).exists():
-        user.groups.add(group)
-        changes.append(f"granted the {group_name} role")
-    if group_name == QUESTIONNAIRE_ADMIN and not user.is_staff:
-        user.is_staff = True  # the question bank is edited in the admin
+    if not getattr(membership, field):
+        setattr(membership, field, True)
+        membership.save(update_fields=[field])
+        changes.append(f"granted the {ROLE_LABELS[field]} role in {team_name!r}")
+    if field == QUESTIONNAIRE_ADMIN and not user.is_staff:
+        user.is_staff = True  # the question bank is edited in the back office
         user.save(update_fields=["is_staff"])
         changes.append("allowed admin sign-in")
     return MemberOutcome(team, user, password, changes)

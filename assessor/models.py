@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from . import scoring
+from . import roles, scoring
 from .history import HistoryQuerySet
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
@@ -272,13 +272,56 @@ class Team(models.Model):
     """The people who share assessments; every assessment belongs to one team."""
 
     name = models.CharField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+
+class Membership(models.Model):
+    """The roles one person holds in one team (see `roles.py`).
+
+    One row per team and person, with a flag per role, rather than one row per role: the
+    record's team and the user's roles in it then come back with the record through a single
+    join (see `access.py`), the unique constraint makes "alice in team A" one fact, and
+    granting a second role changes a row instead of adding one, as pretix's team permission
+    flags do.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    reviewer = models.BooleanField(
+        default=False, help_text="Creates, edits, submits, reassesses and imports."
+    )
+    approver = models.BooleanField(
+        default=False, help_text="Approves or returns submitted assessments."
+    )
+    auditor = models.BooleanField(default=False, help_text="Reads records, history and exports.")
+    questionnaire_admin = models.BooleanField(
+        default=False, help_text="Edits the question bank (global: held in any team)."
+    )
+
+    class Meta:
+        ordering = ["team", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team}: {', '.join(self.role_labels()) or 'no role'}"
+
+    def role_labels(self) -> list[str]:
+        return [roles.ROLE_LABELS[field] for field in roles.ROLE_FIELDS if getattr(self, field)]
+
+    def allows(self, action: str) -> bool:
+        return roles.allows({field: getattr(self, field) for field in roles.ROLE_FIELDS}, action)
 
 
 class Assessment(models.Model):

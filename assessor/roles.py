@@ -1,19 +1,54 @@
-"""Roles as Django groups with permissions; team membership decides which records they reach.
+"""Roles, held per team: a `Membership` row says which roles one person holds in one team.
 
-- Reviewer: creates and edits the team's assessments, submits and reassesses them.
+- Reviewer: creates and edits the team's assessments, submits and reassesses them, imports.
 - Approver: signs off (approves or returns) the team's submitted assessments.
 - Auditor: reads the team's records, their history and exports.
-- Questionnaire admin: edits the question bank in the admin.
+- Questionnaire admin: edits the question bank in the back office.
+
+A role in one team gives nothing in another: every check on a record looks the role up in the
+record's team. The question bank is the one thing not owned by a team (every team scores
+against the same published version), so the questionnaire admin role held in any team grants
+bank editing; it reads no team's records by itself.
+
+Plain data only (no ORM), so models, selectors and the auth backend can all import it.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
+# Membership's boolean fields, one per role.
+REVIEWER = "reviewer"
+APPROVER = "approver"
+AUDITOR = "auditor"
+QUESTIONNAIRE_ADMIN = "questionnaire_admin"
+ROLE_FIELDS = (REVIEWER, APPROVER, AUDITOR, QUESTIONNAIRE_ADMIN)
 
-REVIEWER = "Reviewer"
-APPROVER = "Approver"
-AUDITOR = "Auditor"
-QUESTIONNAIRE_ADMIN = "Questionnaire admin"
+ROLE_LABELS = {
+    REVIEWER: "Reviewer",
+    APPROVER: "Approver",
+    AUDITOR: "Auditor",
+    QUESTIONNAIRE_ADMIN: "Questionnaire admin",
+}
+
+# The names `add_member --role` accepts -> the role they grant.
+ROLE_NAMES = {
+    "reviewer": REVIEWER,
+    "approver": APPROVER,
+    "auditor": AUDITOR,
+    "admin": QUESTIONNAIRE_ADMIN,
+}
+
+# What a user may do with a team's records, and the roles (in that team) that allow it.
+VIEW = "view"
+EDIT = "edit"
+CREATE = "create"
+APPROVE = "approve"
+GRANTED_BY: dict[str, tuple[str, ...]] = {
+    VIEW: (REVIEWER, APPROVER, AUDITOR),
+    EDIT: (REVIEWER,),
+    CREATE: (REVIEWER,),
+    APPROVE: (APPROVER,),
+}
+ACTION_NAMES = {VIEW: "read", EDIT: "edit", CREATE: "create", APPROVE: "approve"}
 
 BANK_MODELS = (
     "questionnaire",
@@ -27,32 +62,19 @@ BANK_MODELS = (
     "ownershipcondition",
     "frameworkreference",
 )
-
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    REVIEWER: ["add_assessment", "change_assessment", "view_assessment"],
-    APPROVER: ["approve_assessment", "view_assessment"],
-    AUDITOR: ["view_assessment"],
-    QUESTIONNAIRE_ADMIN: [
-        f"{action}_{model}"
-        for model in BANK_MODELS
-        for action in ("add", "change", "delete", "view")
-    ],
-}
-
-# The names `add_member --role` accepts.
-ROLE_NAMES = {
-    "reviewer": REVIEWER,
-    "approver": APPROVER,
-    "auditor": AUDITOR,
-    "admin": QUESTIONNAIRE_ADMIN,
-}
+# Django permissions the questionnaire admin role grants (the back office checks these).
+BANK_CODENAMES = tuple(
+    f"{action}_{model}" for model in BANK_MODELS for action in ("add", "change", "delete", "view")
+)
 
 
-def ensure_groups(**kwargs) -> None:
-    """Create the role groups with exactly their permissions (run after every migrate)."""
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(
-            content_type__app_label="assessor", codename__in=codenames
-        )
-        group.permissions.set(permissions)
+def allows(roles: dict[str, bool], action: str) -> bool:
+    """Whether holding `roles` (field -> held) in a record's team allows `action` on it."""
+    return any(roles.get(role) for role in GRANTED_BY[action])
+
+
+def needed(action: str) -> str:
+    """The roles that allow an action, for messages: 'a reviewer', 'a reviewer, approver or ...'."""
+    names = [ROLE_LABELS[role].lower() for role in GRANTED_BY[action]]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"an {listed}" if listed[0] in "aeiou" else f"a {listed}"

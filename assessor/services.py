@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import scoring
+from . import access, scoring
 from .models import Answer, ApprovedReport, Assessment, Decision, ExportRecord, Questionnaire
 
 
@@ -92,6 +92,7 @@ def assessment_create(
     system: str = "",
     business_owner: str = "",
 ) -> Assessment:
+    access.require(owner, team, access.CREATE)
     questionnaire = Questionnaire.current()
     if questionnaire is None:
         raise NoPublishedQuestionnaire
@@ -199,8 +200,11 @@ def answers_save(
     """Store one step's answers (question key -> choice, note, link) and refresh the summary.
 
     The version the form was opened at is checked and incremented in one UPDATE first: if
-    someone saved in between, StaleVersion is raised and nothing is written.
+    someone saved in between, StaleVersion is raised and nothing is written. With `user`, they
+    must be a reviewer of the record's team (RoleRequired otherwise).
     """
+    if user is not None:
+        access.require_on(user, assessment, access.EDIT)
     if assessment.is_locked:
         raise WorkflowError("This assessment is submitted; its answers are locked.")
     choices = choices_of(existing)
@@ -268,6 +272,7 @@ def _set_status(assessment: Assessment, status: str, **fields) -> None:
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> None:
     """Lock the answers and freeze the scoring model and result with the record."""
+    access.require_on(user, assessment, access.EDIT)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Assessment.Status.DRAFT:
         raise WorkflowError("Only a draft can be submitted.")
@@ -295,6 +300,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
     """Approve a submitted assessment (four eyes) and store its PDF once, with its SHA-256."""
     from . import pdf
 
+    access.require_on(user, assessment, access.APPROVE)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Assessment.Status.SUBMITTED:
         raise WorkflowError("Only a submitted assessment can be approved.")
@@ -317,6 +323,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
     """Send a submitted assessment back to draft, with the approver's reason."""
+    access.require_on(user, assessment, access.APPROVE)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Assessment.Status.SUBMITTED:
         raise WorkflowError("Only a submitted assessment can be returned.")
@@ -334,6 +341,7 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
 @transaction.atomic
 def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
     """A new draft revision, prefilled, linked to this one, on the current questionnaire."""
+    access.require_on(user, assessment, access.EDIT)
     if assessment.status == Assessment.Status.DRAFT:
         raise WorkflowError("A draft is still open for changes; reassess once it is submitted.")
     questionnaire = Questionnaire.current()

@@ -39,13 +39,16 @@ def dashboard(request):
     page = Paginator(assessments.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    for assessment in page.object_list:
+        # "Continue" only where the user is a reviewer of that record's team
+        assessment.can_edit = access.allowed(assessment, access.EDIT)
     return render(
         request,
         "assessor/dashboard.html",
         {
             "page": page,
             "has_any": has_any,
-            "can_create": access.teams_for(request.user).exists(),
+            "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": verdict,
             "status": status,
             "query": query,
@@ -57,7 +60,7 @@ def dashboard(request):
 
 @require_http_methods(["GET", "POST"])
 def assessment_new(request):
-    teams = access.teams_for(request.user)
+    teams = access.teams_for(request.user, access.CREATE)
     if not teams:
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, teams=teams)
@@ -80,7 +83,7 @@ def assessment_resume(request, pk: int):
     """Open the first step with an unanswered question, at that question."""
     assessment = access.assessment_for(request.user, pk)
     choices = services.choices_of(services.answers_of(assessment))
-    if not assessment.is_locked:
+    if not assessment.is_locked and access.allowed(assessment, access.EDIT):
         steps = services.steps_of(assessment, choices)
         # Core questions first; then shown follow-ups, which count at their riskiest until
         # answered.
@@ -116,6 +119,12 @@ def wizard(request, pk: int, step: int):
     assessment = access.assessment_for(request.user, pk, needed)
     if assessment.is_locked and request.method == "GET":
         messages.info(request, "This assessment is submitted; its answers are locked.")
+        return redirect("report", pk=pk)
+    if request.method == "GET" and not access.allowed(assessment, access.EDIT):
+        # no form with Save buttons for someone who may not save it
+        messages.info(
+            request, f"Only reviewers of team {assessment.team} change this assessment's answers."
+        )
         return redirect("report", pk=pk)
     existing = services.answers_of(assessment)
     choices = services.choices_of(existing)
@@ -263,8 +272,9 @@ def report(request, pk: int):
     )
     context.update(
         {
-            "can_edit": request.user.has_perm(access.EDIT),
-            "can_approve": request.user.has_perm(access.APPROVE)
+            # the user's roles in this record's team, fetched with the record
+            "can_edit": access.allowed(assessment, access.EDIT),
+            "can_approve": access.allowed(assessment, access.APPROVE)
             and submitter is not None
             and submitter.pk != request.user.pk,
             "submitter": submitter,
@@ -311,7 +321,7 @@ def export_json(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    teams = access.teams_for(request.user)
+    teams = access.teams_for(request.user, access.CREATE)
     if not teams:
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, teams=teams)

@@ -40,6 +40,8 @@ def main() -> None:
     published = Questionnaire.current()
     model = published.scoring_model()
     member_add(team_name="Bench", username="tuner", role="admin")
+    # roles are per team: the preview lists the records of the teams the tuner may read
+    member_add(team_name="Bench", username="tuner", role="auditor")
     member_add(team_name="Bench", username="reviewer", role="reviewer")
     from django.contrib.auth import get_user_model
 

@@ -1,7 +1,7 @@
 """Twenty reviewers at once: each completes an assessment through the real pages, over HTTP.
 
 gunicorn (sync workers, 3 by default) on PostgreSQL, on 127.0.0.1 only. Each reviewer is its
-own user (all in one team, with the reviewer role, made by `assessor.membership.member_add`),
+own user (all reviewers of one team: a Membership made by `assessor.membership.member_add`),
 signs in through the real login form, creates an assessment through POST /assessments/new/,
 then answers all 9 wizard steps as a browser would: GET the step, read its CSRF token, its
 `version` (the optimistic lock) and its questions, POST every visible question with a choice

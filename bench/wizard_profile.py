@@ -43,7 +43,7 @@ def run() -> bool:
 
 
 PARTS = {
-    "access": "access check: the assessment and the permission lookup",
+    "access": "access check: record + roles in its team, one query",
     "answers": "the saved answers",
     "form": "building the step's form",
     "markup": "the step's field markup (reused crispy output)",

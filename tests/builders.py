@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
-from assessor import services
+from assessor import access, services
 from assessor.examples import SAFEST as EXAMPLE_SAFEST
 from assessor.membership import member_add
 
@@ -55,7 +55,10 @@ def make_user(username="reviewer", *, team="Team A", roles=("reviewer",), passwo
 
 def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret rotation"):
     assessment = services.assessment_create(
-        owner=owner, team=owner.teams.order_by("pk").first(), name=name, system="Vault"
+        owner=owner,
+        team=access.teams_for(owner, access.CREATE).order_by("pk").first(),  # a team they review
+        name=name,
+        system="Vault",
     )
     if answers:
         notes, links = notes or {}, links or {}

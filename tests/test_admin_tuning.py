@@ -8,7 +8,17 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assessor import bank, loading
-from assessor.models import Answer, Assessment, Choice, ChoiceWeight, Questionnaire, Rule, Threshold
+from assessor.membership import member_add
+from assessor.models import (
+    Answer,
+    Assessment,
+    Choice,
+    ChoiceWeight,
+    Membership,
+    Questionnaire,
+    Rule,
+    Threshold,
+)
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +215,13 @@ def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft
 # --- impact preview, publish ------------------------------------------------------------------
 
 
+@pytest.fixture
+def team_a_auditor(qadmin):
+    """The questionnaire admin also reads Team A's records (roles are per team)."""
+    member_add(team_name="Team A", username=qadmin.username, role="auditor")
+    return qadmin
+
+
 def _make_draft_stricter(draft):
     """Tighten the draft: partial evidence now caps at copilot, and the owner bar rises."""
     Rule.objects.filter(questionnaire=draft, key="partial-evidence").update(cap="copilot")
@@ -212,7 +229,9 @@ def _make_draft_stricter(draft):
     loading.questionnaire_refresh(draft)
 
 
-def test_impact_preview_shows_counts_and_each_change_with_its_cause(admin_web, draft, owner):
+def test_impact_preview_shows_counts_and_each_change_with_its_cause(
+    admin_web, team_a_auditor, draft, owner
+):
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
     safe = make_assessment(owner, answers=SAFEST, name="Safest")
     nearly = make_assessment(
@@ -245,7 +264,7 @@ def test_impact_preview_shows_counts_and_each_change_with_its_cause(admin_web, d
 
 
 def test_impact_preview_runs_a_fixed_number_of_queries(
-    admin_web, draft, owner, django_assert_max_num_queries
+    admin_web, team_a_auditor, draft, owner, django_assert_max_num_queries
 ):
     for n in range(3):
         make_assessment(owner, answers=SAFEST, name=f"A{n}")
@@ -258,8 +277,31 @@ def test_impact_preview_runs_a_fixed_number_of_queries(
     for n in range(20):
         make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name=f"B{n}")
     with CaptureQueriesContext(connection) as many:
-        admin_web.get(url)
+        response = admin_web.get(url)
     assert len(few) == len(many)
+    assert response.context["impact"].total == 23
+
+
+def test_impact_preview_lists_only_the_records_of_teams_the_admin_reads(
+    admin_web, qadmin, draft, owner, outsider
+):
+    """An admin of the bank in Team A who is an auditor in Team B sees Team B's records only;
+    Team A's, where the admin reads nothing, are neither counted nor named."""
+    member_add(team_name="Team B", username=qadmin.username, role="auditor")
+    _make_draft_stricter(draft)
+    make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Team A rec")
+    make_assessment(outsider, answers={**SAFEST, "evidence_capture": "partial"}, name="Team B rec")
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    assert response.status_code == 200
+    impact = response.context["impact"]
+    assert impact.total == 1
+    assert [(c.name, c.team) for c in impact.changes] == [("Team B rec", "Team B")]
+    assert "Team A rec" not in response.content.decode()
+    # with no reading role anywhere, the page lists nothing and says why
+    Membership.objects.filter(user=qadmin, team__name="Team B").update(auditor=False)
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    assert response.context["impact"].total == 0
+    assert "You read no team's records" in response.content.decode()
 
 
 def test_publish_makes_the_draft_current_and_retires_the_old_version(

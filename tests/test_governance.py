@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessor import bank, services
+from assessor import access, bank, services
 from assessor.loading import questionnaire_load
 from assessor.models import (
     Answer,
@@ -473,8 +473,10 @@ def test_add_member_creates_team_and_user_once_and_is_idempotent():
     call_command("add_member", "IAM security", "dana", "--role", "approver", stdout=out)
     assert "Password for dana, shown only now:" in out.getvalue()
     dana = Team.objects.get(name="IAM security").members.get(username="dana")
-    assert dana.has_perm("assessor.approve_assessment")
-    assert not dana.has_perm("assessor.change_assessment")
+    team = Team.objects.get(name="IAM security")
+    assert access.may(dana, team, access.APPROVE)
+    assert not access.may(dana, team, access.EDIT)
+    assert "granted the Approver role in 'IAM security'" in out.getvalue()
     again = io.StringIO()
     call_command("add_member", "IAM security", "dana", "--role", "approver", stdout=again)
     assert "nothing changed" in again.getvalue()

@@ -423,3 +423,32 @@ def test_a_step_runs_a_fixed_number_of_queries_however_big_the_bank(
     assert small_counts == big_counts
     assert max(small_counts) <= 10, small_counts
     assert Answer.objects.filter(assessment=big).count() == 34
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_step_reads_the_record_and_the_users_roles_in_its_team_in_one_query(
+    owner_client, owner, questionnaire
+):
+    """Roles are per team: the access check joins the user's membership of the record's team
+    into the query that fetches the record, so neither a GET nor a POST asks separately."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assessment = make_assessment(owner)
+    url = step_url(assessment, 5)
+    owner_client.get(url)  # warm the compiled-version cache
+    with CaptureQueriesContext(connection) as get:
+        assert owner_client.get(url).status_code == 200
+    version = Assessment.objects.get(pk=assessment.pk).version
+    with CaptureQueriesContext(connection) as post:
+        response = owner_client.post(url, {**BLAST, "version": version, "next": "1"})
+    assert response.status_code == 302
+    for queries in (get, post):
+        access = [
+            q["sql"]
+            for q in queries.captured_queries
+            if any(t in q["sql"] for t in ("assessor_membership", "auth_permission", "auth_group"))
+        ]
+        assert len(access) == 1, access
+        assert access[0].startswith('SELECT "assessor_assessment"."id"')
+        assert '"assessor_membership"' in access[0]

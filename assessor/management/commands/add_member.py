@@ -6,8 +6,9 @@ from assessor.roles import ROLE_NAMES
 
 class Command(BaseCommand):
     help = (
-        "Add USERNAME to TEAM with a role, creating the team and the user when missing (a new "
-        "user's generated password is printed once). Running it again changes nothing."
+        "Grant USERNAME a role in TEAM (in that team only), creating the team and the user when "
+        "missing (a new user's generated password is printed once). Running it again changes "
+        "nothing."
     )
 
     def add_arguments(self, parser):
@@ -22,9 +23,12 @@ class Command(BaseCommand):
             raise CommandError("USERNAME: give a name of 1 to 150 characters", returncode=2)
         outcome = member_add(team_name=team.strip(), username=username.strip(), role=role)
         if not outcome.changes:
-            self.stdout.write(f"{username} is already a {role} in {team}; nothing changed.")
+            article = "an" if role[0] in "aeiou" else "a"
+            self.stdout.write(f"{username} is already {article} {role} in {team}; nothing changed.")
             return
-        self.stdout.write(self.style.SUCCESS("; ".join(outcome.changes).capitalize() + "."))
+        done = "; ".join(outcome.changes)
+        # str.capitalize() would lower-case the team's name too
+        self.stdout.write(self.style.SUCCESS(done[:1].upper() + done[1:] + "."))
         if outcome.password:
             self.stdout.write(
                 f"Password for {username}, shown only now: {outcome.password}\n"

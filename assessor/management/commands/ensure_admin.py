@@ -26,7 +26,7 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(15)
         User.objects.create_superuser(username=username, email="", password=password)
-        # Superusers pass every permission check, but records are reached through teams.
+        # Superuser status gives no record powers: roles are held per team, by everyone.
         for role in ROLE_NAMES:
             member_add(team_name=FIRST_TEAM, username=username, role=role)
         self.stdout.write(

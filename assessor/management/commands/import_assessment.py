@@ -3,8 +3,10 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from assessor import access
 from assessor.exchange import ImportProblem, import_assessment
 from assessor.management.input import read_text
+from assessor.models import Team
 
 
 class Command(BaseCommand):
@@ -16,20 +18,32 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the exported JSON file, or - for standard input")
         parser.add_argument("--owner", required=True, help="username who will own the import")
-        parser.add_argument("--team", help="team that will own it (default: the owner's only team)")
+        parser.add_argument(
+            "--team",
+            help="team that will own it (default: the only team where the owner is a reviewer)",
+        )
 
     def handle(self, *args, file, owner, team=None, **options):
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"--owner: no user named {owner!r}", returncode=2)
-        teams = user.teams.all()
+        # Only a reviewer of the target team may own a record in it (roles are per team).
+        teams = access.teams_for(user, access.CREATE)
         if team is not None:
+            if not Team.objects.filter(name=team).exists():
+                raise CommandError(f"--team: no team named {team!r}", returncode=2)
             teams = teams.filter(name=team)
-        if len(teams) != 1:
+            if not teams:
+                raise CommandError(
+                    f"--owner: {owner!r} is not a reviewer in team {team!r}, so cannot own "
+                    "an assessment there",
+                    returncode=2,
+                )
+        elif len(teams) != 1:
             raise CommandError(
-                f"--team: {owner!r} is not in team {team!r}"
-                if team
-                else f"--team: {owner!r} belongs to {len(teams)} teams; name one",
+                f"--owner: {owner!r} is a reviewer in no team"
+                if not teams
+                else f"--team: {owner!r} is a reviewer in {len(teams)} teams; name one",
                 returncode=2,
             )
         try:

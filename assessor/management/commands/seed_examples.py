@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from assessor import access
 from assessor.examples import examples_create
 from assessor.models import Assessment
 from assessor.services import NoPublishedQuestionnaire
@@ -31,9 +32,11 @@ class Command(BaseCommand):
                 f"no user {owner!r}" if owner else "no administrator yet; run ensure_admin first",
                 returncode=2,
             )
-        team = user.teams.order_by("pk").first()
+        team = access.teams_for(user, access.CREATE).order_by("pk").first()
         if team is None:
-            raise CommandError(f"{user.username} belongs to no team; see add_member", returncode=2)
+            raise CommandError(
+                f"{user.username} is a reviewer in no team; see add_member", returncode=2
+            )
         try:
             created = examples_create(owner=user, team=team)
         except NoPublishedQuestionnaire as exc:
