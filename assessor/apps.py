@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 class AssessorAdminConfig(admin_apps.AdminConfig):
@@ -17,7 +17,20 @@ class AssessorConfig(AppConfig):
     verbose_name = "Autonomy assessor"
 
     def ready(self):
+        from .immutability import guard_framework_links
+        from .models import Dimension, Question, Questionnaire, Rule
         from .roles import ensure_groups
+
+        # The framework links of a published or retired version do not change either.
+        for through in (
+            Questionnaire.baseline_frameworks.through,
+            Dimension.frameworks.through,
+            Question.frameworks.through,
+            Rule.frameworks.through,
+        ):
+            m2m_changed.connect(
+                guard_framework_links, sender=through, dispatch_uid=f"frozen-{through.__name__}"
+            )
 
         # After the permissions exist, so the groups get them (migrate creates them last).
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="assessor-roles")
