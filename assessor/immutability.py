@@ -14,7 +14,8 @@ layer, below the admin, the commands and the services:
 - the framework links (M2M) of such a version do not change (`m2m_changed`, see apps.py).
 
 Each refusal is an `ImmutableQuestionnaire` (a ValidationError) naming the versions, raised
-before anything is written. Raw SQL, `_base_manager` and the auto-created M2M through models
+before anything is written and after the guard's own transaction block closed, so a caller's
+transaction stays usable. Raw SQL, `_base_manager` and the auto-created M2M through models
 used directly are below this layer.
 """
 
@@ -44,6 +45,23 @@ class AlreadyPublished(ValidationError):
     """A second published version: publishing retires the previous one first."""
 
 
+class MixedVersions(ValidationError):
+    """A bank row that would link, or move between, two questionnaire versions."""
+
+
+def _guarded(using: str, refusal_of, write):
+    """`write()` unless `refusal_of()` gives a refusal, both under one lock-holding transaction.
+
+    The refusal is raised once the block is closed: nothing was written, so the caller's own
+    transaction (a view's, a test's) is not marked for rollback.
+    """
+    with transaction.atomic(using=using, savepoint=False):
+        refusal = refusal_of()
+        if refusal is None:
+            return write()
+    raise refusal
+
+
 def _questionnaire_model():
     # The models module imports this one; the registry breaks the circle.
     return apps.get_model("assessor", "Questionnaire")
@@ -54,11 +72,14 @@ def _refuse(frozen: list[tuple[str, str]], what: str = "") -> ImmutableQuestionn
     if len(frozen) == 1:
         ((version, status),) = frozen
         subject = f"Questionnaire version {version} is {status} and cannot be changed"
+        them = "it"
     else:
         listed = ", ".join(f"{version} ({status})" for version, status in frozen)
         subject = f"Questionnaire versions {listed} cannot be changed"
+        them = "them"
     return ImmutableQuestionnaire(
-        f"{what}{subject}: assessments are pinned to it. Clone it as a new draft and edit that.",
+        f"{what}{subject}: assessments are pinned to {them}. Clone a version as a new draft "
+        "and edit that.",
         versions=[version for version, _ in frozen],
     )
 
@@ -135,8 +156,8 @@ def _versions_per_row(model, objs: list, using: str, fields=None) -> list[set]:
     return versions
 
 
-def check_rows_write(model, objs: list, *, using: str, fields=None, lock: bool = True) -> None:
-    """Refuse writing `objs` (rows of a bank model) if a non-draft version would change."""
+def rows_write_refusal(model, objs: list, *, using: str, fields=None, lock: bool = True):
+    """Why writing `objs` (rows of a bank model) is refused, or None."""
     if len(objs) == 1:  # the common case, a save(): one query
         (obj,) = objs
         sources = [
@@ -153,14 +174,15 @@ def check_rows_write(model, objs: list, *, using: str, fields=None, lock: bool =
         statuses = _statuses(using, set().union(*per_row), lock=lock)
     frozen = _frozen_in(statuses)
     if frozen:
-        raise _refuse(frozen)
+        return _refuse(frozen)
     for versions in per_row:
         if len(versions) > 1:
             labels = sorted(statuses[pk][0] for pk in versions)
-            raise ValidationError(
+            return MixedVersions(
                 f"A {model._meta.verbose_name} belongs to one questionnaire version; "
                 f"this one would link versions {' and '.join(labels)}."
             )
+    return None
 
 
 class BankQuerySet(HistoryQuerySet):
@@ -169,8 +191,8 @@ class BankQuerySet(HistoryQuerySet):
     def _versions(self):
         return self.order_by().values(self.model.questionnaire_path)
 
-    def delete_refusal(self) -> ImmutableQuestionnaire | None:
-        frozen = _frozen_in(_statuses(self.db, self._versions(), lock=False))
+    def delete_refusal(self, *, lock: bool = False) -> ImmutableQuestionnaire | None:
+        frozen = _frozen_in(_statuses(self.db, self._versions(), lock=lock))
         return _refuse(frozen, "Not deleted. ") if frozen else None
 
     def _moved_to(self, kwargs) -> set:
@@ -188,48 +210,51 @@ class BankQuerySet(HistoryQuerySet):
                 moved_to |= set(targets.values())
         return moved_to
 
+    def _update_refusal(self, kwargs):
+        moved_to = self._moved_to(kwargs)
+        frozen = _frozen_in(_statuses(self.db, self._versions(), moved_to, lock=True))
+        if frozen:
+            return _refuse(frozen)
+        if moved_to:
+            path = self.model.questionnaire_path
+            versions = set(self._versions().values_list(path, flat=True))
+            if len(versions | moved_to) > 1:
+                return MixedVersions(
+                    f"{self.model._meta.verbose_name_plural.capitalize()} cannot move "
+                    "between questionnaire versions."
+                )
+        return None
+
     def update(self, **kwargs):
         if _inside_bulk_update.get():  # bulk_update() checked its rows already
             return super().update(**kwargs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            moved_to = self._moved_to(kwargs)
-            if moved_to:
-                path = self.model.questionnaire_path
-                versions = set(self._versions().values_list(path, flat=True))
-                if len(versions | moved_to) > 1:
-                    raise ValidationError(
-                        f"{self.model._meta.verbose_name_plural.capitalize()} cannot move "
-                        "between questionnaire versions."
-                    )
-            frozen = _frozen_in(_statuses(self.db, self._versions(), moved_to, lock=True))
-            if frozen:
-                raise _refuse(frozen)
-            return super().update(**kwargs)
+        write = super().update
+        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
 
     update.alters_data = True
 
     def delete(self):
-        with transaction.atomic(using=self.db, savepoint=False):
-            frozen = _frozen_in(_statuses(self.db, self._versions(), lock=True))
-            if frozen:
-                raise _refuse(frozen, "Not deleted. ")
-            return super().delete()
+        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
 
     delete.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            check_rows_write(self.model, objs, using=self.db)
-            return super().bulk_create(objs, *args, **kwargs)
+        objs, write = list(objs), super().bulk_create
+        return _guarded(
+            self.db,
+            lambda: rows_write_refusal(self.model, objs, using=self.db),
+            lambda: write(objs, *args, **kwargs),
+        )
 
     bulk_create.alters_data = True
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            check_rows_write(self.model, objs, using=self.db, fields=fields)
-            return super().bulk_update(objs, fields, *args, **kwargs)
+        objs, write = list(objs), super().bulk_update
+        return _guarded(
+            self.db,
+            lambda: rows_write_refusal(self.model, objs, using=self.db, fields=fields),
+            lambda: write(objs, fields, *args, **kwargs),
+        )
 
     bulk_update.alters_data = True
 
@@ -244,22 +269,24 @@ class BankRow(models.Model):
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        fields = kwargs.get("update_fields")
-        with transaction.atomic(using=using, savepoint=False):
-            check_rows_write(type(self), [self], using=using, fields=fields)
-            super().save(*args, **kwargs)
+        fields, write = kwargs.get("update_fields"), super().save
+        return _guarded(
+            using,
+            lambda: rows_write_refusal(type(self), [self], using=using, fields=fields),
+            lambda: write(*args, **kwargs),
+        )
 
     save.alters_data = True
 
     def delete(self, using=None, keep_parents=False):
         using = using or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            frozen = _frozen_in(
-                _statuses(using, _rows_versions(type(self), using, {self.pk}), lock=True)
-            )
-            if frozen:
-                raise _refuse(frozen, "Not deleted. ")
-            return super().delete(using=using, keep_parents=keep_parents)
+        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
+        write = super().delete
+        return _guarded(
+            using,
+            lambda: rows.delete_refusal(lock=True),
+            lambda: write(using=using, keep_parents=keep_parents),
+        )
 
     delete.alters_data = True
 
@@ -271,22 +298,23 @@ def _allowed_move(old: str, new: str) -> bool:
     return old in (new, DRAFT) or (old, new) == (PUBLISHED, RETIRED)
 
 
-def _check_one_published(using: str, *, becoming: int, keep: set, lock: bool) -> None:
-    """Refuse `becoming` rows turning published while another one (not in `keep`) is."""
+def _second_published(using: str, *, becoming: int, keep: set, lock: bool):
+    """Refusal of `becoming` rows turning published while another one (not in `keep`) is."""
     rows = _questionnaire_model()._base_manager.using(using).filter(status=PUBLISHED)
     if lock:
         rows = rows.select_for_update()
     others = sorted(rows.exclude(pk__in=keep).values_list("version", flat=True))
     if becoming > 1 or others:
         already = f"version {', '.join(others)} is" if others else "only one version can be"
-        raise AlreadyPublished(
+        return AlreadyPublished(
             f"Not published: {already} published. Publishing a version retires the previous "
             "one first (the Publish action or publish_questionnaire)."
         )
+    return None
 
 
-def check_questionnaire_write(obj, *, using: str, fields=None, lock: bool = True) -> None:
-    """Refuse a save of `obj` (a Questionnaire) that would change a non-draft version."""
+def questionnaire_write_refusal(obj, *, using: str, fields=None, lock: bool = True):
+    """Why a save of `obj` (a Questionnaire) is refused, or None."""
     model = type(obj)
     stored = None
     if obj.pk is not None:
@@ -299,10 +327,11 @@ def check_questionnaire_write(obj, *, using: str, fields=None, lock: bool = True
         changed = [n for n in names if n != "status" and getattr(obj, n) != getattr(stored, n)]
         moved = "status" in names and not _allowed_move(stored.status, obj.status)
         if changed or moved:
-            raise _refuse([(stored.version, stored.status)])
+            return _refuse([(stored.version, stored.status)])
     becomes_published = "status" in names and obj.status == PUBLISHED
     if becomes_published and (stored is None or stored.status != PUBLISHED):
-        _check_one_published(using, becoming=1, keep={obj.pk} - {None}, lock=lock)
+        return _second_published(using, becoming=1, keep={obj.pk} - {None}, lock=lock)
+    return None
 
 
 class QuestionnaireQuerySet(HistoryQuerySet):
@@ -312,58 +341,65 @@ class QuestionnaireQuerySet(HistoryQuerySet):
         rows = self.select_for_update() if lock else self
         return list(rows.order_by().values_list("pk", "version", "status"))
 
-    def delete_refusal(self) -> ImmutableQuestionnaire | None:
-        frozen = sorted((v, s) for _, v, s in self._rows(lock=False) if s != DRAFT)
+    def delete_refusal(self, *, lock: bool = False) -> ImmutableQuestionnaire | None:
+        frozen = sorted((v, s) for _, v, s in self._rows(lock=lock) if s != DRAFT)
         return _refuse(frozen, "Not deleted. ") if frozen else None
+
+    def _update_refusal(self, kwargs):
+        rows = self._rows(lock=True)
+        frozen = sorted((version, old) for _, version, old in rows if old != DRAFT)
+        status = kwargs.get("status")
+        if frozen and (
+            set(kwargs) - {"status"}
+            or ("status" in kwargs and not isinstance(status, str))
+            or ("status" in kwargs and any(not _allowed_move(old, status) for _, old in frozen))
+        ):
+            return _refuse(frozen)
+        if status == PUBLISHED and any(old != PUBLISHED for _, _, old in rows):
+            keep = {pk for pk, _, _ in rows}
+            return _second_published(self.db, becoming=len(rows), keep=keep, lock=True)
+        return None
 
     def update(self, **kwargs):
         if _inside_bulk_update.get():  # bulk_update() checked its rows already
             return super().update(**kwargs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            rows = self._rows(lock=True)
-            frozen = [(pk, version, status) for pk, version, status in rows if status != DRAFT]
-            status = kwargs.get("status")
-            if frozen and (
-                set(kwargs) - {"status"}
-                or ("status" in kwargs and not isinstance(status, str))
-                or any(not _allowed_move(old, status) for _, _, old in frozen if "status" in kwargs)
-            ):
-                raise _refuse(sorted((version, old) for _, version, old in frozen))
-            if status == PUBLISHED and any(old != PUBLISHED for _, _, old in rows):
-                keep = {pk for pk, _, _ in rows}
-                _check_one_published(self.db, becoming=len(rows), keep=keep, lock=True)
-            return super().update(**kwargs)
+        write = super().update
+        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
 
     update.alters_data = True
 
     def delete(self):
-        with transaction.atomic(using=self.db, savepoint=False):
-            frozen = sorted((v, s) for _, v, s in self._rows(lock=True) if s != DRAFT)
-            if frozen:
-                raise _refuse(frozen, "Not deleted. ")
-            return super().delete()
+        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
 
     delete.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            published = sum(obj.status == PUBLISHED for obj in objs)
+        objs, write = list(objs), super().bulk_create
+        published = sum(obj.status == PUBLISHED for obj in objs)
+
+        def refusal():
             if published:
-                _check_one_published(self.db, becoming=published, keep=set(), lock=True)
-            return super().bulk_create(objs, *args, **kwargs)
+                return _second_published(self.db, becoming=published, keep=set(), lock=True)
+            return None
+
+        return _guarded(self.db, refusal, lambda: write(objs, *args, **kwargs))
 
     bulk_create.alters_data = True
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
+        objs, write = list(objs), super().bulk_update
+        published = sum(obj.status == PUBLISHED for obj in objs)
+
+        def refusal():
             for obj in objs:
-                check_questionnaire_write(obj, using=self.db, fields=fields)
-            published = sum(obj.status == PUBLISHED for obj in objs)
+                found = questionnaire_write_refusal(obj, using=self.db, fields=fields)
+                if found is not None:
+                    return found
             if "status" in fields and published > 1:
-                _check_one_published(self.db, becoming=published, keep=set(), lock=True)
-            return super().bulk_update(objs, fields, *args, **kwargs)
+                return _second_published(self.db, becoming=published, keep=set(), lock=True)
+            return None
+
+        return _guarded(self.db, refusal, lambda: write(objs, fields, *args, **kwargs))
 
     bulk_update.alters_data = True
 
@@ -378,19 +414,24 @@ class FrozenOnceOut(models.Model):
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            check_questionnaire_write(self, using=using, fields=kwargs.get("update_fields"))
-            super().save(*args, **kwargs)
+        fields, write = kwargs.get("update_fields"), super().save
+        return _guarded(
+            using,
+            lambda: questionnaire_write_refusal(self, using=using, fields=fields),
+            lambda: write(*args, **kwargs),
+        )
 
     save.alters_data = True
 
     def delete(self, using=None, keep_parents=False):
         using = using or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            refusal = type(self)._default_manager.using(using).filter(pk=self.pk).delete_refusal()
-            if refusal is not None:
-                raise refusal
-            return super().delete(using=using, keep_parents=keep_parents)
+        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
+        write = super().delete
+        return _guarded(
+            using,
+            lambda: rows.delete_refusal(lock=True),
+            lambda: write(using=using, keep_parents=keep_parents),
+        )
 
     delete.alters_data = True
 
@@ -444,67 +485,72 @@ class FrameworkReferenceQuerySet(models.QuerySet):
         return _refuse_citations(cited, "deleted") if cited else None
 
     def update(self, **kwargs):
-        with transaction.atomic(using=self.db, savepoint=False):
+        write = super().update
+
+        def refusal():
             cited = citations(self.db, self.values("pk"))
-            if cited:
-                raise _refuse_citations(cited, "changed")
-            return super().update(**kwargs)
+            return _refuse_citations(cited, "changed") if cited else None
+
+        return _guarded(self.db, refusal, lambda: write(**kwargs))
 
     update.alters_data = True
 
     def delete(self):
-        with transaction.atomic(using=self.db, savepoint=False):
-            refusal = self.delete_refusal()
-            if refusal is not None:
-                raise refusal
-            return super().delete()
+        return _guarded(self.db, self.delete_refusal, super().delete)
 
     delete.alters_data = True
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
+        objs, write = list(objs), super().bulk_update
+
+        def refusal():
             cited = citations(self.db, [obj.pk for obj in objs])
-            if cited:
-                raise _refuse_citations(cited, "changed")
-            return super().bulk_update(objs, fields, *args, **kwargs)
+            return _refuse_citations(cited, "changed") if cited else None
+
+        return _guarded(self.db, refusal, lambda: write(objs, fields, *args, **kwargs))
 
     bulk_update.alters_data = True
 
 
-def check_reference_write(obj, *, using: str) -> None:
-    """Refuse editing a reference that a non-draft version cites (creating one is fine)."""
+def reference_write_refusal(obj, *, using: str):
+    """Why editing `obj` (a reference) is refused: a non-draft version cites it. Or None."""
     if obj.pk is None:
-        return
+        return None
     stored = type(obj)._base_manager.using(using).filter(pk=obj.pk).first()
     if stored is None:
-        return
+        return None
     names = [f.attname for f in type(obj)._meta.concrete_fields if not f.primary_key]
     if any(getattr(obj, n) != getattr(stored, n) for n in names):
         cited = citations(using, [obj.pk])
         if cited:
-            raise _refuse_citations(cited, "changed")
+            return _refuse_citations(cited, "changed")
+    return None
 
 
 class ProtectedWhenCited(models.Model):
+    """FrameworkReference: model-level save and delete guards."""
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            check_reference_write(self, using=using)
-            super().save(*args, **kwargs)
+        write = super().save
+        return _guarded(
+            using,
+            lambda: reference_write_refusal(self, using=using),
+            lambda: write(*args, **kwargs),
+        )
 
     save.alters_data = True
 
     def delete(self, using=None, keep_parents=False):
         using = using or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            cited = citations(using, [self.pk])
-            if cited:
-                raise _refuse_citations(cited, "deleted")
-            return super().delete(using=using, keep_parents=keep_parents)
+        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
+        write = super().delete
+        return _guarded(
+            using, rows.delete_refusal, lambda: write(using=using, keep_parents=keep_parents)
+        )
 
     delete.alters_data = True
 
@@ -515,16 +561,22 @@ class ProtectedWhenCited(models.Model):
 def check_write(obj, *, using: str | None = None) -> None:
     """The guard for one unsaved change of `obj`, without locks: what a form's clean() asks."""
     using = using or router.db_for_write(type(obj), instance=obj)
+    refusal = None
     if isinstance(obj, FrozenOnceOut):
-        check_questionnaire_write(obj, using=using, lock=False)
+        refusal = questionnaire_write_refusal(obj, using=using, lock=False)
     elif isinstance(obj, ProtectedWhenCited):
-        check_reference_write(obj, using=using)
+        refusal = reference_write_refusal(obj, using=using)
     elif isinstance(obj, BankRow):
-        check_rows_write(type(obj), [obj], using=using, lock=False)
+        refusal = rows_write_refusal(type(obj), [obj], using=using, lock=False)
+    if refusal is not None:
+        raise refusal
 
 
 def guard_framework_links(sender, instance, action, reverse, model, pk_set, using, **kwargs):
-    """m2m_changed: the framework links of a non-draft version (either side) do not change."""
+    """m2m_changed: the framework links of a non-draft version (either side) do not change.
+
+    Sent inside the related manager's transaction, so a refusal here rolls back the caller's.
+    """
     if action not in ("pre_add", "pre_remove", "pre_clear"):
         return
     if not reverse:
