@@ -338,7 +338,7 @@ class QuestionnaireQuerySet(HistoryQuerySet):
     """Questionnaire rows: out of draft, only the status moves, and only published -> retired."""
 
     def _rows(self, lock: bool) -> list[tuple]:
-        rows = self.select_for_update() if lock else self
+        rows = self.select_for_update(of=("self",)) if lock else self
         return list(rows.order_by().values_list("pk", "version", "status"))
 
     def delete_refusal(self, *, lock: bool = False) -> ImmutableQuestionnaire | None:
