@@ -150,7 +150,8 @@ class DraftOnlyMixin(RefusalAsMessage):
         return queryset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs["queryset"] = draft_rows(db_field.related_model)
+        if hasattr(db_field.related_model, "questionnaire_path"):  # a version or a bank row
+            kwargs["queryset"] = draft_rows(db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changelist_form(self, request, **kwargs):
@@ -185,11 +186,9 @@ def draft_rows(model):
     """The rows of `model` that a draft's form may point at (a bank model or Questionnaire)."""
     if model is Questionnaire:
         return Questionnaire.objects.filter(status=Questionnaire.Status.DRAFT)
-    if hasattr(model, "questionnaire_path"):
-        return model.objects.filter(
-            **{f"{model.questionnaire_path}__status": Questionnaire.Status.DRAFT}
-        )
-    return model.objects.all()
+    return model.objects.filter(
+        **{f"{model.questionnaire_path}__status": Questionnaire.Status.DRAFT}
+    )
 
 
 class DraftOnlyInline:
@@ -198,7 +197,8 @@ class DraftOnlyInline:
     form = BankForm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs["queryset"] = draft_rows(db_field.related_model)
+        if hasattr(db_field.related_model, "questionnaire_path"):  # a version or a bank row
+            kwargs["queryset"] = draft_rows(db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request, obj=None):
