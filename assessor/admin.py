@@ -1,8 +1,10 @@
 """The back office: the question bank, versions, impact preview and the audit trail.
 
-Only draft versions can be edited. Every save of a bank row recompiles the version's document
-and validates the whole bank; anything invalid is refused with the validator's message and
-nothing is saved (the admin view's transaction is rolled back).
+Only draft versions can be edited. Every save or delete of a bank row recompiles the version's
+document and validates the whole bank; anything invalid is refused with the validator's message
+and nothing is saved (the admin view's transaction is rolled back). Rows of published and
+retired versions are shown read only here, and the models refuse to change them anyway
+(immutability.py): a refusal that still reaches the admin is shown as a message.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from __future__ import annotations
 import yaml
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.actions import delete_selected
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, bank, impact, loading
+from . import access, bank, immutability, impact, loading
 from .models import (
     ApprovedReport,
     Assessment,
@@ -66,53 +70,146 @@ def questionnaire_of(obj) -> Questionnaire | None:
     return obj.questionnaire
 
 
-class DraftOnlyMixin:
-    """Bank rows are edited only in draft versions, and each save is validated as a whole."""
+def is_frozen(obj) -> bool:
+    """Whether `obj` belongs to a published or retired version (or is a reference one cites)."""
+    if isinstance(obj, FrameworkReference):
+        using = router.db_for_read(FrameworkReference)
+        return obj.pk is not None and bool(immutability.citations(using, [obj.pk]))
+    questionnaire = questionnaire_of(obj)
+    return questionnaire is not None and questionnaire.status != Questionnaire.Status.DRAFT
+
+
+class BankForm(forms.ModelForm):
+    """Shows the models' refusal to change a published or retired version as a form error."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.instance.pk is None or self.has_changed():
+            try:
+                immutability.check_write(self.instance)
+            except ValidationError as error:
+                self.add_error(None, error)
+
+
+@admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+def delete_unless_frozen(modeladmin, request, queryset):
+    """Django's "Delete selected", refused with the reason when a row cannot change."""
+    refusal = queryset.delete_refusal()
+    if refusal is not None:
+        modeladmin.message_user(request, " ".join(refusal.messages), messages.ERROR)
+        return None
+    return delete_selected(modeladmin, request, queryset)
+
+
+class RefusalAsMessage:
+    """A refusal raised inside an admin view (its transaction rolled back) becomes a message."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_unless_frozen, name, description)
+        return actions
+
+    def _refused_as_message(self, view, request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except bank.BankError as error:
+            messages.error(
+                request, "Not saved: the bank would become invalid. " + " ".join(error.problems)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refused_as_message(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refused_as_message(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refused_as_message(super().changelist_view, request, *args, **kwargs)
 
     def has_change_permission(self, request, obj=None):
-        questionnaire = questionnaire_of(obj)
-        if questionnaire is not None and questionnaire.status != Questionnaire.Status.DRAFT:
-            return False
-        return super().has_change_permission(request, obj)
+        return not is_frozen(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        questionnaire = questionnaire_of(obj)
-        if questionnaire is not None and questionnaire.status != Questionnaire.Status.DRAFT:
-            return False
-        return super().has_delete_permission(request, obj)
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class DraftOnlyMixin(RefusalAsMessage):
+    """Bank rows are edited only in draft versions, and each save is validated as a whole."""
+
+    form = BankForm
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.model.questionnaire_path != "pk":
+            # is_frozen() reads each row's version: one join, not a query per row.
+            queryset = queryset.select_related(self.model.questionnaire_path)
+        return queryset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Questionnaire:
-            kwargs["queryset"] = Questionnaire.objects.filter(status=Questionnaire.Status.DRAFT)
+        if hasattr(db_field.related_model, "questionnaire_path"):  # a version or a bank row
+            kwargs["queryset"] = draft_rows(db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changelist_form(self, request, **kwargs):
+        """List editing: the rows of published and retired versions are shown disabled."""
+        base = super().get_changelist_form(request, **{"form": BankForm, **kwargs})
+
+        class DraftRowsOnly(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.pk is not None and is_frozen(self.instance):
+                    for field in self.fields.values():
+                        field.disabled = True
+
+        return DraftRowsOnly
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         loading.questionnaire_refresh(questionnaire_of(form.instance))
 
     def delete_model(self, request, obj):
-        questionnaire = questionnaire_of(obj)
-        super().delete_model(request, obj)
-        loading.questionnaire_refresh(questionnaire)
+        loading.bank_rows_delete(rows=type(obj).objects.filter(pk=obj.pk))
 
-    def _refuse_invalid_bank(self, view, request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except bank.BankError as error:
-            # Raised inside the admin's transaction, which is therefore rolled back.
-            messages.error(
-                request, "Not saved: the bank would become invalid. " + " ".join(error.problems)
-            )
-            return HttpResponseRedirect(request.get_full_path())
+    def delete_queryset(self, request, queryset):
+        # Deleted together, then the draft is validated as a whole (BankError rolls back).
+        loading.bank_rows_delete(rows=queryset)
 
-    def changeform_view(self, request, *args, **kwargs):
-        return self._refuse_invalid_bank(super().changeform_view, request, *args, **kwargs)
+    def history_form_view(self, request, *args, **kwargs):
+        return self._refused_as_message(super().history_form_view, request, *args, **kwargs)
 
-    def delete_view(self, request, *args, **kwargs):
-        return self._refuse_invalid_bank(super().delete_view, request, *args, **kwargs)
 
-    def changelist_view(self, request, *args, **kwargs):
-        return self._refuse_invalid_bank(super().changelist_view, request, *args, **kwargs)
+def draft_rows(model):
+    """The rows of `model` that a draft's form may point at (a bank model or Questionnaire)."""
+    if model is Questionnaire:
+        return Questionnaire.objects.filter(status=Questionnaire.Status.DRAFT)
+    return model.objects.filter(
+        **{f"{model.questionnaire_path}__status": Questionnaire.Status.DRAFT}
+    )
+
+
+class DraftOnlyInline:
+    """An inline on a bank row's page: read only when the parent is of a non-draft version."""
+
+    form = BankForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model, "questionnaire_path"):  # a version or a bank row
+            kwargs["queryset"] = draft_rows(db_field.related_model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return not is_frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not is_frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)
 
 
 class BankAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
@@ -128,7 +225,7 @@ def _choices_by_question(questionnaire: Questionnaire) -> dict[str, list[str]]:
     return choices
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(BankForm):
     class Meta:
         model = Rule
         fields = ["questionnaire", "key", "cap", "reason", "condition", "order", "frameworks"]
@@ -148,7 +245,7 @@ class RuleForm(forms.ModelForm):
         return cleaned
 
 
-class ThresholdForm(forms.ModelForm):
+class ThresholdForm(BankForm):
     class Meta:
         model = Threshold
         fields = ["questionnaire", "verdict", "min_score"]
@@ -177,12 +274,12 @@ class ThresholdForm(forms.ModelForm):
         return cleaned
 
 
-class ChoiceWeightInline(admin.TabularInline):
+class ChoiceWeightInline(DraftOnlyInline, admin.TabularInline):
     model = ChoiceWeight
     extra = 0
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(DraftOnlyInline, admin.TabularInline):
     model = Choice
     extra = 0
     show_change_link = True
@@ -353,7 +450,11 @@ class OwnershipConditionAdmin(BankAdmin):
 
 
 @admin.register(FrameworkReference)
-class FrameworkReferenceAdmin(admin.ModelAdmin):
+class FrameworkReferenceAdmin(RefusalAsMessage, admin.ModelAdmin):
+    """References cited by a published or retired version are read only and never deleted."""
+
+    form = BankForm
+
     list_display = ["framework", "identifier", "title"]
     list_filter = ["framework"]
     search_fields = ["identifier", "title"]

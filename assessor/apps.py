@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import m2m_changed
 
 
 class AssessorAdminConfig(admin_apps.AdminConfig):
@@ -14,3 +15,18 @@ class AssessorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessor"
     verbose_name = "Autonomy assessor"
+
+    def ready(self):
+        from .immutability import guard_framework_links
+        from .models import Dimension, Question, Questionnaire, Rule
+
+        # The framework links of a published or retired version do not change either.
+        for through in (
+            Questionnaire.baseline_frameworks.through,
+            Dimension.frameworks.through,
+            Question.frameworks.through,
+            Rule.frameworks.through,
+        ):
+            m2m_changed.connect(
+                guard_framework_links, sender=through, dispatch_uid=f"frozen-{through.__name__}"
+            )

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import bank
+from .immutability import ImmutableQuestionnaire
 from .models import (
     Choice,
     ChoiceWeight,
@@ -55,6 +57,8 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
 
     Loading a document already stored changes nothing. A version label already used by
     different content is refused rather than overwritten: assessments are pinned to versions.
+    With `publish`, the rows are written as a draft, then the version is published and the
+    previously published one retires, in this transaction.
     """
     content_hash = bank.document_hash(document)
     same = Questionnaire.objects.filter(content_hash=content_hash).first()
@@ -69,17 +73,11 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         )
 
     refs = sync_framework_references(bank.load_catalog())
-    now = timezone.now()
-    if publish:  # one published version at a time: the one it replaces retires
-        Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).update(
-            status=Questionnaire.Status.RETIRED
-        )
     questionnaire = Questionnaire.objects.create(
         version=document["version"],
         title=document["title"],
         description=document["description"],
-        status=Questionnaire.Status.PUBLISHED if publish else Questionnaire.Status.DRAFT,
-        published_at=now if publish else None,
+        status=Questionnaire.Status.DRAFT,
         document=document,
         content_hash=content_hash,
         framework_notes={
@@ -164,6 +162,8 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         )
         for order, c in enumerate(document["ownership_conditions"])
     )
+    if publish:
+        _publish(questionnaire)
     return LoadOutcome(questionnaire, created=True)
 
 
@@ -289,16 +289,45 @@ def questionnaire_clone(source: Questionnaire, *, version: str | None = None) ->
     return questionnaire_load(document=bank.parse_bank(raw), publish=False).questionnaire
 
 
-@transaction.atomic
-def questionnaire_publish(questionnaire: Questionnaire) -> None:
-    """Make this version the one new assessments use; earlier published versions retire.
-
-    Existing assessments stay pinned to the version they were started on.
-    """
-    questionnaire_refresh(questionnaire)
+def _publish(questionnaire: Questionnaire) -> None:
+    """Retire the published version, then freeze this draft as the published one."""
     Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).exclude(
         pk=questionnaire.pk
     ).update(status=Questionnaire.Status.RETIRED)
     questionnaire.status = Questionnaire.Status.PUBLISHED
     questionnaire.published_at = timezone.now()
     questionnaire.save(update_fields=["status", "published_at"])
+
+
+@transaction.atomic
+def questionnaire_publish(questionnaire: Questionnaire) -> None:
+    """Make this draft the version new assessments use; the published version retires.
+
+    Existing assessments stay pinned to the version they were started on. From here on the
+    version never changes (see immutability.py); ImmutableQuestionnaire if it is not a draft.
+    """
+    stored = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if stored.status != Questionnaire.Status.DRAFT:
+        raise ImmutableQuestionnaire(
+            f"Not published: version {stored.version} is {stored.status}; only a draft can be "
+            "published.",
+            versions=[stored.version],
+        )
+    questionnaire_refresh(questionnaire)
+    _publish(questionnaire)
+
+
+@transaction.atomic
+def bank_rows_delete(*, rows: QuerySet) -> int:
+    """Delete bank rows of drafts and recompile those drafts, or delete draft versions.
+
+    BankError (and nothing deleted) if a draft would become invalid; ImmutableQuestionnaire if
+    a row belongs to a published or retired version.
+    """
+    if rows.model is Questionnaire:
+        return rows.delete()[0]
+    drafts = list(Questionnaire.objects.filter(pk__in=rows.values(rows.model.questionnaire_path)))
+    deleted = rows.delete()[0]
+    for draft in drafts:
+        questionnaire_refresh(draft)
+    return deleted

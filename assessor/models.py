@@ -13,19 +13,32 @@ from simple_history.models import HistoricalRecords
 
 from . import roles, scoring
 from .history import HistoryQuerySet
+from .immutability import (
+    BankQuerySet,
+    BankRow,
+    FrameworkReferenceQuerySet,
+    FrozenOnceOut,
+    ProtectedWhenCited,
+    QuestionnaireQuerySet,
+)
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
 URL_MAX_LENGTH = 500
 
 
-class FrameworkReference(models.Model):
-    """A citable entry of a framework (verified identifiers only; see bank/frameworks.yaml)."""
+class FrameworkReference(ProtectedWhenCited):
+    """A citable entry of a framework (verified identifiers only; see bank/frameworks.yaml).
+
+    One cited by a published or retired version is neither edited nor deleted.
+    """
 
     ref = models.CharField(max_length=80, unique=True, help_text="Prefix and id, e.g. csf:PR.AA-05")
     framework = models.CharField(max_length=120)
     identifier = models.CharField(max_length=40)
     title = models.TextField()
+
+    objects = FrameworkReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["framework", "identifier"]
@@ -34,7 +47,10 @@ class FrameworkReference(models.Model):
         return f"{self.framework} {self.identifier}"
 
 
-class Questionnaire(models.Model):
+class Questionnaire(FrozenOnceOut):
+    """A version of the bank. Once out of draft it never changes (see immutability.py), but
+    for its status moving from published to retired."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -55,11 +71,18 @@ class Questionnaire(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = QuestionnaireQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["document"])
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="published"),
+                name="one_published_questionnaire",
+            )
+        ]
 
     def __str__(self):
         return f"{self.title} v{self.version} ({self.get_status_display()})"
@@ -81,7 +104,7 @@ class Questionnaire(models.Model):
         return self.compiled()[1]
 
 
-class Dimension(models.Model):
+class Dimension(BankRow):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
     )
@@ -92,7 +115,7 @@ class Dimension(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -105,7 +128,7 @@ class Dimension(models.Model):
         return self.label
 
 
-class Section(models.Model):
+class Section(BankRow):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="sections"
     )
@@ -114,7 +137,7 @@ class Section(models.Model):
     intro = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -127,7 +150,7 @@ class Section(models.Model):
         return self.title
 
 
-class Question(models.Model):
+class Question(BankRow):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="questions"
     )
@@ -152,7 +175,7 @@ class Question(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -165,13 +188,15 @@ class Question(models.Model):
         return self.key
 
 
-class Choice(models.Model):
+class Choice(BankRow):
+    questionnaire_path = "question__questionnaire"
+
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     key = models.SlugField(max_length=50)
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0, help_text="Safest first.")
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -184,12 +209,14 @@ class Choice(models.Model):
         return f"{self.question.key}={self.key}"
 
 
-class ChoiceWeight(models.Model):
+class ChoiceWeight(BankRow):
+    questionnaire_path = "choice__question__questionnaire"
+
     choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="weights")
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=7, decimal_places=2)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -201,7 +228,7 @@ class ChoiceWeight(models.Model):
         return f"{self.choice}: {self.points} on {self.dimension.key}"
 
 
-class Rule(models.Model):
+class Rule(BankRow):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="rules")
     key = models.SlugField(max_length=80, help_text="The rule's stable id.")
     cap = models.CharField(max_length=20, choices=VERDICT_CHOICES[:-1])
@@ -210,7 +237,7 @@ class Rule(models.Model):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -223,14 +250,14 @@ class Rule(models.Model):
         return self.key
 
 
-class Threshold(models.Model):
+class Threshold(BankRow):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="thresholds"
     )
     verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES[1:])
     min_score = models.DecimalField(max_digits=5, decimal_places=1)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -243,7 +270,7 @@ class Threshold(models.Model):
         return f"{self.verdict} from {self.min_score}"
 
 
-class OwnershipCondition(models.Model):
+class OwnershipCondition(BankRow):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="ownership_conditions"
     )
@@ -255,7 +282,7 @@ class OwnershipCondition(models.Model):
     )
     order = models.PositiveIntegerField(default=0)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = BankQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

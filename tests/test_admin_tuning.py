@@ -212,6 +212,38 @@ def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft
     assert snapshot_counts() == before
 
 
+def test_delete_selected_that_breaks_the_bank_is_rolled_back_with_the_reason(admin_web, draft):
+    # The rule approval-chain-unclear names this choice: the whole-bank check must refuse.
+    choice = Choice.objects.get(
+        question__questionnaire=draft, question__key="approval_chain", key="unclear"
+    )
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_choice_changelist"),
+        {"action": "delete_selected", "_selected_action": [choice.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Not saved: the bank would become invalid." in html and "unclear" in html
+    assert Choice.objects.filter(pk=choice.pk).exists()
+    assert snapshot_counts() == before
+
+
+def test_delete_selected_on_a_draft_recompiles_it(admin_web, questionnaire, draft):
+    rule = Rule.objects.get(questionnaire=draft, key="partial-evidence")
+    response = admin_web.post(
+        reverse("admin:assessor_rule_changelist"),
+        {"action": "delete_selected", "_selected_action": [rule.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert "partial-evidence" not in [r["id"] for r in draft.document["rules"]]
+    assert draft.content_hash == bank.document_hash(draft.document)
+    questionnaire.refresh_from_db()
+    assert "partial-evidence" in [r["id"] for r in questionnaire.document["rules"]]
+
+
 # --- impact preview, publish ------------------------------------------------------------------
 
 

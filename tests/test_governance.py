@@ -241,18 +241,19 @@ def test_decisions_appear_in_the_pdf(client, complete, owner, approver):
 
 
 def _edit_weight_in_place(questionnaire):
-    """An admin edit of the pinned version: a weight and a threshold change, document rebuilt."""
+    """An edit of the pinned version made in the database itself, below the models' guard
+    (which refuses it, see test_immutability.py): a weight and a threshold change."""
     document = copy.deepcopy(questionnaire.document)
     section = next(s for s in document["sections"] if s["key"] == "evidence")
     monitoring = next(q for q in section["questions"] if q["key"] == "monitoring")
     monitoring["choices"][0]["weights"] = {"evidence": -50.0}
     document["thresholds"]["owner"] = 99.5
-    ChoiceWeight.objects.filter(
+    ChoiceWeight._base_manager.filter(
         choice__question__questionnaire=questionnaire,
         choice__question__key="monitoring",
         choice__key="real_time_alerting",
     ).update(points=-50)
-    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+    Questionnaire._base_manager.filter(pk=questionnaire.pk).update(
         document=document, content_hash=bank.document_hash(document)
     )
 

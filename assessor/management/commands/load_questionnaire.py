@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor import bank
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             outcome = questionnaire_load(document=document, publish=publish)
         except bank.BankError as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        except ValidationError as exc:  # e.g. a published version refusing to change
+            raise CommandError("; ".join(exc.messages), returncode=2) from exc
         questionnaire = outcome.questionnaire
         if outcome.created:
             self.stdout.write(

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.bank import BankError
@@ -27,4 +28,6 @@ class Command(BaseCommand):
             questionnaire_publish(questionnaire)
         except BankError as error:
             raise CommandError(str(error), returncode=2) from error
+        except ValidationError as error:  # changed under our feet: no longer a draft
+            raise CommandError("VERSION: " + " ".join(error.messages), returncode=2) from error
         self.stdout.write(self.style.SUCCESS(f"Published {version}."))
