@@ -456,7 +456,9 @@ def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
         )
     draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False)
 
-    impact = impact_preview(draft.questionnaire)
+    from assessor.models import Team
+
+    impact = impact_preview(draft.questionnaire, teams=Team.objects.all())
     assert impact.before == {"copilot": 1, "supervised": 1, "owner": 1, "incomplete": 0}
     assert impact.after == {"copilot": 0, "supervised": 0, "owner": 0, "incomplete": 3}
     changed = {c.name: c for c in impact.changes}
