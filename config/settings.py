@@ -117,6 +117,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two people submitting at once: each transaction takes SQLite's write lock when it begins
+    # (a read that later writes cannot deadlock with another), and waits up to 20 s for it,
+    # instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -131,9 +138,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while locked out
     "assessor.auth.OneQueryModelBackend",
 ]
-# Sessions live in the database, read through the cache: a signed-in request usually costs
-# no session query, and signing out still ends the session on the server.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, which every gunicorn worker and every host shares: signing
+# out deletes the row, so a replayed cookie is signed out everywhere at once. (cached_db with
+# the default per-process cache let other workers keep serving a signed-out session.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -216,6 +224,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "assessor.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures are counted in the database, shared by every worker (never in a per-process cache).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
 
 LOGGING = {
