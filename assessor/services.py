@@ -201,6 +201,8 @@ def answers_save(
     fields = summary_fields(result, assessment.total_core)
 
     expected = assessment.version if expected_version is None else expected_version
+    # update() skips auto_now: the last update is set here, or the dashboard's order lies.
+    fields["updated_at"] = timezone.now()
     claimed = Assessment._base_manager.filter(
         pk=assessment.pk, version=expected, status=Assessment.Status.DRAFT
     ).update(version=F("version") + 1, **fields)
