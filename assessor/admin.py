@@ -7,6 +7,8 @@ nothing is saved (the admin view's transaction is rolled back).
 
 from __future__ import annotations
 
+from functools import partial
+
 import yaml
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +20,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import bank, impact, loading
+from .forms import ConditionField, WeightField
 from .models import (
     ApprovedReport,
     Assessment,
@@ -35,6 +38,7 @@ from .models import (
     Team,
     Threshold,
 )
+from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -114,7 +118,28 @@ class DraftOnlyMixin:
         return self._refuse_invalid_bank(super().changelist_view, request, *args, **kwargs)
 
 
-class BankAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+WEIGHT_LIMITS = {
+    (ChoiceWeight, "points"): POINTS_RANGE,
+    (Dimension, "weight"): DIMENSION_WEIGHT_RANGE,
+}
+CONDITION_FIELDS = {(Rule, "condition"), (Question, "show_if"), (OwnershipCondition, "condition")}
+
+
+class BankFieldsMixin:
+    """Weights in range and conditions in shape, in the change forms, the editable lists and
+    the inlines alike, so nothing out of range or too deep reaches the bank's parser."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        key = (db_field.model, db_field.name)
+        if key in WEIGHT_LIMITS:
+            lowest, highest = WEIGHT_LIMITS[key]
+            kwargs["form_class"] = partial(WeightField, lowest=lowest, highest=highest)
+        elif key in CONDITION_FIELDS:
+            kwargs["form_class"] = ConditionField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class BankAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
     pass
 
 
@@ -176,7 +201,7 @@ class ThresholdForm(forms.ModelForm):
         return cleaned
 
 
-class ChoiceWeightInline(admin.TabularInline):
+class ChoiceWeightInline(BankFieldsMixin, admin.TabularInline):
     model = ChoiceWeight
     extra = 0
 

@@ -21,6 +21,7 @@ from .models import (
     Section,
     Threshold,
 )
+from .validators import bank_document_problems
 
 
 class VersionConflict(bank.BankError):
@@ -56,6 +57,9 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
     Loading a document already stored changes nothing. A version label already used by
     different content is refused rather than overwritten: assessments are pinned to versions.
     """
+    problems = bank_document_problems(document)
+    if problems:
+        raise bank.BankError(problems)
     content_hash = bank.document_hash(document)
     same = Questionnaire.objects.filter(content_hash=content_hash).first()
     if same is not None:

@@ -1,10 +1,9 @@
-import json
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.exchange import ImportProblem, import_assessment
-from assessor.management.input import read_text
+from assessor.management.input import read_text, text_argument
+from assessor.validators import JsonRefused, json_loads
 
 
 class Command(BaseCommand):
@@ -19,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--team", help="team that will own it (default: the owner's only team)")
 
     def handle(self, *args, file, owner, team=None, **options):
+        text_argument("--owner", owner)
+        text_argument("--team", team)
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"--owner: no user named {owner!r}", returncode=2)
@@ -33,9 +34,9 @@ class Command(BaseCommand):
                 returncode=2,
             )
         try:
-            data = json.loads(read_text(file))
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
+            data = json_loads(read_text(file))
+        except JsonRefused as exc:
+            raise CommandError(f"{file} cannot be imported: {exc}", returncode=2) from exc
         try:
             assessment = import_assessment(data, owner=user, team=teams[0])
         except ImportProblem as problem:
