@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -12,13 +13,24 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, exchange, pdf, reports, scoring, services
-from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
+from .forms import (
+    AssessmentForm,
+    DecisionForm,
+    ImportForm,
+    SectionForm,
+    ThrottledPasswordChangeForm,
+)
 from .models import ApprovedReport, Assessment, ExportRecord
 
 PAGE_SIZE = 20
+
+# A record's pages and files are for the signed-in reader only: no shared cache (a proxy, a
+# CDN) may keep them, and the browser does not store them on disk.
+private = cache_control(private=True, no_store=True)
 
 
 def dashboard(request):
@@ -239,6 +251,7 @@ def wizard_preview(request, pk: int, step: int):
     return render(request, "assessor/_live_verdict.html", {"result": result})
 
 
+@private
 def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     context = reports.report_context(assessment)
@@ -257,6 +270,7 @@ def report(request, pk: int):
     return render(request, "assessor/report.html", context)
 
 
+@private
 def report_pdf(request, pk: int):
     """The report as a PDF attachment: the stored bytes once approved, else a fresh render."""
     assessment = access.assessment_for(request.user, pk)
@@ -279,6 +293,7 @@ def report_pdf(request, pk: int):
     return response
 
 
+@private
 def export_json(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     content = json.dumps(
@@ -320,7 +335,7 @@ def _decide(request, pk: int, permission: str, action, success: str):
     assessment = access.assessment_for(request.user, pk, permission)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The comment is too long; nothing changed.")
+        messages.error(request, " ".join(form.errors["comment"]) + " Nothing changed.")
         return redirect("report", pk=pk)
     try:
         action(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
@@ -385,6 +400,7 @@ def assessment_compare(request, pk: int, other: int):
     return render(request, "assessor/compare.html", {"older": older, "newer": newer, **diff})
 
 
+@private
 def assessment_history(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     return render(
@@ -392,3 +408,13 @@ def assessment_history(request, pk: int):
         "assessor/history.html",
         {"assessment": assessment, "history": reports.history_entries(assessment)},
     )
+
+
+class _PasswordChange(PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+password_change = _PasswordChange.as_view()

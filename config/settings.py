@@ -228,14 +228,28 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
 
+# Password reset mails a link; its pages exist only when a mail server is configured.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+
+# Logs go to standard error (gunicorn's error log, the container's log). django.request is
+# where an unhandled exception is reported, with its traceback: without this handler, a
+# production 500 (debug off, no ADMINS to mail) would be recorded nowhere.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        }
+    },
     "loggers": {
         "assessor": {
             "handlers": ["console"],
             "level": os.environ.get("ASSESSOR_LOG_LEVEL", "INFO"),
         },
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
