@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,13 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, exchange, pdf, reports, scoring, services
-from .forms import (
-    AssessmentForm,
-    DecisionForm,
-    ImportForm,
-    SectionForm,
-    ThrottledPasswordChangeForm,
-)
+from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
 from .models import ApprovedReport, Assessment, ExportRecord
 
 PAGE_SIZE = 20
@@ -408,13 +401,3 @@ def assessment_history(request, pk: int):
         "assessor/history.html",
         {"assessment": assessment, "history": reports.history_entries(assessment)},
     )
-
-
-class _PasswordChange(PasswordChangeView):
-    form_class = ThrottledPasswordChangeForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "request": self.request}
-
-
-password_change = _PasswordChange.as_view()

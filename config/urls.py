@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from assessor.views import password_change
+from assessor.accounts import password_change
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
