@@ -13,6 +13,7 @@ import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import bank, impact, loading
-from .forms import ConditionField, WeightField
+from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
     ApprovedReport,
     Assessment,
@@ -136,6 +137,8 @@ class BankFieldsMixin:
             kwargs["form_class"] = partial(WeightField, lowest=lowest, highest=highest)
         elif key in CONDITION_FIELDS:
             kwargs["form_class"] = ConditionField
+        elif isinstance(db_field, models.JSONField):
+            kwargs["form_class"] = StoredJSONField
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
@@ -214,7 +217,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
     list_display = ["version", "title", "status", "published_at", "impact_link"]
     list_filter = ["status"]
     readonly_fields = ["status", "content_hash", "created_at", "published_at"]

@@ -19,6 +19,7 @@ from .validators import (
     condition_problem,
     evidence_link,
     json_loads,
+    json_problem,
     weight_message,
 )
 
@@ -208,24 +209,36 @@ class ImportForm(forms.Form):
 # --- back-office fields: what the bank's parser must never see --------------------------------
 
 
-class ConditionField(forms.JSONField):
-    """A rule or show-if condition as JSON, refused with a clear error when it is not shaped
-    like one or nests too deep, before the bank's (recursive) checker reads it."""
+class StoredJSONField(forms.JSONField):
+    """JSON the database can store and the page can show again: nesting past Python's
+    recursion limit, lone surrogates and NUL characters are form errors, never a 500."""
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            parsed = super().to_python(value)
         except RecursionError:
             raise forms.ValidationError(
-                f"The condition nests too deep: at most {MAX_CONDITION_DEPTH} levels.",
+                f"The value nests too deep: at most {MAX_CONDITION_DEPTH} levels.",
                 code="too_deep",
             ) from None
+        problem = json_problem(parsed, max_depth=None)
+        if problem:
+            raise forms.ValidationError(f"The value {problem.removeprefix('the file ')}.")
+        return parsed
 
     def bound_data(self, data, initial):
         try:
-            return super().bound_data(data, initial)
+            value = super().bound_data(data, initial)
         except RecursionError:
             return forms.fields.InvalidJSONInput(data)
+        if json_problem(value, max_depth=None):
+            return forms.fields.InvalidJSONInput(data)  # shown as posted, escapes and all
+        return value
+
+
+class ConditionField(StoredJSONField):
+    """A rule or show-if condition as JSON, refused with a clear error when it is not shaped
+    like one or nests too deep, before the bank's (recursive) checker reads it."""
 
     def validate(self, value):
         super().validate(value)

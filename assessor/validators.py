@@ -90,13 +90,13 @@ def json_loads(text: str | bytes):
     return data
 
 
-def json_problem(data) -> str | None:
+def json_problem(data, max_depth: int | None = MAX_JSON_DEPTH) -> str | None:
     """The first reason parsed JSON cannot be stored, naming where, or None. Iterative: any
-    depth is walked without recursion."""
+    depth is walked without recursion (None: no depth limit of its own)."""
     stack = [(data, "", 0)]
     while stack:
         value, where, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
+        if max_depth is not None and depth > max_depth:
             return f"{_at(where)}is nested deeper than {MAX_JSON_DEPTH} levels"
         if isinstance(value, str):
             problem = text_problem(value)
@@ -115,7 +115,7 @@ def json_problem(data) -> str | None:
 
 
 def _at(where: str) -> str:
-    return f'"{_printable(where)}" ' if where else "the file "
+    return f'"{_printable(where)}" ' if where else "the file "  # the import's wording
 
 
 def _printable(text: str) -> str:
