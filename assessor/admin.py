@@ -9,12 +9,14 @@ retired versions are shown read only here, and the models refuse to change them 
 
 from __future__ import annotations
 
+from functools import partial
+
 import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router
+from django.db import models, router
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +24,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, bank, immutability, impact, loading
+from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
     ApprovedReport,
     Assessment,
@@ -40,6 +43,7 @@ from .models import (
     Team,
     Threshold,
 )
+from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -212,7 +216,30 @@ class DraftOnlyInline:
         return not is_frozen(obj) and super().has_delete_permission(request, obj)
 
 
-class BankAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+WEIGHT_LIMITS = {
+    (ChoiceWeight, "points"): POINTS_RANGE,
+    (Dimension, "weight"): DIMENSION_WEIGHT_RANGE,
+}
+CONDITION_FIELDS = {(Rule, "condition"), (Question, "show_if"), (OwnershipCondition, "condition")}
+
+
+class BankFieldsMixin:
+    """Weights in range and conditions in shape, in the change forms, the editable lists and
+    the inlines alike, so nothing out of range or too deep reaches the bank's parser."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        key = (db_field.model, db_field.name)
+        if key in WEIGHT_LIMITS:
+            lowest, highest = WEIGHT_LIMITS[key]
+            kwargs["form_class"] = partial(WeightField, lowest=lowest, highest=highest)
+        elif key in CONDITION_FIELDS:
+            kwargs["form_class"] = ConditionField
+        elif isinstance(db_field, models.JSONField):
+            kwargs["form_class"] = StoredJSONField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class BankAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
     pass
 
 
@@ -274,7 +301,7 @@ class ThresholdForm(BankForm):
         return cleaned
 
 
-class ChoiceWeightInline(DraftOnlyInline, admin.TabularInline):
+class ChoiceWeightInline(BankFieldsMixin, DraftOnlyInline, admin.TabularInline):
     model = ChoiceWeight
     extra = 0
 
@@ -287,7 +314,7 @@ class ChoiceInline(DraftOnlyInline, admin.TabularInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
     list_display = ["version", "title", "status", "published_at", "impact_link"]
     list_filter = ["status"]
     readonly_fields = ["status", "content_hash", "created_at", "published_at"]

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from . import scoring
+from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE, condition_problem
 
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 DEFAULT_BANK = BANK_DIR / "default.yaml"
@@ -163,6 +164,15 @@ class _Checker:
         self, where: str, value: Any, choices: dict[str, list[str]], unknown="unknown question"
     ) -> dict | None:
         """Check a condition against the questions in `choices` (key -> its choice keys)."""
+        # Shape and depth first, without recursion: a condition nested hundreds deep must get
+        # a clear refusal, not exhaust the stack.
+        problem = condition_problem(value, where)
+        if problem is not None:
+            self.problems.append(problem)
+            return None
+        return self._condition(where, value, choices, unknown)
+
+    def _condition(self, where, value, choices, unknown) -> dict | None:
         if not isinstance(value, dict):
             self.fail(where, "a condition must be a mapping")
             return None
@@ -173,7 +183,7 @@ class _Checker:
                     self.fail(where, f"'{op}' must be the only key and hold a non-empty list")
                     return None
                 parsed = [
-                    self.condition(f"{where}.{op}[{i}]", child, choices, unknown)
+                    self._condition(f"{where}.{op}[{i}]", child, choices, unknown)
                     for i, child in enumerate(children)
                 ]
                 return None if None in parsed else {op: parsed}
@@ -220,8 +230,12 @@ def parse_bank(raw: Any, catalog: dict[str, dict[str, str]] | None = None) -> di
             continue
         where = f"dimension {dim['key']!r}"
         weight = dim.get("weight", 1)
+        lowest, highest = DIMENSION_WEIGHT_RANGE
         if not _is_number(weight) or weight < 0:
             check.fail(where, f"weight must be a number of 0 or more, not {weight!r}")
+            weight = 0
+        elif not lowest <= weight <= highest:
+            check.fail(where, f"weight must be from {lowest} to {highest}, not {weight!r}")
             weight = 0
         if any(d["key"] == dim["key"] for d in dimensions):
             check.fail(where, "duplicate dimension key")
@@ -496,6 +510,12 @@ def _parse_question(check, where, question, dimension_keys, earlier) -> dict | N
                 check.fail(cwhere, f"weight names unknown dimension {dim!r}")
             elif not _is_number(points):
                 check.fail(cwhere, f"weight on {dim!r} must be a number, not {points!r}")
+            elif not POINTS_RANGE[0] <= points <= POINTS_RANGE[1]:
+                check.fail(
+                    cwhere,
+                    f"weight on {dim!r} must be from {POINTS_RANGE[0]} to {POINTS_RANGE[1]}, "
+                    f"not {points!r}",
+                )
             else:
                 clean[dim] = float(points)
         label = _text(choice.get("label"))

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import access, scoring, services
-from .forms import http_url
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Answer, Assessment, Questionnaire
+from .validators import HTTP_URL_MESSAGE, evidence_link, json_problem
 
 FORMAT = "autonomy-assessor/assessment"
 FORMAT_VERSION = 1
@@ -73,23 +73,13 @@ def export_assessment(assessment: Assessment) -> dict:
     return data
 
 
-def _has_nul(value) -> bool:
-    """NUL characters anywhere: the forms refuse them and PostgreSQL cannot store them."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def _check(data) -> tuple[Questionnaire | None, list[str]]:
     problems: list[str] = []
     if not isinstance(data, dict):
         return None, ["the file must hold a JSON object"]
-    if _has_nul(data):
-        return None, ["the file contains NUL characters, which no field may hold"]
+    problem = json_problem(data)
+    if problem:
+        return None, [problem]
     if data.get("format") != FORMAT:
         problems.append(f'"format" must be "{FORMAT}": is this an assessment export?')
     if data.get("format_version") != FORMAT_VERSION:
@@ -111,6 +101,13 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
         questionnaire = Questionnaire.objects.filter(version=version).first()
         if questionnaire is None:
             problems.append(f"questionnaire version {version!r} is not loaded on this server")
+        elif questionnaire.status == Questionnaire.Status.DRAFT:
+            # A draft can still change under the record; only published questions are asked.
+            problems.append(
+                f"questionnaire version {version!r} is a draft, not published: "
+                "import an export of a published version"
+            )
+            questionnaire = None
 
     answers = data.get("answers")
     if not isinstance(answers, dict):
@@ -136,12 +133,16 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
         if key not in answers:
             problems.append(f"evidence link for unanswered question: {key}")
             continue
+        if len(link) > URL_MAX_LENGTH:
+            problems.append(f"evidence link for {key} is longer than {URL_MAX_LENGTH} characters")
+            continue
         try:
-            if len(link) > URL_MAX_LENGTH:
-                raise ValidationError("too long")
-            http_url(link)
-        except ValidationError:
-            problems.append(f"evidence link for {key} is not an http:// or https:// link")
+            evidence_link(link)
+        except ValidationError as error:
+            if error.message == HTTP_URL_MESSAGE:
+                problems.append(f"evidence link for {key} is not an http:// or https:// link")
+            else:
+                problems.append(f"evidence link for {key}: {error.message}")
     return questionnaire, problems
 
 

@@ -8,13 +8,20 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
-from django.core.validators import URLValidator
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
 
 from . import step_markup
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment
-
-# Only links a reviewer can follow safely: no javascript:, data:, file: or ftp: links.
-http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// link.")
+from .validators import (
+    MAX_CONDITION_DEPTH,
+    JsonRefused,
+    condition_problem,
+    evidence_link,
+    json_loads,
+    json_problem,
+    weight_message,
+)
 
 IMPORT_MAX_BYTES = 1_000_000
 
@@ -54,6 +61,10 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": f"The comment is too long: at most {NOTE_MAX_LENGTH:,} characters.",
+            "null_characters_not_allowed": "The comment contains a character that is not allowed.",
+        },
     )
 
 
@@ -101,7 +112,7 @@ class SectionForm(forms.Form):
                 label="Evidence link (optional)",
                 required=False,
                 max_length=URL_MAX_LENGTH,
-                validators=[http_url],
+                validators=[evidence_link],
                 widget=forms.URLInput(
                     attrs={
                         "placeholder": "https://",
@@ -189,6 +200,81 @@ class ImportForm(forms.Form):
                 f"The file is larger than {IMPORT_MAX_BYTES // 1000:,} kB; exports are far smaller."
             )
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise forms.ValidationError(f"The file is not valid JSON: {exc}") from exc
+            return json_loads(upload.read())
+        except JsonRefused as exc:
+            problem = "is not valid JSON" if exc.malformed else "cannot be imported"
+            raise forms.ValidationError(f"The file {problem}: {exc}.") from exc
+
+
+# --- back-office fields: what the bank's parser must never see --------------------------------
+
+
+class StoredJSONField(forms.JSONField):
+    """JSON the database can store and the page can show again: nesting past Python's
+    recursion limit, lone surrogates and NUL characters are form errors, never a 500."""
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(
+                f"The value nests too deep: at most {MAX_CONDITION_DEPTH} levels.",
+                code="too_deep",
+            ) from None
+        problem = json_problem(parsed, max_depth=None)
+        if problem:
+            raise forms.ValidationError(f"The value {problem.removeprefix('the file ')}.")
+        return parsed
+
+    def bound_data(self, data, initial):
+        try:
+            value = super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+        if json_problem(value, max_depth=None):
+            return forms.fields.InvalidJSONInput(data)  # shown as posted, escapes and all
+        return value
+
+
+class ConditionField(StoredJSONField):
+    """A rule or show-if condition as JSON, refused with a clear error when it is not shaped
+    like one or nests too deep, before the bank's (recursive) checker reads it."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values:
+            problem = condition_problem(value)
+            if problem:
+                raise forms.ValidationError(problem, code="shape")
+
+
+class WeightField(forms.DecimalField):
+    """A weight within a range the scoring can use (and its Decimal column can hold)."""
+
+    def __init__(self, *args, lowest: int, highest: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lowest, self.highest = lowest, highest
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not self.lowest <= value <= self.highest:
+            message = weight_message(self.lowest, self.highest)
+            raise forms.ValidationError(f"{message.capitalize()}.", code="out_of_range")
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """The old password is checked as a sign-in is (through django-axes): wrong guesses count
+    towards the same lockout, shared by every worker through the database."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        user = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if user is None or user.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

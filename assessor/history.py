@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 
 from django.db import models, transaction
+from django.utils import timezone
 
 # Set while bulk_update() runs: it calls update() itself and records history once, after.
 _inside_bulk_update = contextvars.ContextVar("inside_bulk_update", default=False)
@@ -17,6 +18,11 @@ _inside_bulk_update = contextvars.ContextVar("inside_bulk_update", default=False
 
 class HistoryQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        # Like save(), an update moves the auto_now timestamps ("last update") it does not set.
+        now = timezone.now()
+        for field in self.model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) and field.name not in kwargs:
+                kwargs[field.name] = now
         if _inside_bulk_update.get():
             return super().update(**kwargs)
         with transaction.atomic(using=self.db, savepoint=False):

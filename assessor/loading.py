@@ -23,6 +23,7 @@ from .models import (
     Section,
     Threshold,
 )
+from .validators import bank_document_problems
 
 
 class VersionConflict(bank.BankError):
@@ -60,6 +61,9 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
     With `publish`, the rows are written as a draft, then the version is published and the
     previously published one retires, in this transaction.
     """
+    problems = bank_document_problems(document)
+    if problems:
+        raise bank.BankError(problems)
     content_hash = bank.document_hash(document)
     same = Questionnaire.objects.filter(content_hash=content_hash).first()
     if same is not None:

@@ -210,9 +210,13 @@ def answers_save(
     choices = choices_of(existing)
     choices.update({key: choice for key, (choice, _, _) in submitted.items()})
     result = evaluate(assessment, choices)
-    fields = summary_fields(result, assessment.total_core)
+    # Counted from the bank as it is now: a draft version may have gained a core question
+    # since the record was created, and a stale count would go below zero.
+    fields = summary_fields(result, len(assessment.scoring_model().core_keys))
 
     expected = assessment.version if expected_version is None else expected_version
+    # update() skips auto_now: the last update is set here, or the dashboard's order lies.
+    fields["updated_at"] = timezone.now()
     claimed = Assessment._base_manager.filter(
         pk=assessment.pk, version=expected, status=Assessment.Status.DRAFT
     ).update(version=F("version") + 1, **fields)
@@ -261,6 +265,20 @@ def _last_submitter(assessment: Assessment):
     return decision.actor if decision else None
 
 
+def _already(assessment: Assessment, action: str, verb: str) -> WorkflowError:
+    """The refusal the second of two people acting at once sees: who got there first."""
+    decision = (
+        assessment.decisions.filter(action=action)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return WorkflowError(f"This assessment is already {verb}.")
+    when = timezone.localtime(decision.created_at).strftime("%d %b %Y, %H:%M")
+    return WorkflowError(f"Already {verb} by {decision.actor} ({when}).")
+
+
 def _set_status(assessment: Assessment, status: str, **fields) -> None:
     for name, value in fields.items():
         setattr(assessment, name, value)
@@ -275,7 +293,12 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
     access.require_on(user, assessment, access.EDIT)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Assessment.Status.DRAFT:
-        raise WorkflowError("Only a draft can be submitted.")
+        raise _already(assessment, Decision.Action.SUBMITTED, "submitted")
+    if assessment.questionnaire.status == Questionnaire.Status.DRAFT:
+        raise WorkflowError(
+            f"Questionnaire version {assessment.questionnaire.version} is a draft that is not "
+            "published yet; an assessment on it cannot be submitted."
+        )
     answers = answers_of(assessment)
     result = evaluate(assessment, choices_of(answers))
     if not result.complete:
@@ -288,7 +311,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
         Assessment.Status.SUBMITTED,
         snapshot_document=document,
         snapshot_result=result.to_dict(),
-        **summary_fields(result, assessment.total_core),
+        **summary_fields(result, len(assessment.scoring_model().core_keys)),
     )
     Decision.objects.create(
         assessment=assessment, actor=user, action=Decision.Action.SUBMITTED, comment=comment
@@ -302,6 +325,8 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
 
     access.require_on(user, assessment, access.APPROVE)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status == Assessment.Status.APPROVED:
+        raise _already(assessment, Decision.Action.APPROVED, "approved")
     if assessment.status != Assessment.Status.SUBMITTED:
         raise WorkflowError("Only a submitted assessment can be approved.")
     submitter = _last_submitter(assessment)
@@ -340,10 +365,20 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
 
 @transaction.atomic
 def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
-    """A new draft revision, prefilled, linked to this one, on the current questionnaire."""
+    """A new draft revision, prefilled, linked to this one, on the current questionnaire.
+
+    Once per record: the row is locked first, so two people pressing Reassess at once get one
+    revision between them, and the second is told where it is."""
     access.require_on(user, assessment, access.EDIT)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status == Assessment.Status.DRAFT:
         raise WorkflowError("A draft is still open for changes; reassess once it is submitted.")
+    existing = assessment.revisions.select_related("owner").order_by("pk").first()
+    if existing is not None:
+        raise WorkflowError(
+            f"Revision {existing.revision} was already created from this one by "
+            f"{existing.owner}; continue there."
+        )
     questionnaire = Questionnaire.current()
     if questionnaire is None:
         raise NoPublishedQuestionnaire

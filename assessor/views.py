@@ -12,6 +12,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, exchange, pdf, reports, scoring, services
@@ -20,6 +21,10 @@ from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
 from .models import ApprovedReport, Assessment, ExportRecord
 
 PAGE_SIZE = 20
+
+# A record's pages and files are for the signed-in reader only: no shared cache (a proxy, a
+# CDN) may keep them, and the browser does not store them on disk.
+private = cache_control(private=True, no_store=True)
 
 
 def dashboard(request):
@@ -264,6 +269,7 @@ def wizard_preview(request, pk: int, step: int):
     return render(request, "assessor/_live_verdict.html", {"result": result})
 
 
+@private
 def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     context = reports.report_context(assessment)
@@ -283,6 +289,7 @@ def report(request, pk: int):
     return render(request, "assessor/report.html", context)
 
 
+@private
 def report_pdf(request, pk: int):
     """The report as a PDF attachment: the stored bytes once approved, else a fresh render."""
     assessment = access.assessment_for(request.user, pk)
@@ -305,6 +312,7 @@ def report_pdf(request, pk: int):
     return response
 
 
+@private
 def export_json(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     content = json.dumps(
@@ -346,7 +354,7 @@ def _decide(request, pk: int, permission: str, action, success: str):
     assessment = access.assessment_for(request.user, pk, permission)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The comment is too long; nothing changed.")
+        messages.error(request, " ".join(form.errors["comment"]) + " Nothing changed.")
         return redirect("report", pk=pk)
     try:
         action(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
@@ -411,6 +419,7 @@ def assessment_compare(request, pk: int, other: int):
     return render(request, "assessor/compare.html", {"older": older, "newer": newer, **diff})
 
 
+@private
 def assessment_history(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     return render(

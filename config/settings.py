@@ -120,6 +120,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two people submitting at once: each transaction takes SQLite's write lock when it begins
+    # (a read that later writes cannot deadlock with another), and waits up to 20 s for it,
+    # instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,9 +141,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while locked out
     "assessor.auth.OneQueryModelBackend",
 ]
-# Sessions live in the database, read through the cache: a signed-in request usually costs
-# no session query, and signing out still ends the session on the server.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, which every gunicorn worker and every host shares: signing
+# out deletes the row, so a replayed cookie is signed out everywhere at once. (cached_db with
+# the default per-process cache let other workers keep serving a signed-out session.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -219,16 +227,32 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "assessor.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures are counted in the database, shared by every worker (never in a per-process cache).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
 
+# Password reset mails a link; its pages exist only when a mail server is configured.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+
+# Logs go to standard error (gunicorn's error log, the container's log). django.request is
+# where an unhandled exception is reported, with its traceback: without this handler, a
+# production 500 (debug off, no ADMINS to mail) would be recorded nowhere.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        }
+    },
     "loggers": {
         "assessor": {
             "handlers": ["console"],
             "level": os.environ.get("ASSESSOR_LOG_LEVEL", "INFO"),
         },
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -16,3 +16,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast use
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+
+# SQLite: the test database is a file, as in production, not Django's shared-cache in-memory
+# database, whose table locks fail at once ("database table is locked") instead of waiting
+# for the busy timeout; the concurrency tests need the production behaviour.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"assessor-test-{os.getpid()}.sqlite3")
+    }

@@ -131,6 +131,13 @@ def _dup_choice(data):
     q["choices"].append(copy.deepcopy(q["choices"][0]))
 
 
+def _nested(depth):
+    condition = {"question": "monitoring", "in": ["none"]}
+    for _ in range(depth):
+        condition = {"all": [condition]}
+    return condition
+
+
 BROKEN = [
     (_dup_question, "question 'task_type': duplicate question key"),
     (_dup_choice, "question 'monitoring' choice 'real_time_alerting': duplicate choice key"),
@@ -252,6 +259,22 @@ BROKEN = [
     (
         lambda d: question(d, "self_approval")["choices"].pop(),
         "question 'self_approval': core choice(s) ['yes'] are missing",
+    ),
+    (
+        lambda d: question(d, "kill_switch")["choices"][0]["weights"].update(policy=1e308),
+        "question 'kill_switch' choice 'yes': weight on 'policy' must be from -1000 to 1000",
+    ),
+    (
+        lambda d: d["dimensions"][0].update(weight=1e308),
+        "dimension 'trigger': weight must be from 0 to 100",
+    ),
+    (
+        lambda d: rule(d, "no-monitoring").update(when=[{"question": "monitoring"}]),
+        "rule 'no-monitoring'.when: a condition must be an object",
+    ),
+    (
+        lambda d: rule(d, "no-monitoring").update(when=_nested(990)),
+        "rule 'no-monitoring'.when",
     ),
     (
         lambda d: d.update(framework_notes={"asi:ASI99": "cited because"}),

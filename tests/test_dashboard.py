@@ -105,3 +105,26 @@ def test_new_assessment_without_a_published_questionnaire_explains_and_creates_n
     response = owner_client.post(reverse("assessment_new"), {"name": "Anything"}, follow=True)
     assert "No questionnaire is published yet" in response.content.decode()
     assert Assessment.objects.count() == 0
+
+
+def test_saving_answers_moves_the_record_to_the_top_with_the_time_of_the_save(
+    owner_client, owner, questionnaire
+):
+    older = make_assessment(owner, name="Older workflow")
+    make_assessment(owner, name="Newer workflow")
+    html = owner_client.get("/").content.decode()
+    assert html.index("Newer workflow") < html.index("Older workflow")
+
+    before = Assessment.objects.get(pk=older.pk).updated_at
+    key = next(q["key"] for q in older.document["sections"][0]["questions"] if q["core"])
+    response = owner_client.post(
+        reverse("wizard", args=[older.pk, 1]),
+        {key: SAFEST[key], "version": older.version},
+    )
+    assert response.status_code == 302
+    saved = Assessment.objects.get(pk=older.pk)
+    assert saved.updated_at > before
+    assert saved.history.latest("history_date").updated_at == saved.updated_at
+    html = owner_client.get("/").content.decode()
+    assert html.index("Older workflow") < html.index("Newer workflow")
+    assert saved.updated_at.strftime("%-d %b %Y, %H:%M") in html

@@ -8,7 +8,9 @@ team, valid link) is supplied.
 """
 
 import html.parser
+import io
 import json
+import logging
 import re
 from dataclasses import dataclass
 from importlib import import_module
@@ -927,3 +929,178 @@ def test_signing_out_ends_the_session_on_the_server(owner):
 def test_the_owner_and_the_outsider_share_no_team(owner, outsider):
     """The sweeps rely on the owner and the outsider sharing no team."""
     assert not Team.objects.filter(members=owner).filter(members=outsider).exists()
+
+
+# --- links that hide where they lead ------------------------------------------------------------
+
+DECEPTIVE_LINKS = [
+    ("https://good.com@evil.com/", "before '@'"),
+    ("https://wiki.example.com:x@evil.example/", "before '@'"),
+    ("https://user:secret@wiki.example.com/page", "before '@'"),
+    *[
+        (f"https://wiki.example.com/{mark}gpj.exe", "invisible text-direction character")
+        for mark in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+    ],
+]
+
+
+@pytest.mark.parametrize(("link", "reason"), DECEPTIVE_LINKS)
+def test_the_wizard_refuses_links_with_user_info_or_direction_controls(
+    owner_client, draft, link, reason
+):
+    url = reverse("wizard", args=[draft.pk, step_of(draft, "kill_switch")])
+    data = {"version": draft.version, "kill_switch": "yes", "next": "1"}
+    before = record_state(draft)
+    response = owner_client.post(url, {**data, "kill_switch-evidence": link})
+    assert response.status_code == 200
+    assert reason in response.content.decode().replace("&#x27;", "'")
+    assert record_state(draft) == before
+
+
+@pytest.mark.parametrize(("link", "reason"), DECEPTIVE_LINKS)
+def test_the_import_refuses_links_with_user_info_or_direction_controls(
+    owner_client, draft, link, reason
+):
+    before = snapshot()
+    upload = export_upload(draft, evidence={"kill_switch": link})
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    assert response.status_code == 200
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "evidence link for kill_switch:" in page and reason in page
+    assert snapshot() == before
+
+
+# --- responses no shared cache may keep -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["report", "report_pdf", "export_json", "history"])
+def test_record_pages_and_files_are_private_and_not_stored(owner_client, draft, name):
+    response = owner_client.get(reverse(name, args=[draft.pk]))
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+    assert "public" not in directives
+
+
+# --- accounts: no reset without mail, a throttled password change --------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/password_reset/", "/accounts/password_reset/done/", "/accounts/reset/done/"]
+)
+def test_password_reset_pages_do_not_exist_without_a_mail_server(client, url):
+    assert settings.EMAIL_HOST == ""
+    assert client.get(url).status_code == 404
+
+
+def change_password(client, old):
+    return client.post(
+        reverse("password_change"),
+        {
+            "old_password": old,
+            "new_password1": "Quartz lantern 1987",
+            "new_password2": "Quartz lantern 1987",
+        },
+    )
+
+
+def test_wrong_old_passwords_lock_the_account_like_failed_sign_ins(client, owner):
+    client.force_login(owner)
+    limit = settings.AXES_FAILURE_LIMIT
+    for _ in range(limit - 1):
+        response = change_password(client, "wrong")
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.content.decode()
+    assert change_password(client, "wrong").status_code == 429
+    # The right old password no longer helps, and neither does signing in elsewhere.
+    assert change_password(client, PASSWORD).status_code == 429
+    fresh = Client()
+    signin = fresh.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+    assert signin.status_code == 429
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_the_right_old_password_still_changes_it(client, owner):
+    client.force_login(owner)
+    change_password(client, "wrong")
+    assert change_password(client, PASSWORD).status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("Quartz lantern 1987")
+
+
+# --- a production 500 is logged ------------------------------------------------------------------
+
+
+def test_an_unhandled_error_is_logged_to_stderr_with_its_traceback(
+    owner_client, draft, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("canary: the history could not be read")
+
+    # The handler writes to the process's standard error; here, into a buffer to read back.
+    handler = next(h for h in logging.getLogger("django.request").handlers if h.name == "console")
+    assert settings.LOGGING["handlers"]["console"]["stream"] == "ext://sys.stderr"
+    buffer = io.StringIO()
+    monkeypatch.setattr(handler, "stream", buffer)
+    monkeypatch.setattr("assessor.views.reports.history_entries", broken)
+    owner_client.raise_request_exception = False
+    response = owner_client.get(reverse("history", args=[draft.pk]))
+    assert response.status_code == 500
+    logged = buffer.getvalue()
+    assert (
+        f"ERROR django.request: Internal Server Error: /assessments/{draft.pk}/history/" in logged
+    )
+    assert "Traceback" in logged
+    assert "RuntimeError: canary: the history could not be read" in logged
+
+
+# --- smaller holes in the workflow ----------------------------------------------------------------
+
+
+def test_an_import_cannot_pin_a_record_to_an_unpublished_draft_version(
+    owner_client, draft, questionnaire
+):
+    bank_draft = loading.questionnaire_clone(questionnaire, version="2026.9-draft")
+    before = snapshot()
+    upload = export_upload(draft, questionnaire_version=bank_draft.version)
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    assert response.status_code == 200
+    assert "is a draft, not published" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_record_on_a_draft_version_cannot_be_submitted_so_never_approved(
+    owner_client, owner, questionnaire
+):
+    bank_draft = loading.questionnaire_clone(questionnaire, version="2026.9-draft")
+    record = make_assessment(owner, answers=SAFEST)
+    Assessment.objects.filter(pk=record.pk).update(questionnaire=bank_draft)
+    before = record_state(record)
+    response = owner_client.post(reverse("submit", args=[record.pk]), follow=True)
+    assert "is a draft that is not published yet" in response.content.decode()
+    assert record_state(record) == before
+
+
+def test_reassess_runs_once_per_record(client, owner, teammate, questionnaire):
+    record = make_assessment(owner, answers=SAFEST)
+    services.assessment_submit(assessment=record, user=owner)
+    client.force_login(owner)
+    assert client.post(reverse("reassess", args=[record.pk])).status_code == 302
+    client.force_login(teammate)
+    response = client.post(reverse("reassess", args=[record.pk]), follow=True)
+    assert "Revision 2 was already created from this one by owner" in response.content.decode()
+    assert Assessment.objects.filter(previous=record).count() == 1
+
+
+def test_a_nul_in_a_decision_comment_is_named_not_called_too_long(client, owner, questionnaire):
+    record = make_assessment(owner, answers=SAFEST)
+    client.force_login(owner)
+    before = record_state(record)
+    response = client.post(
+        reverse("submit", args=[record.pk]), {"comment": "Ready\x00"}, follow=True
+    )
+    page = response.content.decode()
+    assert "The comment contains a character that is not allowed." in page
+    assert "too long" not in page
+    assert record_state(record) == before

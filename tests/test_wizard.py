@@ -421,7 +421,8 @@ def test_a_step_runs_a_fixed_number_of_queries_however_big_the_bank(
     small_counts = _queries_for_step(owner_client, small, BLAST)
     big_counts = _queries_for_step(owner_client, big, big_data)
     assert small_counts == big_counts
-    assert max(small_counts) <= 10, small_counts
+    # 11 at most, one of them the session row (database sessions, shared by every worker).
+    assert max(small_counts) <= 11, small_counts
     assert Answer.objects.filter(assessment=big).count() == 34
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from assessor.management.input import text_argument
 from assessor.membership import member_add
 from assessor.roles import ROLE_NAMES
 
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=sorted(ROLE_NAMES))
 
     def handle(self, *args, team, username, role, **options):
+        text_argument("TEAM", team)
+        text_argument("USERNAME", username)
         if not team.strip() or len(team) > 100:
             raise CommandError("TEAM: give a name of 1 to 100 characters", returncode=2)
         if not username.strip() or len(username) > 150:

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from assessor import bank, scoring
-from assessor.management.input import read_text
+from assessor.management.input import bank_document, read_text
 from assessor.models import Questionnaire
+from assessor.validators import JsonRefused, json_loads
 
 
 class Command(BaseCommand):
@@ -42,12 +43,9 @@ class Command(BaseCommand):
     def _read(self, file):
         text = read_text(file)
         try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                returncode=2,
-            ) from exc
+            payload = json_loads(text)
+        except JsonRefused as exc:
+            raise CommandError(f"malformed JSON: {exc}", returncode=2) from exc
         if not isinstance(payload, dict):
             raise CommandError("malformed input: the top level must be a JSON object", returncode=2)
         if not isinstance(payload.get("answers"), dict):
@@ -61,10 +59,7 @@ class Command(BaseCommand):
 
     def _document(self, path):
         if path:
-            try:
-                return bank.load_bank_file(path)
-            except bank.BankError as exc:
-                raise CommandError(str(exc), returncode=2) from exc
+            return bank_document(path)
         try:
             questionnaire = Questionnaire.current()
         except DatabaseError:

@@ -3,6 +3,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from assessor.management.input import text_argument
 from assessor.membership import member_add
 from assessor.roles import ROLE_NAMES
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username, **options):
+        text_argument("--username", username, max_length=150)
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An administrator account already exists; no account created.")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.admin import bank_yaml
+from assessor.management.input import text_argument
 from assessor.models import Questionnaire
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bank_version=None, **options):
         if bank_version:
+            text_argument("--version", bank_version)
             questionnaire = Questionnaire.objects.filter(version=bank_version).first()
             if questionnaire is None:
                 raise CommandError(f"--version: no version {bank_version!r}", returncode=2)

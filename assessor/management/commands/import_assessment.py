@@ -1,12 +1,11 @@
-import json
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor import access
 from assessor.exchange import ImportProblem, import_assessment
-from assessor.management.input import read_text
+from assessor.management.input import read_text, text_argument
 from assessor.models import Team
+from assessor.validators import JsonRefused, json_loads
 
 
 class Command(BaseCommand):
@@ -24,6 +23,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, owner, team=None, **options):
+        text_argument("--owner", owner)
+        text_argument("--team", team)
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"--owner: no user named {owner!r}", returncode=2)
@@ -47,9 +48,9 @@ class Command(BaseCommand):
                 returncode=2,
             )
         try:
-            data = json.loads(read_text(file))
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
+            data = json_loads(read_text(file))
+        except JsonRefused as exc:
+            raise CommandError(f"{file} cannot be imported: {exc}", returncode=2) from exc
         try:
             assessment = import_assessment(data, owner=user, team=teams[0])
         except ImportProblem as problem:

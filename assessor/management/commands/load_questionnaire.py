@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessor import bank
 from assessor.loading import questionnaire_load
+from assessor.management.input import bank_document
 from assessor.models import Questionnaire
 
 
@@ -21,10 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path=None, publish=False, **options):
-        try:
-            document = bank.load_bank_file(path or bank.DEFAULT_BANK)
-        except bank.BankError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        document = bank_document(path or bank.DEFAULT_BANK)
         publish = publish or path is None or Questionnaire.current() is None
         try:
             outcome = questionnaire_load(document=document, publish=publish)

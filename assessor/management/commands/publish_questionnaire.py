@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessor.bank import BankError
 from assessor.loading import questionnaire_publish
+from assessor.management.input import text_argument
 from assessor.models import Questionnaire
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("version")
 
     def handle(self, *args, version, **options):
+        text_argument("VERSION", version)
         questionnaire = Questionnaire.objects.filter(version=version).first()
         if questionnaire is None:
             raise CommandError(f"VERSION: no version {version!r}", returncode=2)

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessor import access
 from assessor.examples import examples_create
+from assessor.management.input import text_argument
 from assessor.models import Assessment
 from assessor.services import NoPublishedQuestionnaire
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--owner", help="username of the owner (default: first superuser)")
 
     def handle(self, *args, owner=None, **options):
+        text_argument("--owner", owner)
         if Assessment.objects.exists():
             self.stdout.write("Assessments already exist; no examples created.")
             return

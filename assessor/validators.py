@@ -1,0 +1,206 @@
+"""Checks shared by the web forms and the JSON import, so both refuse the same input.
+
+The wizard's evidence-link field and `exchange.import_assessment` both call `evidence_link`;
+every JSON the app reads (the web import, `import_assessment`, `assess`) goes through
+`json_loads`, which refuses what would otherwise crash or hang further down: nesting deeper
+than any export, integers too long to convert, NaN and Infinity, lone surrogates and NUL
+characters (which no database column can store).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+# Only links a reviewer can follow safely: no javascript:, data:, file: or ftp: links.
+HTTP_URL_MESSAGE = "Enter an http:// or https:// link."
+http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
+
+# Invisible characters that reorder how text is shown: a link containing them can display as
+# one address and lead to another.
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# An export nests five levels deep; twenty leaves room and refuses what only an attack needs.
+MAX_JSON_DEPTH = 20
+
+
+def evidence_link(value: str) -> None:
+    """An http(s) link that shows where it really goes: no user-info, no direction controls."""
+    if any(character in BIDI_CONTROLS for character in value):
+        raise ValidationError(
+            "The link contains an invisible text-direction character, which can make it look "
+            "like another address. Type the link again without it.",
+            code="bidi",
+        )
+    http_url(value)
+    netloc = urlsplit(value.strip()).netloc
+    if "@" in netloc:
+        raise ValidationError(
+            "The link puts a name before '@' in the address (as in https://good.com@evil.com/): "
+            "it would lead to the host after the '@'. Give the link without it.",
+            code="userinfo",
+        )
+
+
+def text_problem(value: str) -> str | None:
+    """Why a piece of text cannot be stored, or None."""
+    if "\x00" in value:
+        return "contains a NUL character, which no field may hold"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (half of a UTF-16 pair), which is not text"
+    return None
+
+
+class JsonRefused(ValueError):
+    """The JSON could not be read safely; the message says why, in a reader's words.
+    `malformed` is true when the text is not JSON at all."""
+
+    def __init__(self, message: str, *, malformed: bool = False):
+        super().__init__(message)
+        self.malformed = malformed
+
+
+def _refuse_constant(name: str):
+    raise JsonRefused(f"{name} is not a number JSON allows")
+
+
+def json_loads(text: str | bytes):
+    """Parse JSON, refusing what the app cannot store or process; raises JsonRefused."""
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except JsonRefused:
+        raise
+    except RecursionError:
+        raise JsonRefused(f"it is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
+        message = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise JsonRefused(message, malformed=True) from None
+    except UnicodeDecodeError:
+        raise JsonRefused("it is not UTF-8 text", malformed=True) from None
+    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+        raise JsonRefused("a number is too long to read (more than 4,300 digits)") from None
+    problem = json_problem(data)
+    if problem:
+        raise JsonRefused(problem)
+    return data
+
+
+def json_problem(data, max_depth: int | None = MAX_JSON_DEPTH) -> str | None:
+    """The first reason parsed JSON cannot be stored, naming where, or None. Iterative: any
+    depth is walked without recursion (None: no depth limit of its own)."""
+    stack = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if max_depth is not None and depth > max_depth:
+            return f"{_at(where)}is nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                return f"{_at(where)}{problem}"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                path = f"{where}.{key}" if where else str(key)
+                problem = text_problem(key)
+                if problem:
+                    return f"a key {_at(where)}{problem}"
+                stack.append((item, path, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{n}]", depth + 1) for n, item in enumerate(value))
+    return None
+
+
+def _at(where: str) -> str:
+    return f'"{_printable(where)}" ' if where else "the file "  # the import's wording
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:80]
+
+
+# A rule or show-if condition: {"question": KEY, "in" | "not_in": [CHOICE, ...]}, or
+# {"all" | "any": [CONDITION, ...]}. The bank's own checker reads them recursively, so their
+# shape and depth are checked here first, without recursion.
+MAX_CONDITION_DEPTH = 10
+
+
+def condition_problem(value, where: str = "condition") -> str | None:
+    """The first reason `value` is not shaped like a condition, naming where, or None."""
+    stack = [(value, where, 1)]
+    while stack:
+        node, at, depth = stack.pop()
+        if depth > MAX_CONDITION_DEPTH:
+            return f"{at}: conditions may nest at most {MAX_CONDITION_DEPTH} levels deep"
+        if not isinstance(node, dict):
+            return f"{at}: a condition must be an object ({{...}}), not {_kind(node)}"
+        groups = [op for op in ("all", "any") if op in node]
+        if groups:
+            op = groups[0]
+            children = node[op]
+            if set(node) != {op} or not isinstance(children, list) or not children:
+                return f"{at}: '{op}' must be the only key and hold a non-empty list"
+            stack.extend((child, f"{at}.{op}[{n}]", depth + 1) for n, child in enumerate(children))
+            continue
+        ops = [op for op in ("in", "not_in") if op in node]
+        if set(node) - {"question", "in", "not_in"} or len(ops) != 1 or "question" not in node:
+            return f"{at}: a condition needs 'question' and one of 'in' or 'not_in'"
+        if not isinstance(node["question"], str):
+            return f"{at}: 'question' must be a question key (text), not {_kind(node['question'])}"
+        listed = node[ops[0]]
+        if not isinstance(listed, list) or not listed:
+            return f"{at}: '{ops[0]}' must be a non-empty list of choice keys"
+        if not all(isinstance(choice, str) for choice in listed):
+            return f"{at}: '{ops[0]}' must list choice keys (text) only"
+    return None
+
+
+def _kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true or false"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+# The range a weight may take: what the scoring uses, well inside the Decimal columns
+# (ChoiceWeight.points: 7 digits, 2 decimals; Dimension.weight: 6 digits, 2 decimals).
+POINTS_RANGE = (-1000, 1000)
+DIMENSION_WEIGHT_RANGE = (0, 100)
+VERSION_MAX_LENGTH = 50
+TITLE_MAX_LENGTH = 200
+
+
+def weight_message(lowest: int, highest: int) -> str:
+    return f"a weight is a number from {lowest:,} to {highest:,}"
+
+
+def bank_document_problems(document: dict) -> list[str]:
+    """What a parsed bank holds that the database cannot store: text it cannot hold, weights
+    out of range, a version label or title too long. Each problem names its field."""
+    problem = json_problem(document)
+    if problem:
+        return [problem]
+    problems = []
+    if len(str(document.get("version", ""))) > VERSION_MAX_LENGTH:
+        problems.append(f"version: at most {VERSION_MAX_LENGTH} characters")
+    if len(str(document.get("title", ""))) > TITLE_MAX_LENGTH:
+        problems.append(f"title: at most {TITLE_MAX_LENGTH} characters")
+    lowest, highest = DIMENSION_WEIGHT_RANGE
+    for dimension in document.get("dimensions", []):
+        if not lowest <= dimension["weight"] <= highest:
+            problems.append(
+                f"dimensions.{dimension['key']}.weight: {weight_message(lowest, highest)}"
+            )
+    lowest, highest = POINTS_RANGE
+    for section in document.get("sections", []):
+        for question in section["questions"]:
+            for choice in question["choices"]:
+                for dimension, points in choice["weights"].items():
+                    if not lowest <= points <= highest:
+                        problems.append(
+                            f"questions.{question['key']}.choices.{choice['key']}.weights."
+                            f"{dimension}: {weight_message(lowest, highest)}"
+                        )
+    return problems
