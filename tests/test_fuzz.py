@@ -1049,11 +1049,11 @@ def _first_choice(raw):
 BAD_BANKS = {
     "a weight of 1e308": (
         lambda raw: _first_choice(raw)["weights"].update({raw["dimensions"][0]["key"]: 1e308}),
-        "a weight is a number from -1,000 to 1,000",
+        "weight on 'trigger' must be from -1000 to 1000, not 1e+308",
     ),
     "a dimension weight of 1e300": (
         lambda raw: raw["dimensions"][0].update(weight=1e300),
-        "a weight is a number from 0 to 100",
+        "dimension 'trigger': weight must be from 0 to 100, not 1e+300",
     ),
     "a NUL in a title": (lambda raw: raw.update(title="Bank\x00"), '"title" contains a NUL'),
     "a version label too long": (lambda raw: raw.update(version="9" * 51), "version: at most 50"),
