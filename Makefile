@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
+# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test bench audit lint format system-deps
 
@@ -33,7 +35,7 @@ test: $(VENV)/.dev-installed system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_TESTING=1 $(PY) -m pytest
+	DJANGO_TESTING=1 $(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.dev-installed system-deps
 	DJANGO_TESTING=1 $(PY) bench/run.py
