@@ -172,7 +172,7 @@ def import_assessment(data, *, owner, team) -> Assessment:
         )
         for key, choice in data["answers"].items()
     )
-    result = services.evaluate(assessment, dict(data["answers"]))
+    result = services.evaluate(assessment, dict(data["answers"]), plan=False)
     for name, value in services.summary_fields(result, assessment.total_core).items():
         setattr(assessment, name, value)
     assessment.save()

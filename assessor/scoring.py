@@ -543,8 +543,12 @@ def evaluate_verdict(model: ScoringModel, answers: Mapping[str, str]) -> str:
     return _outcome(model, scored_answers(model, answers)[0]).verdict
 
 
-def evaluate(model: ScoringModel, answers: Mapping[str, str]) -> Result:
-    """Score a set of answers, complete or not; unknown keys or choices raise AnswerError."""
+def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = True) -> Result:
+    """Score a set of answers, complete or not; unknown keys or choices raise AnswerError.
+
+    With `plan=False` the path to the next level is left out (`next_level` empty): a save
+    that only records the verdict, or the wizard's live panel, has no use for it.
+    """
     problems = check_answers(model, answers)
     if problems:
         raise AnswerError(problems)
@@ -558,7 +562,7 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str]) -> Result:
     blocked_by: tuple[str, ...] = ()
     if outcome.verdict != VERDICTS[-1]:
         target = VERDICTS[VERDICT_RANK[outcome.verdict] + 1]
-        if not missing:  # a plan for an unfinished assessment would plan around guesses
+        if plan and not missing:  # a plan for an unfinished assessment would rest on guesses
             path, blocked_by = _Planner(model, given, scored, outcome, target).plan()
 
     return Result(
@@ -636,10 +640,12 @@ class _Planner:
     1. Feasibility: set every control question (every question not marked scope, follow-ups
        included) to its safest choice. If even that does not reach the target, the scope of
        the workflow stands in the way: no plan, and the scope questions that block are named.
-    2. Minimise: from that all-safest plan, drop each change that is not needed (least useful
-       first), then move each remaining change back as near to the reviewer's answer as still
-       reaches the target. Two drop orders are tried; the plan with fewer changes wins, then
-       the one that clears more rules.
+    2. Build: a forward search clears the blocking rules one change at a time, then adds the
+       largest score gains; where the all-safest plan is small, trimming it (in two orders) is
+       tried as well. Each candidate is minimised: every change that is not needed is dropped
+       (least useful first), then each remaining one is moved back as near to the reviewer's
+       answer as still reaches the target, never onto a choice a rule calls a weakness. The
+       plan with fewer changes wins, then the one that clears more rules.
 
     Every candidate is checked with the full engine (visibility, assumed follow-ups, rules,
     conditions and score), so a plan always reaches the level it names.
@@ -696,7 +702,7 @@ class _Planner:
     def _reaches_by_one(self, plan: Mapping[str, str], key: str) -> bool:
         _, scored, totals, firing = self._anchor
         question = self.model.question_map[key]
-        if key not in scored:  # hidden, or a core answer missing: nothing else moves
+        if key not in scored:  # not counted in the anchor: let the full engine decide
             return self._reaches({**self.given, **plan})
         choice = plan.get(key, self.given.get(key))
         if choice is None:  # a shown follow-up left unanswered counts at its riskiest

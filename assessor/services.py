@@ -142,9 +142,11 @@ def known_answers(model: scoring.ScoringModel, choices: dict[str, str]) -> dict[
     }
 
 
-def evaluate(assessment: Assessment, choices: dict[str, str]) -> scoring.Result:
+def evaluate(
+    assessment: Assessment, choices: dict[str, str], *, plan: bool = True
+) -> scoring.Result:
     model = assessment.scoring_model()
-    return scoring.evaluate(model, known_answers(model, choices))
+    return scoring.evaluate(model, known_answers(model, choices), plan=plan)
 
 
 def summary_fields(result: scoring.Result, total_core: int) -> dict:
@@ -209,7 +211,7 @@ def answers_save(
         raise WorkflowError("This assessment is submitted; its answers are locked.")
     choices = choices_of(existing)
     choices.update({key: choice for key, (choice, _, _) in submitted.items()})
-    result = evaluate(assessment, choices)
+    result = evaluate(assessment, choices, plan=False)
     # Counted from the bank as it is now: a draft version may have gained a core question
     # since the record was created, and a stale count would go below zero.
     fields = summary_fields(result, len(assessment.scoring_model().core_keys))
@@ -408,7 +410,7 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         and answer.choice_key in model.question_map[answer.question_key].choice_map
     ]
     Answer.objects.bulk_create(carried)
-    result = evaluate(revision, {a.question_key: a.choice_key for a in carried})
+    result = evaluate(revision, {a.question_key: a.choice_key for a in carried}, plan=False)
     for name, value in summary_fields(result, revision.total_core).items():
         setattr(revision, name, value)
     revision.save()

@@ -190,7 +190,7 @@ def wizard(request, pk: int, step: int):
         form = SectionForm(
             initial=_initial(existing, current), section=current.section, conditions=conditions
         )
-    result = services.evaluate(assessment, choices)
+    result = services.evaluate(assessment, choices, plan=False)  # the panel shows no path
     response = render(
         request,
         "assessor/wizard.html",
@@ -265,7 +265,7 @@ def wizard_preview(request, pk: int, step: int):
             value = request.POST.get(question["key"])
             if value in model.question_map[question["key"]].choice_map:
                 choices[question["key"]] = value
-    result = services.evaluate(assessment, choices)
+    result = services.evaluate(assessment, choices, plan=False)  # the panel shows no path
     return render(request, "assessor/_live_verdict.html", {"result": result})
 
 

@@ -57,6 +57,9 @@ CYCLES = 12
 MAX_REQUESTS = 20_000  # per thread and window: a bound, never reached on the reference machine
 TIMEOUT = 15.0  # seconds, any single request
 TARGET_RATIO = 0.5
+# Roles per team must not make the wizard slower than it was before them (2026-11-29, issue 12):
+# the ratios may not fall below these floors.
+FLOOR_GET, FLOOR_POST = 0.27, 0.35
 
 STEP = 5  # "Blast radius": 5 questions (the fifth a follow-up the answers below make visible)
 # question key -> (choice, note, evidence link). Every field differs between the two sets, so
@@ -458,6 +461,20 @@ def run() -> bool:
         "x",
         f">= {TARGET_RATIO:.2f}",
         ratio_post >= TARGET_RATIO,
+    )
+    ok &= report(
+        "wizard GET ratio, kept at or above its level before roles per team",
+        ratio_get,
+        "x",
+        f">= {FLOOR_GET:.2f}",
+        ratio_get >= FLOOR_GET,
+    )
+    ok &= report(
+        "wizard POST ratio, kept at or above its level before roles per team",
+        ratio_post,
+        "x",
+        f">= {FLOOR_POST:.2f}",
+        ratio_post >= FLOOR_POST,
     )
     total = sum(errors.values())
     ok &= report("errors: unexpected answers, all scenarios", total, "", "0", total == 0)
