@@ -781,9 +781,14 @@ class _Planner:
             plan[key] = current[key] = choice
             firing = {rule.id for rule in self.capping if rule.when.matches(current)}
 
-        if self.reaches(plan):
-            return plan
         totals = _totals(model, current)
+        # The score is linear in the points while the answered questions stay the same, so
+        # the gains add up; the full engine is asked only once the sum comes near the
+        # threshold (with room for a follow-up that a change shows or hides).
+        score = _overall(model, _dimension_scores(model, totals)) or 0.0
+        needed = model.thresholds[self.target] - self.SCORE_MARGIN
+        if score >= needed and self.reaches(plan):
+            return plan
         gains = _gain_per_point(model, totals)
         options = []
         for key in everything:
@@ -793,11 +798,18 @@ class _Planner:
             if gain > 0:
                 # Moving a question already in the plan further costs no extra change.
                 options.append((key not in plan, -gain, key))
-        for _, _, key in sorted(options):
+        for _, less, key in sorted(options):
             plan[key] = everything[key]
-            if self.reaches(plan):
+            score -= less
+            if score >= needed and self.reaches(plan):
                 return plan
-        return None
+        return None if score >= needed else self._fallback(plan)
+
+    SCORE_MARGIN = 5.0
+
+    def _fallback(self, plan: dict[str, str]) -> dict[str, str] | None:
+        """The sum of gains said no; the full engine has the last word."""
+        return plan if self.reaches(plan) else None
 
     def _drop_orders(self, plan: Mapping[str, str]) -> list[list[str]]:
         """Least useful first: score-only changes by smallest gain, then rule-clearing ones."""
