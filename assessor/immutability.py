@@ -185,7 +185,24 @@ def rows_write_refusal(model, objs: list, *, using: str, fields=None, lock: bool
     return None
 
 
-class BankQuerySet(HistoryQuerySet):
+class _GuardedQuerySet(HistoryQuerySet):
+    """update() and delete() ask the subclass's `_update_refusal` / `delete_refusal` first."""
+
+    def update(self, **kwargs):
+        if _inside_bulk_update.get():  # bulk_update() checked its rows already
+            return super().update(**kwargs)
+        write = super().update
+        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
+
+    update.alters_data = True
+
+    def delete(self):
+        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
+
+    delete.alters_data = True
+
+
+class BankQuerySet(_GuardedQuerySet):
     """The bank models' QuerySet: audited (HistoryQuerySet) and frozen once out of draft."""
 
     def _versions(self):
@@ -224,19 +241,6 @@ class BankQuerySet(HistoryQuerySet):
                     "between questionnaire versions."
                 )
         return None
-
-    def update(self, **kwargs):
-        if _inside_bulk_update.get():  # bulk_update() checked its rows already
-            return super().update(**kwargs)
-        write = super().update
-        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
-
-    update.alters_data = True
-
-    def delete(self):
-        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
-
-    delete.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs, write = list(objs), super().bulk_create
@@ -334,7 +338,7 @@ def questionnaire_write_refusal(obj, *, using: str, fields=None, lock: bool = Tr
     return None
 
 
-class QuestionnaireQuerySet(HistoryQuerySet):
+class QuestionnaireQuerySet(_GuardedQuerySet):
     """Questionnaire rows: out of draft, only the status moves, and only published -> retired."""
 
     def _rows(self, lock: bool) -> list[tuple]:
@@ -359,19 +363,6 @@ class QuestionnaireQuerySet(HistoryQuerySet):
             keep = {pk for pk, _, _ in rows}
             return _second_published(self.db, becoming=len(rows), keep=keep, lock=True)
         return None
-
-    def update(self, **kwargs):
-        if _inside_bulk_update.get():  # bulk_update() checked its rows already
-            return super().update(**kwargs)
-        write = super().update
-        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
-
-    update.alters_data = True
-
-    def delete(self):
-        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
-
-    delete.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs, write = list(objs), super().bulk_create

@@ -205,12 +205,6 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
     return entries
 
 
-def _label(model: scoring.ScoringModel, key: str, answers) -> str:
-    question = model.question_map[key]
-    choice = question.choice_map.get(answers.get(key, ""))
-    return choice.label if choice else ""
-
-
 def report_context(
     assessment: Assessment,
     answers: dict[str, Answer] | None = None,
@@ -236,7 +230,12 @@ def report_context(
     ]
     assumed = [{"key": key, "text": question_text[key]} for key in result.assumed]
     blocked_by = [
-        {"key": key, "text": question_text[key], "label": _label(model, key, result.answers)}
+        {
+            "key": key,
+            "text": question_text[key],
+            # Blocking scope questions are answered: a plan is sought only when complete.
+            "label": model.question_map[key].choice_map[result.answers[key]].label,
+        }
         for key in result.next_level_blocked_by
     ]
     decisions = list(assessment.decisions.select_related("actor"))

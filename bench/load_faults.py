@@ -73,6 +73,7 @@ from bench.load_reviewers import (  # noqa: E402
     remaining,
     start_server,
     step_form,
+    stored_answers,
 )
 from bench.wizard_http import (  # noqa: E402
     CSRF_INPUT,
@@ -442,17 +443,7 @@ def run_clients(reviewers, port, password, deadline, server, cluster, progress, 
 
 def verify_phase(acked: dict) -> dict:
     """Which acknowledged answers the database holds exactly as posted."""
-    import django
-
-    django.setup()
-    from assessor.models import Answer
-
-    rows = {
-        (str(pk), key): [choice, text]
-        for pk, key, choice, text in Answer.objects.values_list(
-            "assessment_id", "question_key", "choice_key", "note"
-        )
-    }
+    rows = stored_answers()
     posted = {(pk, key): list(v) for pk, sent in acked.items() for key, v in sent.items()}
     lost = sorted(f"{pk}/{key}" for (pk, key), v in posted.items() if rows.get((pk, key)) != v)
     return {"rows": len(rows), "stored": len(posted) - len(lost), "lost": lost}

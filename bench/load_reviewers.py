@@ -453,19 +453,26 @@ def seed_phase(reviewers: int) -> dict:
     return {"questionnaire": questionnaire.version, "users": users}
 
 
-def verify_phase(expected: dict) -> dict:
-    """Compare every Answer row in the database with what the clients posted."""
+def stored_answers() -> dict[tuple[str, str], list[str]]:
+    """Every Answer row in the database: (assessment id, question) -> [choice, note]."""
     import django
 
     django.setup()
-    from assessor.models import Answer, Assessment
+    from assessor.models import Answer
 
-    rows = {
+    return {
         (str(pk), key): [choice, text]
         for pk, key, choice, text in Answer.objects.values_list(
             "assessment_id", "question_key", "choice_key", "note"
         )
     }
+
+
+def verify_phase(expected: dict) -> dict:
+    """Compare every Answer row in the database with what the clients posted."""
+    rows = stored_answers()
+    from assessor.models import Answer, Assessment
+
     posted = {(pk, key): value for pk, sent in expected.items() for key, value in sent.items()}
     matching = sum(1 for k, v in posted.items() if rows.get(k) == v)
     notes = sum(1 for k, v in posted.items() if k in rows and rows[k][1] == v[1])

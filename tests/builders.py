@@ -66,3 +66,18 @@ def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret
         services.answers_save(assessment=assessment, existing={}, submitted=submitted)
     assessment.refresh_from_db()
     return assessment
+
+
+def changelist_data(formset, field: str, value=None) -> dict[str, str]:
+    """POST data for an admin changelist's list-editable rows: every row of `formset` with
+    `field` at `value`, or at its current value when `value` is None."""
+    data = {
+        "form-TOTAL_FORMS": str(len(formset.forms)),
+        "form-INITIAL_FORMS": str(len(formset.forms)),
+        "_save": "Save",
+    }
+    for n, form in enumerate(formset.forms):
+        current = getattr(form.instance, field) if value is None else value
+        data[f"form-{n}-id"] = str(form.instance.pk)
+        data[f"form-{n}-{field}"] = str(current)
+    return data

@@ -19,7 +19,7 @@ from assessor.models import (
     Rule,
     Threshold,
 )
-from tests.builders import SAFEST, make_assessment, make_user
+from tests.builders import SAFEST, changelist_data, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -114,14 +114,7 @@ def test_weights_are_editable_in_a_list(admin_web, draft):
     page = admin_web.get(url + query)
     assert page.status_code == 200 and 'name="form-0-points"' in page.content.decode()
     formset = page.context["cl"].formset
-    data = {
-        "form-TOTAL_FORMS": str(len(formset.forms)),
-        "form-INITIAL_FORMS": str(len(formset.forms)),
-        "_save": "Save",
-    }
-    for n, form in enumerate(formset.forms):
-        data[f"form-{n}-id"] = str(form.instance.pk)
-        data[f"form-{n}-points"] = str(form.instance.points)
+    data = changelist_data(formset, "points")
     target = formset.forms[0].instance
     data["form-0-points"] = "1.25"
     response = admin_web.post(url + query, data)

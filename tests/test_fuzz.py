@@ -50,7 +50,7 @@ from assessor.models import (
     Section,
     Team,
 )
-from tests.builders import SAFEST, make_assessment, make_user
+from tests.builders import SAFEST, changelist_data, make_assessment, make_user
 from tests.test_security import BAD_LINKS, RECORD_ROUTES, assessor_routes, route_url
 
 pytestmark = pytest.mark.django_db
@@ -1187,14 +1187,7 @@ def test_an_out_of_range_weight_gets_a_form_error_in_the_list_and_the_form(bank_
     url = reverse("admin:assessor_choiceweight_changelist")
     query = f"?choice__question__questionnaire__id__exact={bank_admin.draft.pk}"
     formset = bank_admin.client.get(url + query).context["cl"].formset
-    data = {
-        "form-TOTAL_FORMS": str(len(formset.forms)),
-        "form-INITIAL_FORMS": str(len(formset.forms)),
-        "_save": "Save",
-    }
-    for n, form in enumerate(formset.forms):
-        data[f"form-{n}-id"] = str(form.instance.pk)
-        data[f"form-{n}-points"] = str(form.instance.points)
+    data = changelist_data(formset, "points")
     data["form-0-points"] = points
     response = bank_admin.client.post(url + query, data)
     assert response.status_code == 200

@@ -25,7 +25,7 @@ from assessor.models import (
     Rule,
     Section,
 )
-from tests.builders import SAFEST, make_assessment, make_user
+from tests.builders import SAFEST, changelist_data, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -371,14 +371,7 @@ def test_list_editing_shows_a_frozen_versions_weights_disabled_and_ignores_a_for
     formset = page.context["cl"].formset
     assert all(form.fields["points"].disabled for form in formset.forms)
     assert 'name="form-0-points"' in page.content.decode()
-    data = {
-        "form-TOTAL_FORMS": str(len(formset.forms)),
-        "form-INITIAL_FORMS": str(len(formset.forms)),
-        "_save": "Save",
-    }
-    for n, form in enumerate(formset.forms):
-        data[f"form-{n}-id"] = str(form.instance.pk)
-        data[f"form-{n}-points"] = "42"
+    data = changelist_data(formset, "points", "42")
     response = admin_web.post(url + query, data)
     assert response.status_code in (200, 302)
     assert state(frozen.version, frozen.pinned) == frozen.before
@@ -388,14 +381,7 @@ def test_dimension_list_editing_cannot_touch_a_frozen_version(admin_web, frozen)
     url = reverse("admin:assessor_dimension_changelist")
     query = f"?questionnaire__id__exact={frozen.version.pk}"
     formset = admin_web.get(url + query).context["cl"].formset
-    data = {
-        "form-TOTAL_FORMS": str(len(formset.forms)),
-        "form-INITIAL_FORMS": str(len(formset.forms)),
-        "_save": "Save",
-    }
-    for n, form in enumerate(formset.forms):
-        data[f"form-{n}-id"] = str(form.instance.pk)
-        data[f"form-{n}-weight"] = "9"
+    data = changelist_data(formset, "weight", "9")
     assert admin_web.post(url + query, data).status_code in (200, 302)
     assert state(frozen.version, frozen.pinned) == frozen.before
 
