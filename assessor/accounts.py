@@ -1,6 +1,8 @@
-"""Account pages the app changes from Django's own: the password change is throttled."""
+"""Account pages the app changes from Django's own: the password change is throttled, and
+the sign-in page offers single sign-on when it is configured."""
 
-from django.contrib.auth.views import PasswordChangeView
+from django.conf import settings
+from django.contrib.auth.views import LoginView, PasswordChangeView
 
 from .forms import ThrottledPasswordChangeForm
 
@@ -15,3 +17,17 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
 
 password_change = ThrottledPasswordChangeView.as_view()
+
+
+class SignInView(LoginView):
+    """Django's sign-in page; with SSO configured it leads with the provider, and keeps the
+    password form for local (break-glass) accounts."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.ASSESSOR_OIDC_ENABLED:
+            context["sso_provider_name"] = settings.ASSESSOR_OIDC_PROVIDER_NAME
+        return context
+
+
+sign_in = SignInView.as_view()

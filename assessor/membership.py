@@ -45,6 +45,11 @@ def member_add(*, team_name: str, username: str, role: str) -> MemberOutcome:
         setattr(membership, field, True)
         membership.save(update_fields=[field])
         changes.append(f"granted the {ROLE_LABELS[field]} role in {team_name!r}")
+    elif field in membership.sso_roles:
+        # Granted by hand now: single sign-on no longer removes it (see sso.py).
+        membership.sso_roles = [role for role in membership.sso_roles if role != field]
+        membership.save(update_fields=["sso_roles"])
+        changes.append(f"kept the {ROLE_LABELS[field]} role in {team_name!r} by hand")
     if field == QUESTIONNAIRE_ADMIN and not user.is_staff:
         user.is_staff = True  # the question bank is edited in the back office
         user.save(update_fields=["is_staff"])

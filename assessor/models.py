@@ -334,6 +334,15 @@ class Membership(models.Model):
     questionnaire_admin = models.BooleanField(
         default=False, help_text="Edits the question bank (global: held in any team)."
     )
+    sso_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Roles granted by single sign-on from the user's group claims; they follow the "
+            "claims at each sign-in. Roles granted by hand are not listed and SSO never removes "
+            "them."
+        ),
+    )
 
     class Meta:
         ordering = ["team", "user"]
@@ -349,6 +358,30 @@ class Membership(models.Model):
 
     def allows(self, action: str) -> bool:
         return roles.allows({field: getattr(self, field) for field in roles.ROLE_FIELDS}, action)
+
+
+class SsoIdentity(models.Model):
+    """The single sign-on account a user signs in with: the provider's stable subject (`sub`).
+
+    Users are matched by (issuer, subject), never by email: a changed email at the provider
+    keeps the same account, and an SSO user whose email equals a local account's cannot take
+    that account over.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    last_sign_in = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_sso_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.subject} at {self.issuer})"
 
 
 class Assessment(models.Model):

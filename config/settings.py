@@ -4,6 +4,7 @@ Everything a deployment changes comes from an environment variable; the defaults
 developer's machine (SQLite file, debug off unless asked for). See README.md for the list.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -230,6 +231,70 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Failures are counted in the database, shared by every worker (never in a per-process cache).
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
+
+# --- single sign-on (OpenID Connect, mozilla-django-oidc; see README "Single sign-on") -----
+# Off unless an issuer and a client id are set: then the sign-in page offers the provider and
+# its backend joins the list. Endpoints not given are read from the issuer's discovery document
+# at the first sign-in (never at start-up: local break-glass sign-in works with the provider down).
+ASSESSOR_OIDC_ISSUER = os.environ.get("ASSESSOR_OIDC_ISSUER", "")  # exactly as tokens carry it
+OIDC_RP_CLIENT_ID = os.environ.get("ASSESSOR_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("ASSESSOR_OIDC_CLIENT_SECRET", "")
+ASSESSOR_OIDC_ENABLED = bool(ASSESSOR_OIDC_ISSUER or OIDC_RP_CLIENT_ID)
+if ASSESSOR_OIDC_ENABLED:
+    needed = ("ASSESSOR_OIDC_ISSUER", "ASSESSOR_OIDC_CLIENT_ID", "ASSESSOR_OIDC_CLIENT_SECRET")
+    missing = [name for name in needed if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"Single sign-on needs {', '.join(missing)} as well")
+    AUTHENTICATION_BACKENDS.append("assessor.sso.SsoBackend")
+ASSESSOR_OIDC_PROVIDER_NAME = os.environ.get("ASSESSOR_OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_SCOPES = os.environ.get("ASSESSOR_OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("ASSESSOR_OIDC_SIGN_ALGO", "RS256")
+if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}:
+    raise ImproperlyConfigured(
+        f"ASSESSOR_OIDC_SIGN_ALGO must be RS256, RS384, RS512, ES256, ES384 or ES512, "
+        f"not {OIDC_RP_SIGN_ALGO!r} (the ID token is checked against the provider's JWKS)"
+    )
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("ASSESSOR_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("ASSESSOR_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("ASSESSOR_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("ASSESSOR_OIDC_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("ASSESSOR_OIDC_TIMEOUT_SECONDS", 10)
+ASSESSOR_OIDC_GROUPS_CLAIM = os.environ.get("ASSESSOR_OIDC_GROUPS_CLAIM", "groups")
+
+
+def env_group_roles(name: str) -> dict[str, list[tuple[str, str]]]:
+    """{"group": [["Team", "role"], ...]} from JSON; roles as `add_member --role` names them."""
+    from assessor.roles import ROLE_NAMES  # plain data, no models
+
+    raw = os.environ.get(name, "")
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object: {{"group": [["Team", "role"]]}}')
+    mapping = {}
+    for group, grants in data.items():
+        if not isinstance(grants, list) or not all(
+            isinstance(grant, list) and len(grant) == 2 and all(isinstance(x, str) for x in grant)
+            for grant in grants
+        ):
+            raise ImproperlyConfigured(f"{name}: {group!r} must map to a list of [team, role]")
+        for team, role in grants:
+            if role not in ROLE_NAMES or not team.strip():
+                raise ImproperlyConfigured(
+                    f"{name}: {group!r} grants {role!r} in {team!r}; roles are "
+                    f"{', '.join(ROLE_NAMES)} and the team needs a name"
+                )
+        mapping[group] = [(team.strip(), role) for team, role in grants]
+    return mapping
+
+
+# Which teams and roles each group claim grants (README "Single sign-on").
+ASSESSOR_OIDC_GROUP_ROLES = env_group_roles("ASSESSOR_OIDC_GROUP_ROLES")
 
 # Password reset mails a link; its pages exist only when a mail server is configured.
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from assessor.accounts import password_change
+from assessor import sso_views
+from assessor.accounts import password_change, sign_in
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -14,17 +15,26 @@ RESET_NAMES = {
     "password_reset_complete",
 }
 account_urls = [
+    path("login/", sign_in, name="login"),
     path("password_change/", password_change, name="password_change"),
     *(
         pattern
         for pattern in auth_urls.urlpatterns
-        if pattern.name != "password_change"
+        if pattern.name not in {"login", "password_change"}
         and (settings.EMAIL_HOST or pattern.name not in RESET_NAMES)
     ),
 ]
 
+# Single sign-on (OpenID Connect): both pages answer 404 unless it is configured. The names
+# are mozilla-django-oidc's; the callback is the redirect URI registered at the provider.
+sso_urls = [
+    path("authenticate/", sso_views.start, name="oidc_authentication_init"),
+    path("callback/", sso_views.callback, name="oidc_authentication_callback"),
+]
+
 urlpatterns = [
     path("accounts/", include(account_urls)),
+    path("oidc/", include(sso_urls)),
     path("admin/", admin.site.urls),
     path("", include("assessor.urls")),
 ]
