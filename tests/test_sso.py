@@ -1,0 +1,379 @@
+"""Single sign-on against a real OpenID Connect provider.
+
+The provider is django-oauth-toolkit in a process of its own (tests/oidc_provider/) on a
+loopback port, with an RSA key generated at its start. The app is served by pytest-django's
+live server, and a `requests` session plays the browser: the app sends it to the provider, it
+signs in there with a password, the provider sends it back to the app's callback with a code,
+and the app exchanges the code, checks the ID token and signs it in (or says why not).
+
+Tampered tokens are the provider's real tokens with claims changed (and signed again with its
+key) or signed with another key: see tests/oidc_provider/validators.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+from assessor.models import Membership, SsoIdentity
+from assessor.sso import grants_from_groups, profile_of
+from tests.builders import PASSWORD, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT_ID = "autonomy-assessor"
+CLIENT_SECRET = secrets.token_urlsafe(24)
+PROVIDER_PASSWORD = secrets.token_urlsafe(12)
+GROUP_ROLES = {
+    "iam-reviewers": [("Identity team", "reviewer")],
+    "iam-approvers": [("Identity team", "approver"), ("Cloud team", "approver")],
+    "grc-auditors": [("Cloud team", "auditor")],
+}
+
+
+@pytest.fixture(scope="module")
+def provider(live_server, tmp_path_factory):
+    """The OpenID Connect provider process, registered with the live server's callback."""
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    control = folder / "control.json"
+    control.write_text("{}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PROVIDER_DATABASE=str(folder / "provider.sqlite3"),
+        PROVIDER_CONTROL=str(control),
+        PROVIDER_REDIRECT_URI=f"{live_server.url}/oidc/callback/",
+        PROVIDER_CLIENT_ID=CLIENT_ID,
+        PROVIDER_CLIENT_SECRET=CLIENT_SECRET,
+        PROVIDER_PASSWORD=PROVIDER_PASSWORD,
+    )
+    log = (folder / "provider.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.oidc_provider.serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        port = process.stdout.readline().strip()  # printed once it is ready
+        assert port, (folder / "provider.log").read_text()
+        yield {"issuer": f"http://127.0.0.1:{port}/o", "control": control}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def idp(provider, settings):
+    """The app configured for the provider (endpoints by discovery); the provider reset."""
+    settings.ASSESSOR_OIDC_ENABLED = True
+    settings.ASSESSOR_OIDC_ISSUER = provider["issuer"]
+    settings.ASSESSOR_OIDC_PROVIDER_NAME = "Test IdP"
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.ASSESSOR_OIDC_GROUP_ROLES = GROUP_ROLES
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "assessor.sso.SsoBackend",
+    ]
+    cache.clear()  # the discovery document
+    state = {"groups": {"alice": ["iam-reviewers"]}}
+
+    class Provider:
+        def set(self, **changes):
+            state.update(changes)
+            provider["control"].write_text(json.dumps(state))
+
+    controls = Provider()
+    controls.set()
+    return controls
+
+
+def to_callback(app_url: str, username: str) -> tuple[requests.Session, str]:
+    """A browser that started SSO at the app and signed in at the provider: the session and
+    the callback URL the provider sent it back to (not yet visited)."""
+    browser = requests.Session()
+    page = browser.get(f"{app_url}/oidc/authenticate/", timeout=30)  # app -> provider sign-in
+    assert page.status_code == 200 and "/login/" in page.url, page.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    next_url = re.search(r'name="next" value="([^"]+)"', page.text).group(1)
+    form = {
+        "csrfmiddlewaretoken": token,
+        "username": username,
+        "password": PROVIDER_PASSWORD,
+        "next": next_url.replace("&amp;", "&"),
+    }
+    signed_in = browser.post(page.url, data=form, allow_redirects=False, timeout=30)
+    assert signed_in.status_code == 302, signed_in.text
+    authorize = (
+        urlsplit(page.url)._replace(path="", query="").geturl() + signed_in.headers["Location"]
+    )
+    answer = browser.get(authorize, allow_redirects=False, timeout=30)
+    callback = answer.headers["Location"]
+    assert callback.startswith(f"{app_url}/oidc/callback/?"), callback
+    return browser, callback
+
+
+def sso_sign_in(app_url: str, username: str) -> tuple[requests.Session, requests.Response]:
+    browser, callback = to_callback(app_url, username)
+    return browser, browser.get(callback, allow_redirects=False, timeout=30)
+
+
+def is_signed_in(app_url: str, browser: requests.Session) -> bool:
+    """The dashboard answers a signed-in browser; anyone else is sent to sign in."""
+    return browser.get(f"{app_url}/", allow_redirects=False, timeout=30).status_code == 200
+
+
+def roles_of(user) -> dict[str, tuple[set[str], set[str]]]:
+    """Team -> (roles held, roles of those granted by SSO)."""
+    return {
+        m.team.name: (
+            {f for f in ("reviewer", "approver", "auditor") if getattr(m, f)},
+            set(m.sso_roles),
+        )
+        for m in Membership.objects.filter(user=user).select_related("team")
+    }
+
+
+def sso_user(username="alice"):
+    return SsoIdentity.objects.select_related("user").get(user__username=username).user
+
+
+# --- the sign-in page -------------------------------------------------------------------
+
+
+def test_without_sso_configured_the_sign_in_page_has_only_the_password_form(db, client):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    assert b"Sign in with" not in page.content
+    assert client.get("/oidc/authenticate/").status_code == 404
+    assert client.get("/oidc/callback/?code=x&state=y").status_code == 404
+
+
+def test_the_sign_in_page_offers_the_provider_and_keeps_local_accounts(idp, live_server):
+    make_user("breakglass", roles=("reviewer",))
+    browser = requests.Session()
+    page = browser.get(f"{live_server.url}/accounts/login/?next=/", timeout=30)
+    assert "Sign in with Test IdP" in page.text
+    assert 'href="/oidc/authenticate/?next=/"' in page.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    local = browser.post(
+        f"{live_server.url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "username": "breakglass", "password": PASSWORD},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert local.status_code == 302  # the local (break-glass) account still signs in
+    assert is_signed_in(live_server.url, browser)
+
+
+# --- signing in, and roles that follow the claims ---------------------------------------
+
+
+def test_a_mapped_group_signs_in_with_its_role_and_profile(idp, live_server):
+    browser, answer = sso_sign_in(live_server.url, "alice")
+
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    assert is_signed_in(live_server.url, browser)
+    user = sso_user()
+    assert (user.email, user.first_name, user.last_name) == (
+        "alice@example.org",
+        "Alice",
+        "Example",
+    )
+    assert not user.has_usable_password()  # SSO users have no password here
+    assert roles_of(user) == {"Identity team": ({"reviewer"}, {"reviewer"})}
+    dashboard = browser.get(f"{live_server.url}/", timeout=30)
+    assert "Sign out (alice)" in dashboard.text and "Change password" not in dashboard.text
+
+
+def test_roles_follow_the_claims_at_each_sign_in_and_hand_granted_ones_stay(idp, live_server):
+    idp.set(groups={"alice": ["iam-reviewers", "iam-approvers"]})
+    sso_sign_in(live_server.url, "alice")
+    user = sso_user()
+    assert roles_of(user) == {
+        "Identity team": ({"reviewer", "approver"}, {"reviewer", "approver"}),
+        "Cloud team": ({"approver"}, {"approver"}),
+    }
+    from assessor.membership import member_add
+
+    member_add(team_name="Cloud team", username="alice", role="auditor")  # by hand
+
+    idp.set(groups={"alice": ["iam-reviewers"]})  # approvers claim gone
+    browser, answer = sso_sign_in(live_server.url, "alice")
+    assert answer.status_code == 302 and is_signed_in(live_server.url, browser)
+    assert roles_of(user) == {
+        "Identity team": ({"reviewer"}, {"reviewer"}),
+        "Cloud team": ({"auditor"}, set()),
+    }
+
+    idp.set(groups={"alice": []})  # no mapped group left: refused, SSO roles removed
+    browser, answer = sso_sign_in(live_server.url, "alice")
+    assert answer.status_code == 403 and "no role here" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+    assert roles_of(user) == {"Cloud team": ({"auditor"}, set())}
+
+
+def test_a_user_with_no_mapped_group_gets_a_clear_page_and_no_account(idp, live_server):
+    idp.set(groups={"carol": ["unrelated-group"]})
+    browser, answer = sso_sign_in(live_server.url, "carol")
+
+    assert answer.status_code == 403
+    assert "Your account has no role here" in answer.text
+    assert "Back to sign in" in answer.text and "/static/css/app.css" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+    assert not get_user_model().objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_a_changed_email_keeps_the_same_account(idp, live_server):
+    sso_sign_in(live_server.url, "alice")
+    idp.set(emails={"alice": "alice.example@example.org"})
+    browser, answer = sso_sign_in(live_server.url, "alice")
+
+    assert answer.status_code == 302 and is_signed_in(live_server.url, browser)
+    assert get_user_model().objects.count() == 1
+    assert sso_user().email == "alice.example@example.org"
+
+
+def test_a_local_account_with_the_same_name_and_email_is_not_taken_over(idp, live_server):
+    local = make_user("alice", team="Team B", roles=("approver",))
+    local.email = "alice@example.org"
+    local.save()
+
+    browser, answer = sso_sign_in(live_server.url, "alice")
+
+    assert answer.status_code == 302
+    user = sso_user("alice-2")
+    assert user != local and user.email == "alice@example.org"
+    assert roles_of(user) == {"Identity team": ({"reviewer"}, {"reviewer"})}
+    assert roles_of(local) == {"Team B": ({"approver"}, set())}
+    assert not SsoIdentity.objects.filter(user=local).exists()
+
+
+# --- refusals: each a clear page, nobody signed in, no account --------------------------
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"claims": {"aud": "another-client"}},
+        {"claims": {"iss": "http://127.0.0.1:9/evil"}},
+        {"rogue_key": True},
+        {"claims": {"nonce": "forged"}},
+        {"claims": {"exp": 1_000_000_000}},
+    ],
+    ids=["wrong-audience", "wrong-issuer", "wrong-signature", "wrong-nonce", "expired"],
+)
+def test_a_tampered_id_token_is_refused(idp, live_server, tamper):
+    idp.set(tamper=tamper)
+    browser, answer = sso_sign_in(live_server.url, "alice")
+
+    assert answer.status_code == 400
+    assert "The sign-in could not be verified" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+    assert not get_user_model().objects.exists()
+
+
+def test_a_replayed_callback_is_refused(idp, live_server):
+    browser, callback = to_callback(live_server.url, "alice")
+    assert browser.get(callback, allow_redirects=False, timeout=30).status_code == 302
+
+    again = browser.get(callback, allow_redirects=False, timeout=30)
+    assert again.status_code == 400 and "no longer valid" in again.text
+
+    elsewhere = requests.Session()  # someone else replaying the URL
+    stolen = elsewhere.get(callback, allow_redirects=False, timeout=30)
+    assert stolen.status_code == 400 and "no longer valid" in stolen.text
+    assert not is_signed_in(live_server.url, elsewhere)
+
+
+@pytest.mark.parametrize("state", ["", None, "not-the-state-we-sent"])
+def test_a_callback_with_a_missing_or_wrong_state_is_refused(idp, live_server, state):
+    browser, callback = to_callback(live_server.url, "alice")
+    parts = urlsplit(callback)
+    query = {k: v for k, v in parse_qsl(parts.query) if k != "state"}
+    if state is not None:
+        query["state"] = state
+    answer = browser.get(urlunsplit(parts._replace(query=urlencode(query))), timeout=30)
+
+    assert answer.status_code == 400 and "no longer valid" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+    assert not get_user_model().objects.exists()
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_clear_page(db, settings, client):
+    settings.ASSESSOR_OIDC_ENABLED = True
+    settings.ASSESSOR_OIDC_ISSUER = "http://127.0.0.1:9/nobody"  # discard port: refused
+    cache.clear()
+    answer = client.get("/oidc/authenticate/")
+    assert answer.status_code == 502
+    assert b"could not be reached" in answer.content
+
+
+# --- the mapping and the claims, without a provider -------------------------------------
+
+
+def test_groups_grant_the_union_of_their_roles_per_team():
+    assert grants_from_groups(["iam-reviewers", "iam-approvers", "other"], GROUP_ROLES) == {
+        "Identity team": {"reviewer", "approver"},
+        "Cloud team": {"approver"},
+    }
+    assert grants_from_groups([], GROUP_ROLES) == {}
+
+
+@pytest.mark.parametrize(
+    ("claims", "profile"),
+    [
+        (
+            {"email": "a@x.org", "given_name": "Ada", "family_name": "Lovelace", "name": "X Y"},
+            {"email": "a@x.org", "first_name": "Ada", "last_name": "Lovelace"},
+        ),
+        (
+            {"preferred_username": "ada@x.org", "name": "Ada King Lovelace"},
+            {"email": "ada@x.org", "first_name": "Ada", "last_name": "King Lovelace"},
+        ),
+        ({"preferred_username": "ada"}, {"email": "", "first_name": "", "last_name": ""}),
+    ],
+)
+def test_email_and_names_come_from_the_usual_claims_with_fallbacks(claims, profile):
+    assert profile_of(claims) == profile
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a"]', "must be a JSON object"),
+        ('{"g": "Team A"}', "list of [team, role]"),
+        ('{"g": [["Team A", "boss"]]}', "roles are reviewer, approver, auditor, admin"),
+    ],
+)
+def test_a_bad_group_mapping_stops_the_app_with_a_reason(monkeypatch, value, message):
+    from config.settings import env_group_roles
+
+    monkeypatch.setenv("ASSESSOR_OIDC_GROUP_ROLES", value)
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        env_group_roles("ASSESSOR_OIDC_GROUP_ROLES")
+
+
+def test_a_group_mapping_from_the_environment(monkeypatch):
+    from config.settings import env_group_roles
+
+    monkeypatch.setenv("ASSESSOR_OIDC_GROUP_ROLES", '{"g": [["Team A", "admin"]]}')
+    assert env_group_roles("ASSESSOR_OIDC_GROUP_ROLES") == {"g": [("Team A", "admin")]}
