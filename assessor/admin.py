@@ -493,6 +493,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    readonly_fields = ["sso_roles"]  # kept by single sign-on from the group claims
 
 
 @admin.register(Team)

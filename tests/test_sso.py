@@ -16,8 +16,11 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -39,13 +42,13 @@ GROUP_ROLES = {
     "iam-reviewers": [("Identity team", "reviewer")],
     "iam-approvers": [("Identity team", "approver"), ("Cloud team", "approver")],
     "grc-auditors": [("Cloud team", "auditor")],
+    "bank-admins": [("Identity team", "admin")],
 }
 
 
-@pytest.fixture(scope="module")
-def provider(live_server, tmp_path_factory):
-    """The OpenID Connect provider process, registered with the live server's callback."""
-    folder = tmp_path_factory.mktemp("oidc-provider")
+@contextmanager
+def running_provider(folder: Path, redirect_uri: str):
+    """The OpenID Connect provider process, registered with `redirect_uri`; always stopped."""
     control = folder / "control.json"
     control.write_text("{}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
@@ -53,7 +56,7 @@ def provider(live_server, tmp_path_factory):
         PYTHONPATH=str(ROOT),
         PROVIDER_DATABASE=str(folder / "provider.sqlite3"),
         PROVIDER_CONTROL=str(control),
-        PROVIDER_REDIRECT_URI=f"{live_server.url}/oidc/callback/",
+        PROVIDER_REDIRECT_URI=redirect_uri,
         PROVIDER_CLIENT_ID=CLIENT_ID,
         PROVIDER_CLIENT_SECRET=CLIENT_SECRET,
         PROVIDER_PASSWORD=PROVIDER_PASSWORD,
@@ -75,6 +78,13 @@ def provider(live_server, tmp_path_factory):
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def provider(live_server, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    with running_provider(folder, f"{live_server.url}/oidc/callback/") as running:
+        yield running
 
 
 @pytest.fixture
@@ -266,7 +276,39 @@ def test_a_local_account_with_the_same_name_and_email_is_not_taken_over(idp, liv
     assert not SsoIdentity.objects.filter(user=local).exists()
 
 
+def test_the_questionnaire_admin_role_opens_the_back_office_while_claimed(idp, live_server):
+    idp.set(groups={"alice": ["iam-reviewers", "bank-admins"]})
+    sso_sign_in(live_server.url, "alice")
+    user = sso_user()
+    assert user.is_staff and user.has_perm("assessor.change_question")
+
+    idp.set(groups={"alice": ["iam-reviewers"]})
+    sso_sign_in(live_server.url, "alice")
+    user = get_user_model().objects.get(pk=user.pk)
+    assert not user.is_staff and not user.has_perm("assessor.change_question")
+
+
 # --- refusals: each a clear page, nobody signed in, no account --------------------------
+
+
+def test_a_deactivated_sso_user_is_refused(idp, live_server):
+    sso_sign_in(live_server.url, "alice")
+    get_user_model().objects.filter(username="alice").update(is_active=False)
+
+    browser, answer = sso_sign_in(live_server.url, "alice")
+    assert answer.status_code == 403 and "This account is disabled" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_refused(idp, live_server):
+    browser, callback = to_callback(live_server.url, "alice")
+    state = dict(parse_qsl(urlsplit(callback).query))["state"]
+    query = urlencode({"error": "access_denied", "state": state})
+    answer = browser.get(f"{live_server.url}/oidc/callback/?{query}", timeout=30)
+
+    assert answer.status_code == 403 and "Sign-in was cancelled" in answer.text
+    assert not is_signed_in(live_server.url, browser)
+    assert not get_user_model().objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -377,3 +419,76 @@ def test_a_group_mapping_from_the_environment(monkeypatch):
 
     monkeypatch.setenv("ASSESSOR_OIDC_GROUP_ROLES", '{"g": [["Team A", "admin"]]}')
     assert env_group_roles("ASSESSOR_OIDC_GROUP_ROLES") == {"g": [("Team A", "admin")]}
+
+
+# --- several gunicorn workers, configured from the environment --------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_app(tmp_path):
+    """The app under gunicorn with two workers, SSO set only by environment variables, and a
+    provider registered with its callback. Its own SQLite database; always stopped."""
+    port = free_port()
+    app_url = f"http://127.0.0.1:{port}"
+    with running_provider(tmp_path, f"{app_url}/oidc/callback/") as provider:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ASSESSOR_"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_TESTING="1",  # static files from the finders: nobody ran collectstatic
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_SECURE_SSL_REDIRECT="0",
+            DJANGO_SECURE_COOKIES="0",
+            DJANGO_HSTS_SECONDS="0",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+            PYTHONPATH=str(ROOT),
+            ASSESSOR_OIDC_ISSUER=provider["issuer"],
+            ASSESSOR_OIDC_CLIENT_ID=CLIENT_ID,
+            ASSESSOR_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+            ASSESSOR_OIDC_PROVIDER_NAME="Test IdP",
+            ASSESSOR_OIDC_GROUP_ROLES=json.dumps(GROUP_ROLES),
+        )
+        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
+        subprocess.run(migrate, env=env, cwd=ROOT, check=True, timeout=300)
+        log = (tmp_path / "gunicorn.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers=2"]
+            + [f"--bind=127.0.0.1:{port}", "--log-level=warning"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            for _ in range(120):
+                assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                try:
+                    requests.get(f"{app_url}/accounts/login/", timeout=5).raise_for_status()
+                    break
+                except requests.RequestException:
+                    time.sleep(0.5)
+            yield app_url, provider
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.close()
+
+
+def test_sso_works_across_gunicorn_workers_configured_from_the_environment(gunicorn_app):
+    app_url, provider = gunicorn_app
+    provider["control"].write_text(json.dumps({"groups": {"alice": ["iam-reviewers"]}}))
+    assert "Sign in with Test IdP" in requests.get(f"{app_url}/accounts/login/", timeout=30).text
+
+    for _ in range(3):  # state, nonce and the session are in the database: any worker serves
+        browser, callback = to_callback(app_url, "alice")
+        answer = browser.get(callback, allow_redirects=False, timeout=30)
+        assert answer.status_code == 302
+        assert all(is_signed_in(app_url, browser) for _ in range(4))
+        replayed = browser.get(callback, allow_redirects=False, timeout=30)
+        assert replayed.status_code == 400 and "no longer valid" in replayed.text
