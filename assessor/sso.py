@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .models import Membership, SsoIdentity, Team
@@ -89,7 +89,7 @@ def groups_of(claims) -> list[str]:
 def profile_of(claims) -> dict[str, str]:
     """Email and names from the usual claims, with fallbacks."""
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
-    login = claims.get("preferred_username") or claims.get("upn") or ""
+    login = str(claims.get("preferred_username") or claims.get("upn") or "")
     if not email and "@" in login:
         email = login  # Entra ID puts the address there when `email` is not released
     first, last = claims.get("given_name") or "", claims.get("family_name") or ""
@@ -196,22 +196,32 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("userinfo is about another subject than the ID token")
         claims = {**payload, **userinfo}  # the ID token may carry groups userinfo lacks
         grants = grants_from_groups(groups_of(claims), settings.ASSESSOR_OIDC_GROUP_ROLES)
-        identity = (
-            SsoIdentity.objects.select_related("user")
-            .filter(issuer=payload["iss"], subject=payload["sub"])
-            .first()
-        )
+        identity = self.identity_of(payload)
         if identity is not None and not identity.user.is_active:
             self.request.sso_refusal = "inactive"
             return None
         if identity is None and not grants:
             self.request.sso_refusal = "no_group"
             return None  # no account for someone who may do nothing here
-        user = self.user_follow_claims(identity, payload, claims, grants)
+        try:
+            user = self.user_follow_claims(identity, payload, claims, grants)
+        except IntegrityError:
+            # Two first sign-ins of one person at once: the other one created the account
+            # (or the team, or the membership); look again and follow the claims once more.
+            identity = self.identity_of(payload)
+            user = self.user_follow_claims(identity, payload, claims, grants)
         if not grants:
             self.request.sso_refusal = "no_group"
             return None
         return user
+
+    @staticmethod
+    def identity_of(payload) -> SsoIdentity | None:
+        return (
+            SsoIdentity.objects.select_related("user")
+            .filter(issuer=payload["iss"], subject=payload["sub"])
+            .first()
+        )
 
     @transaction.atomic
     def user_follow_claims(self, identity, payload, claims, grants):

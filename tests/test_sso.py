@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from assessor.models import Membership, SsoIdentity
-from assessor.sso import grants_from_groups, profile_of
+from assessor.sso import SsoBackend, grants_from_groups, profile_of
 from tests.builders import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -492,3 +492,26 @@ def test_sso_works_across_gunicorn_workers_configured_from_the_environment(gunic
         assert all(is_signed_in(app_url, browser) for _ in range(4))
         replayed = browser.get(callback, allow_redirects=False, timeout=30)
         assert replayed.status_code == 400 and "no longer valid" in replayed.text
+
+
+def test_two_first_sign_ins_at_once_end_in_one_account(db, settings, monkeypatch, rf):
+    settings.ASSESSOR_OIDC_GROUP_ROLES = GROUP_ROLES
+    payload = {"iss": "https://idp.example", "sub": "42", "preferred_username": "alice"}
+    userinfo = {"sub": "42", "groups": ["iam-reviewers"]}
+    backend = SsoBackend()
+    backend.request = rf.get("/oidc/callback/")
+    monkeypatch.setattr(backend, "get_userinfo", lambda *args: userinfo)
+    first = backend.get_or_create_user("access", "id", payload)
+
+    looked = []  # the second request looks before the first one's account exists
+
+    def late_lookup(claims):
+        looked.append(claims)
+        return None if len(looked) == 1 else SsoBackend.identity_of(claims)
+
+    monkeypatch.setattr(backend, "identity_of", late_lookup)
+    second = backend.get_or_create_user("access", "id", payload)
+
+    assert second == first and len(looked) == 2
+    assert get_user_model().objects.count() == 1
+    assert roles_of(first) == {"Identity team": ({"reviewer"}, {"reviewer"})}
