@@ -1,8 +1,13 @@
-"""Account pages the app changes from Django's own: the password change is throttled."""
+"""Account pages the app changes from Django's own: the password change is throttled, and each
+person's settings (review emails on or off) have a page of their own."""
 
+from django.contrib import messages
 from django.contrib.auth.views import PasswordChangeView
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from .forms import ThrottledPasswordChangeForm
+from .forms import NotificationPreferenceForm, ThrottledPasswordChangeForm
+from .models import NotificationPreference
 
 
 class ThrottledPasswordChangeView(PasswordChangeView):
@@ -15,3 +20,18 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
 
 password_change = ThrottledPasswordChangeView.as_view()
+
+
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    """The signed-in person's own settings; nobody else's can be reached from here."""
+    preference = NotificationPreference.objects.filter(user=request.user).first()
+    if preference is None:
+        preference = NotificationPreference(user=request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        state = "on" if form.cleaned_data["review_emails"] else "off"
+        messages.success(request, f"Saved: review emails are {state}.")
+        return redirect("account_settings")
+    return render(request, "registration/account_settings.html", {"form": form})

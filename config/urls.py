@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from assessor.accounts import password_change
+from assessor.accounts import account_settings, password_change
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -15,6 +15,7 @@ RESET_NAMES = {
 }
 account_urls = [
     path("password_change/", password_change, name="password_change"),
+    path("settings/", account_settings, name="account_settings"),
     *(
         pattern
         for pattern in auth_urls.urlpatterns
