@@ -28,7 +28,9 @@ def account_settings(request):
     preference = NotificationPreference.objects.filter(user=request.user).first()
     if preference is None:
         preference = NotificationPreference(user=request.user)
-    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    # An unticked box posts nothing at all: bind on the method, not on the data.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferenceForm(data, instance=preference)
     if request.method == "POST" and form.is_valid():
         form.save()
         state = "on" if form.cleaned_data["review_emails"] else "off"
