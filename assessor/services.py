@@ -259,6 +259,11 @@ def answers_save(
                     fields_changed.add(field)
             answer.updated_at = timezone.now()  # bulk_update skips auto_now
             changed.append(answer)
+    if user is not None:
+        # Bulk writes send no signal, so the request's user would be missing outside a
+        # request (a command, a test): name the person in the trail directly.
+        for answer in (*created, *changed):
+            answer._history_user = user
     if created:
         Answer.objects.bulk_create(created)
     if changed:
