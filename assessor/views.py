@@ -398,7 +398,7 @@ def assessment_return(request, pk: int):
         pk,
         access.APPROVE,
         services.assessment_return,
-        "Returned to the reviewer as a draft.",
+        "Returned for changes: the team's reviewers can edit it and submit it again.",
     )
 
 
