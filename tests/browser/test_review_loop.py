@@ -14,7 +14,7 @@ from assessor.models import Answer, Assessment
 from tests.builders import SAFEST
 
 from .conftest import TIMEOUT_MS
-from .helpers import PASSWORD, sign_in
+from .helpers import PASSWORD, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,7 @@ def test_the_review_loop_with_three_people(
     sign_in(amy_page, amy)
     awaiting = amy_page.locator("#awaiting-approval")
     expect(awaiting.get_by_role("heading", name="Awaiting my approval")).to_be_visible()
+    assert_accessible(amy_page, "the dashboard with its awaiting list")
     awaiting.get_by_role("link", name=record.name).click()
     amy_page.wait_for_url(re.compile(re.escape(report_url(record)) + "$"))
     expect(amy_page.locator("#submission-comment")).to_contain_text(SUBMIT_COMMENT)
@@ -112,6 +113,7 @@ def test_the_review_loop_with_three_people(
     banner = page.locator("#review-banner")
     expect(banner).to_contain_text(RETURN_COMMENT)
     expect(banner).to_contain_text("Returned for changes by amy")
+    assert_accessible(page, "a returned record's report with its banner")
     page.get_by_role("link", name="Edit answers").click()
     page.wait_for_url(re.compile(r"/step/1/$"))
     expect(page.locator("#review-banner")).to_contain_text(RETURN_COMMENT)
@@ -139,6 +141,13 @@ def test_the_review_loop_with_three_people(
     subjects = [m["Subject"] for m in smtp_server.to("rev@example.com")]
     assert subjects == [f"Returned for changes: {record.name}", f"Approved: {record.name}"]
     assert len(smtp_server.to("amy@example.com")) == 2  # both submissions, nothing else
+
+    # The reviewer turns the emails off on their settings page, from the navigation bar.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Email me about reviews").uncheck()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Saved: review emails are off.")).to_be_visible()
+    assert_accessible(page, "the settings page")
 
     # Nothing is left awaiting anyone.
     amy_page.goto("/")
