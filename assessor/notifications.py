@@ -46,6 +46,11 @@ def _wanting_mail(users):
     )
 
 
+def _subject(prefix: str, assessment: Assessment) -> str:
+    # A header is one line: a name posted with a line break must not break (or forge) it.
+    return f"{prefix}: {' '.join(assessment.name.split())}"
+
+
 def _name(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -62,7 +67,7 @@ def submitted(*, assessment: Assessment, user, comment: str) -> None:
             memberships__team_id=assessment.team_id, memberships__approver=True
         )
     ).exclude(pk=user.pk)
-    subject = f"Awaiting your approval: {assessment.name}"
+    subject = _subject("Awaiting your approval", assessment)
     body = (
         f"{_name(user)} submitted “{assessment.name}” (team {assessment.team}, revision "
         f"{assessment.revision}) for approval.\n{_quoted(comment)}\n"
@@ -79,10 +84,10 @@ def decided(*, assessment: Assessment, user, submitter, action: str, comment: st
     ):
         return
     if action == "returned":
-        subject = f"Returned for changes: {assessment.name}"
+        subject = _subject("Returned for changes", assessment)
         ask = f"Make the changes asked for and submit it again: {record_url(assessment)}"
     else:
-        subject = f"Approved: {assessment.name}"
+        subject = _subject("Approved", assessment)
         ask = f"The signed-off report and its PDF: {record_url(assessment)}"
     body = (
         f"{_name(user)} {action} “{assessment.name}” (team {assessment.team}, revision "

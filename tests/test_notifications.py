@@ -171,3 +171,14 @@ def test_the_navigation_bar_links_to_the_settings_page(people, client):
 def test_the_settings_page_needs_a_signed_in_user(client, db):
     response = client.get(reverse("account_settings"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_name_with_a_line_break_cannot_forge_a_header(smtp_server, people, complete):
+    Assessment.objects.filter(pk=complete.pk).update(name="Leaver\r\nBcc: mallory@example.org")
+    complete.refresh_from_db()
+    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    assert len(smtp_server.messages) == 3
+    assert smtp_server.messages[0]["Subject"] == (
+        "Awaiting your approval: Leaver Bcc: mallory@example.org"
+    )
+    assert all("mallory@example.org" not in m.envelope_to for m in smtp_server.messages)
