@@ -244,3 +244,34 @@ def test_an_approver_in_one_team_and_reviewer_in_another(questionnaire, owner, c
     b_record.refresh_from_db()
     assert b_record.status == Assessment.Status.SUBMITTED
     assert Decision.objects.filter(assessment=b_record, actor=carol).count() == 1  # submitted
+
+
+# --- upgrading: records returned before the status existed -----------------------------------
+
+
+def test_the_migration_marks_drafts_whose_last_decision_is_a_return(
+    complete, owner, approver, questionnaire
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessor.migrations.0006_review_loop")
+    services.assessment_submit(assessment=complete, user=owner)
+    services.assessment_return(assessment=complete, user=approver, comment="Fix it.")
+    resubmitted = make_assessment(owner, answers=SAFEST, name="Returned, then resubmitted")
+    services.assessment_submit(assessment=resubmitted, user=owner)
+    services.assessment_return(assessment=resubmitted, user=approver, comment="Fix it.")
+    services.assessment_submit(assessment=resubmitted, user=owner)
+    make_assessment(owner, answers=SAFEST, name="Never submitted")
+    # As the previous version stored a returned record: back to draft.
+    Assessment.objects.filter(pk=complete.pk).update(status=Assessment.Status.DRAFT)
+
+    migration.mark_returned(apps, None)
+
+    statuses = dict(Assessment.objects.values_list("name", "status"))
+    assert statuses == {
+        "Leaver deprovisioning": "returned",
+        "Returned, then resubmitted": "submitted",
+        "Never submitted": "draft",
+    }

@@ -5,6 +5,29 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def mark_returned(apps, schema_editor):
+    """Records returned before this status existed went back to "draft": where a draft's latest
+    review decision is a return, it is now "returned", so its banner shows the comment."""
+    Assessment = apps.get_model("assessor", "Assessment")
+    Decision = apps.get_model("assessor", "Decision")
+    latest = models.Subquery(
+        Decision.objects.filter(
+            assessment=models.OuterRef("pk"), action__in=["submitted", "returned", "approved"]
+        )
+        .order_by("-created_at", "-id")
+        .values("action")[:1]
+    )
+    Assessment.objects.filter(status="draft").annotate(last=latest).filter(
+        last="returned"
+    ).update(status="returned")
+
+
+def mark_draft(apps, schema_editor):
+    apps.get_model("assessor", "Assessment").objects.filter(status="returned").update(
+        status="draft"
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,4 +54,5 @@ class Migration(migrations.Migration):
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL)),
             ],
         ),
+        migrations.RunPython(mark_returned, mark_draft),
     ]
