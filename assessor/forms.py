@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 
 from . import step_markup
-from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment
+from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment, NotificationPreference
 from .validators import (
     MAX_CONDITION_DEPTH,
     JsonRefused,
@@ -53,6 +53,24 @@ class AssessmentForm(forms.ModelForm):
         self.fields["team"].help_text = "The team that owns this assessment and reviews it."
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class HistoryFilterForm(forms.Form):
+    """The history page's filters (GET): one kind of entry, one person; empty means any."""
+
+    action = forms.ChoiceField(label="Action", required=False)
+    who = forms.ChoiceField(label="Person", required=False)
+
+    def __init__(self, *args, kinds: dict[str, str], people: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *kinds.items()]
+        self.fields["who"].choices = [("", "Anyone"), *((name, name) for name in people)]
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["review_emails"]
 
 
 class DecisionForm(forms.Form):

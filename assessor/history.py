@@ -12,6 +12,10 @@ import contextvars
 from django.db import models, transaction
 from django.utils import timezone
 
+# The change reason on answer rows copied into a new revision by reassessment: the starting
+# point of the revision's trail, not answers its reviewer set.
+CARRIED_OVER = "carried over by reassessment"
+
 # Set while bulk_update() runs: it calls update() itself and records history once, after.
 _inside_bulk_update = contextvars.ContextVar("inside_bulk_update", default=False)
 

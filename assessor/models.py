@@ -389,6 +389,7 @@ class Assessment(models.Model):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
         APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned for changes"
 
     name = models.CharField("workflow name", max_length=200)
     description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
@@ -448,7 +449,11 @@ class Assessment(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
+        return self.status not in EDITABLE_STATUSES
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
 
     @property
     def progress_percent(self) -> int:
@@ -457,6 +462,10 @@ class Assessment(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.total_core > 0 and self.answered_core >= self.total_core
+
+
+# A returned assessment is a draft again for its team's reviewers: edited, then resubmitted.
+EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
 
 class Answer(models.Model):
@@ -537,3 +546,22 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.assessment} by {self.user}"
+
+
+class NotificationPreference(models.Model):
+    """Whether a person gets the review emails (submitted, returned, approved). No row: yes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    review_emails = models.BooleanField(
+        "email me about reviews",
+        default=True,
+        help_text=(
+            "An email when an assessment of your team awaits your approval, and when one you "
+            "submitted is returned or approved."
+        ),
+    )
+
+    def __str__(self):
+        return f"{self.user}: review emails {'on' if self.review_emails else 'off'}"

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 
 from . import scoring, services
-from .models import Answer, Assessment, ExportRecord
+from .history import CARRIED_OVER
+from .models import Answer, Assessment, Decision, ExportRecord
 
 HISTORY_TEXT_LIMIT = 160
 
@@ -103,6 +104,22 @@ def answered_sections(assessment, result: scoring.Result, answers: dict[str, Ans
     return sections
 
 
+# The kinds of history entry, in the order the history page groups them.
+HISTORY_KINDS = {
+    "review": "Review decisions",
+    "created": "Creation and reassessment",
+    "answers": "Answers, notes and evidence links",
+    "details": "Details and status",
+    "exports": "Exports",
+}
+# The decisions the report shows in its review box: the sign-off trail, nothing else.
+REVIEW_ACTIONS = (
+    Decision.Action.SUBMITTED,
+    Decision.Action.RETURNED,
+    Decision.Action.APPROVED,
+)
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     when: object
@@ -110,6 +127,7 @@ class HistoryEntry:
     what: str
     before: str = ""
     after: str = ""
+    kind: str = "details"
 
 
 def _short(text: str) -> str:
@@ -135,19 +153,31 @@ def _who(user) -> str:
     return user.get_username() if user else "system"
 
 
+def _created(assessment: Assessment) -> str:
+    """A revision's first event names the record it was made from."""
+    if not assessment.previous_id:
+        return "Created"
+    return f"Created from revision {assessment.revision - 1} (answers carried over)"
+
+
 def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry]:
     """The record's audit trail, oldest first: answer, note, link, detail and status changes,
-    review decisions and exports, each with who and when (four queries in all)."""
+    review decisions and exports, each with who and when, and its kind (four queries in all).
+
+    The answers a reassessment copied into a new revision are its starting point: they are
+    folded into the one "Created from revision N" event, never listed as answers set."""
     model = assessment.scoring_model()
     entries: list[HistoryEntry] = []
 
-    def add(row_date, user, what, before="", after=""):
-        entries.append(HistoryEntry(row_date, _who(user), what, _short(before), _short(after)))
+    def add(row_date, user, what, before="", after="", kind="details"):
+        entries.append(
+            HistoryEntry(row_date, _who(user), what, _short(before), _short(after), kind)
+        )
 
     previous = None
     for row in assessment.history.select_related("history_user").order_by("history_date", "pk"):
         if previous is None:
-            add(row.history_date, row.history_user, "Created")
+            add(row.history_date, row.history_user, _created(assessment), kind="created")
         for field, label in ASSESSMENT_FIELDS if previous else ():
             if getattr(previous, field) != getattr(row, field):
                 add(
@@ -171,8 +201,16 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
             return value
 
         before = seen.get(row.id)
+        seen[row.id] = row
+        if row.history_change_reason == CARRIED_OVER:
+            continue
         if row.history_type == "-":
-            add(row.history_date, row.history_user, f"Removed the answer to “{text}”")
+            add(
+                row.history_date,
+                row.history_user,
+                f"Removed the answer to “{text}”",
+                kind="answers",
+            )
         for field, label in ANSWER_FIELDS:
             old = getattr(before, field) if before else ""
             new = getattr(row, field)
@@ -184,14 +222,21 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
                     f"{verb} {label} “{text}”",
                     shown(field, old),
                     shown(field, new),
+                    kind="answers",
                 )
-        seen[row.id] = row
 
     if decisions is None:
         decisions = assessment.decisions.select_related("actor")
     for decision in decisions:
+        if decision.action == Decision.Action.REASSESSED:
+            continue  # the "Created from revision N" event above says it
         add(
-            decision.created_at, decision.actor, decision.get_action_display(), "", decision.comment
+            decision.created_at,
+            decision.actor,
+            decision.get_action_display(),
+            "",
+            decision.comment,
+            kind="review",
         )
     for export in ExportRecord.objects.filter(assessment=assessment).select_related("user"):
         add(
@@ -200,9 +245,22 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
             f"Exported: {export.get_kind_display()}",
             "",
             f"SHA-256 {export.sha256}",
+            kind="exports",
         )
     entries.sort(key=lambda entry: entry.when)
     return entries
+
+
+def history_groups(entries: list[HistoryEntry], *, kind: str = "", who: str = "") -> list[dict]:
+    """The entries matching the filters (empty: any), grouped by kind in HISTORY_KINDS order."""
+    groups = []
+    for key, title in HISTORY_KINDS.items():
+        if kind and key != kind:
+            continue
+        rows = [entry for entry in entries if entry.kind == key and (not who or entry.who == who)]
+        if rows:
+            groups.append({"kind": key, "title": title, "entries": rows})
+    return groups
 
 
 def report_context(
@@ -239,6 +297,7 @@ def report_context(
         for key in result.next_level_blocked_by
     ]
     decisions = list(assessment.decisions.select_related("actor"))
+    review = [d for d in decisions if d.action in REVIEW_ACTIONS]
     # Most severe caps first, in the bank's order within a cap: the top reasons lead.
     rules = sorted(result.rules_fired, key=lambda rule: scoring.VERDICT_RANK[rule.cap])
     top_rules = rules if top_reasons is None else rules[:top_reasons]
@@ -263,6 +322,15 @@ def report_context(
         "frameworks": frameworks_grouped(result),
         "sections": answered_sections(assessment, result, answers),
         "decisions": decisions,
+        "review_decisions": review,
+        "review_note": next(
+            (d for d in reversed(review) if d.action == Decision.Action.RETURNED), None
+        )
+        if assessment.is_returned
+        else None,
+        "submission": next(
+            (d for d in reversed(review) if d.action == Decision.Action.SUBMITTED), None
+        ),
         "history": history_entries(assessment, decisions) if with_history else [],
         "bank_version": assessment.document["version"],
         "bank_title": assessment.document["title"],

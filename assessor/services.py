@@ -11,11 +11,20 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from . import access, scoring
-from .models import Answer, ApprovedReport, Assessment, Decision, ExportRecord, Questionnaire
+from . import access, notifications, scoring
+from .history import CARRIED_OVER
+from .models import (
+    EDITABLE_STATUSES,
+    Answer,
+    ApprovedReport,
+    Assessment,
+    Decision,
+    ExportRecord,
+    Questionnaire,
+)
 
 
 class NoPublishedQuestionnaire(Exception):
@@ -220,7 +229,7 @@ def answers_save(
     # update() skips auto_now: the last update is set here, or the dashboard's order lies.
     fields["updated_at"] = timezone.now()
     claimed = Assessment._base_manager.filter(
-        pk=assessment.pk, version=expected, status=Assessment.Status.DRAFT
+        pk=assessment.pk, version=expected, status__in=EDITABLE_STATUSES
     ).update(version=F("version") + 1, **fields)
     if not claimed:
         raise _stale(assessment, submitted, expected)
@@ -250,6 +259,11 @@ def answers_save(
                     fields_changed.add(field)
             answer.updated_at = timezone.now()  # bulk_update skips auto_now
             changed.append(answer)
+    if user is not None:
+        # Bulk writes send no signal, so the request's user would be missing outside a
+        # request (a command, a test): name the person in the trail directly.
+        for answer in (*created, *changed):
+            answer._history_user = user
     if created:
         Answer.objects.bulk_create(created)
     if changed:
@@ -294,7 +308,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
     """Lock the answers and freeze the scoring model and result with the record."""
     access.require_on(user, assessment, access.EDIT)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != Assessment.Status.DRAFT:
+    if assessment.status not in EDITABLE_STATUSES:
         raise _already(assessment, Decision.Action.SUBMITTED, "submitted")
     if assessment.questionnaire.status == Questionnaire.Status.DRAFT:
         raise WorkflowError(
@@ -318,6 +332,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
     Decision.objects.create(
         assessment=assessment, actor=user, action=Decision.Action.SUBMITTED, comment=comment
     )
+    notifications.submitted(assessment=assessment, user=user, comment=comment)
 
 
 @transaction.atomic
@@ -338,6 +353,9 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
     Decision.objects.create(
         assessment=assessment, actor=user, action=Decision.Action.APPROVED, comment=comment
     )
+    notifications.decided(
+        assessment=assessment, user=user, submitter=submitter, action="approved", comment=comment
+    )
     content = pdf.assessment_pdf(assessment, generated_by=user)  # RenderFailed rolls back
     return ApprovedReport.objects.create(
         assessment=assessment,
@@ -349,7 +367,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
 
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
-    """Send a submitted assessment back to draft, with the approver's reason."""
+    """Send a submitted assessment back for changes (editable again), with the approver's reason."""
     access.require_on(user, assessment, access.APPROVE)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Assessment.Status.SUBMITTED:
@@ -359,9 +377,14 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
     submitter = _last_submitter(assessment)
     if submitter is not None and submitter.pk == user.pk:
         raise WorkflowError("Four eyes: the person who submitted cannot review it.")
-    _set_status(assessment, Assessment.Status.DRAFT, snapshot_document=None, snapshot_result=None)
+    _set_status(
+        assessment, Assessment.Status.RETURNED, snapshot_document=None, snapshot_result=None
+    )
     Decision.objects.create(
         assessment=assessment, actor=user, action=Decision.Action.RETURNED, comment=comment
+    )
+    notifications.decided(
+        assessment=assessment, user=user, submitter=submitter, action="returned", comment=comment
     )
 
 
@@ -373,8 +396,11 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
     revision between them, and the second is told where it is."""
     access.require_on(user, assessment, access.EDIT)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status == Assessment.Status.DRAFT:
-        raise WorkflowError("A draft is still open for changes; reassess once it is submitted.")
+    if not assessment.is_locked:
+        raise WorkflowError(
+            f"This assessment is still open for changes ({assessment.get_status_display()}); "
+            "reassess once it is submitted."
+        )
     existing = assessment.revisions.select_related("owner").order_by("pk").first()
     if existing is not None:
         raise WorkflowError(
@@ -385,7 +411,7 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
     if questionnaire is None:
         raise NoPublishedQuestionnaire
     model = questionnaire.scoring_model()
-    revision = Assessment.objects.create(
+    revision = Assessment(
         name=assessment.name,
         description=assessment.description,
         system=assessment.system,
@@ -397,6 +423,10 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         revision=assessment.revision + 1,
         total_core=len(model.core_keys),
     )
+    # The history shows one "created from revision N" event by this reviewer, and the copied
+    # answers as the starting point, not as answers this reviewer set (see reports.py).
+    revision._history_user = user
+    revision.save()
     carried = [
         Answer(
             assessment=revision,
@@ -409,11 +439,14 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         if answer.question_key in model.question_map
         and answer.choice_key in model.question_map[answer.question_key].choice_map
     ]
+    for answer in carried:
+        answer._change_reason = CARRIED_OVER
+        answer._history_user = user
     Answer.objects.bulk_create(carried)
     result = evaluate(revision, {a.question_key: a.choice_key for a in carried}, plan=False)
     for name, value in summary_fields(result, revision.total_core).items():
         setattr(revision, name, value)
-    revision.save()
+    revision.save()  # still this reviewer's (_history_user)
     Decision.objects.create(
         assessment=revision,
         actor=user,
@@ -421,6 +454,36 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         comment=f"Revision {revision.revision}, from revision {assessment.revision}.",
     )
     return revision
+
+
+def awaiting_approval(user) -> QuerySet[Assessment]:
+    """Submitted records of the teams where the user approves, that four eyes lets them approve:
+    not those whose latest submission is their own."""
+    last_submitter = (
+        Decision.objects.filter(assessment=OuterRef("pk"), action=Decision.Action.SUBMITTED)
+        .order_by("-created_at", "-id")
+        .values("actor_id")[:1]
+    )
+    return (
+        access.assessments_for(user, access.APPROVE)
+        .filter(status=Assessment.Status.SUBMITTED)
+        .annotate(submitted_by_id=Subquery(last_submitter))
+        .exclude(submitted_by_id=user.pk)
+        .select_related("team")
+        .order_by("updated_at", "id")
+    )
+
+
+def review_note(assessment: Assessment) -> Decision | None:
+    """The approver's return comment while a returned record waits for its fixes."""
+    if not assessment.is_returned:
+        return None
+    return (
+        assessment.decisions.filter(action=Decision.Action.RETURNED)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def export_record(*, assessment: Assessment, user, kind: str, content: bytes) -> ExportRecord:

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, exchange, pdf, reports, scoring, services
 from .errors import DATABASE_UNAVAILABLE, NOT_SAVED, RETRY_AFTER
-from .forms import AssessmentForm, DecisionForm, ImportForm, SectionForm
+from .forms import AssessmentForm, DecisionForm, HistoryFilterForm, ImportForm, SectionForm
 from .models import ApprovedReport, Assessment, ExportRecord
 
 PAGE_SIZE = 20
+AWAITING_SHOWN = 50
 
 # A record's pages and files are for the signed-in reader only: no shared cache (a proxy, a
 # CDN) may keep them, and the browser does not store them on disk.
@@ -53,6 +54,7 @@ def dashboard(request):
         {
             "page": page,
             "has_any": has_any,
+            "awaiting": services.awaiting_approval(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": verdict,
             "status": status,
@@ -115,6 +117,7 @@ def _wizard_context(assessment, steps, step, form, result, stale=None):
         "visible": visible,
         "percent": round(100 * answered / visible) if visible else 0,
         "is_last": step.number == len(steps),
+        "review_note": services.review_note(assessment),
     }
 
 
@@ -272,10 +275,9 @@ def wizard_preview(request, pk: int, step: int):
 @private
 def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
-    context = reports.report_context(assessment)
-    submitter = next(
-        (d.actor for d in reversed(context["decisions"]) if d.action == "submitted"), None
-    )
+    context = reports.report_context(assessment, with_history=False)  # on its own page
+    submission = context["submission"]
+    submitter = submission.actor if submission else None
     context.update(
         {
             # the user's roles in this record's team, fetched with the record
@@ -396,7 +398,7 @@ def assessment_return(request, pk: int):
         pk,
         access.APPROVE,
         services.assessment_return,
-        "Returned to the reviewer as a draft.",
+        "Returned for changes: the team's reviewers can edit it and submit it again.",
     )
 
 
@@ -421,9 +423,25 @@ def assessment_compare(request, pk: int, other: int):
 
 @private
 def assessment_history(request, pk: int):
+    """The trail grouped by kind, filtered by kind and person (GET); a bad filter is a 400."""
     assessment = access.assessment_for(request.user, pk)
+    entries = reports.history_entries(assessment)
+    form = HistoryFilterForm(
+        request.GET, kinds=reports.HISTORY_KINDS, people=sorted({e.who for e in entries})
+    )
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    groups = reports.history_groups(
+        entries, kind=filters.get("action", ""), who=filters.get("who", "")
+    )
     return render(
         request,
         "assessor/history.html",
-        {"assessment": assessment, "history": reports.history_entries(assessment)},
+        {
+            "assessment": assessment,
+            "form": form,
+            "groups": groups if valid else [],
+            "filtered": bool(filters.get("action") or filters.get("who")),
+        },
+        status=200 if valid else 400,
     )

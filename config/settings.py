@@ -296,8 +296,24 @@ def env_group_roles(name: str) -> dict[str, list[tuple[str, str]]]:
 # Which teams and roles each group claim grants (README "Single sign-on").
 ASSESSOR_OIDC_GROUP_ROLES = env_group_roles("ASSESSOR_OIDC_GROUP_ROLES")
 
-# Password reset mails a link; its pages exist only when a mail server is configured.
+# Password reset mails a link; its pages exist only when a mail server is configured. Review
+# emails (submitted, returned, approved) go through the same settings; under `make run`
+# (DEBUG, no mail server named) they are printed on the console instead.
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)  # a hung server must not hold a request
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "assessor@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# Links in emails: the address people open the app at (mail has no request to take it from).
+ASSESSOR_BASE_URL = os.environ.get("ASSESSOR_BASE_URL", "http://127.0.0.1:8000")
 
 # Logs go to standard error (gunicorn's error log, the container's log). django.request is
 # where an unhandled exception is reported, with its traceback: without this handler, a

@@ -4,7 +4,7 @@ from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
 from assessor import sso_views
-from assessor.accounts import password_change, sign_in
+from assessor.accounts import account_settings, password_change, sign_in
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -17,6 +17,7 @@ RESET_NAMES = {
 account_urls = [
     path("login/", sign_in, name="login"),
     path("password_change/", password_change, name="password_change"),
+    path("settings/", account_settings, name="account_settings"),
     *(
         pattern
         for pattern in auth_urls.urlpatterns

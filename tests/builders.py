@@ -45,9 +45,11 @@ LOWER_TRUST = {
 PASSWORD = "correct horse battery staple"
 
 
-def make_user(username="reviewer", *, team="Team A", roles=("reviewer",), password=PASSWORD):
+def make_user(
+    username="reviewer", *, team="Team A", roles=("reviewer",), password=PASSWORD, email=""
+):
     """A user with a known password, in `team` with `roles` (none: a user in no team)."""
-    user = get_user_model().objects.create_user(username=username, password=password)
+    user = get_user_model().objects.create_user(username=username, password=password, email=email)
     for role in roles:
         member_add(team_name=team, username=username, role=role)
     return user
@@ -81,3 +83,33 @@ def changelist_data(formset, field: str, value=None) -> dict[str, str]:
         data[f"form-{n}-id"] = str(form.instance.pk)
         data[f"form-{n}-{field}"] = str(current)
     return data
+
+
+class SmtpInbox:
+    """What a real SMTP server (aiosmtpd, on a loopback port) received: see `smtp_server` in
+    tests/conftest.py. Each message keeps its envelope recipients and its parsed content."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        message.text = message.get_body(("plain",)).get_content()
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m.envelope_to]
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -77,3 +77,24 @@ def outsider(db):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a loopback port (aiosmtpd, in its own thread), with Django's SMTP
+    backend pointed at it; yields its inbox (tests.builders.SmtpInbox)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.builders import SmtpInbox, free_port
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -767,7 +767,7 @@ def decision_posts(draw):
     return draw(st.permutations(pairs))
 
 
-NEW_STATUS = {"submit": "submitted", "approve": "approved", "return": "draft"}
+NEW_STATUS = {"submit": "submitted", "approve": "approved", "return": "returned"}
 ACTION = {"submit": "submitted", "approve": "approved", "return": "returned"}
 
 

@@ -213,14 +213,15 @@ def test_only_approvers_approve(client, complete, owner, teammate):
     assert complete.status == Assessment.Status.SUBMITTED
 
 
-def test_returning_needs_a_comment_and_sends_it_back_to_draft(client, complete, owner, approver):
+def test_returning_needs_a_comment_and_sends_it_back_for_changes(client, complete, owner, approver):
     submit(as_user(client, owner), complete)
     as_user(client, approver).post(reverse("return", args=[complete.pk]), {"comment": ""})
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.SUBMITTED
     client.post(reverse("return", args=[complete.pk]), {"comment": "Evidence link is broken."})
     complete.refresh_from_db()
-    assert complete.status == Assessment.Status.DRAFT
+    assert complete.status == Assessment.Status.RETURNED
+    assert not complete.is_locked
     assert complete.snapshot_document is None
     returned = Decision.objects.get(assessment=complete, action="returned")
     assert (returned.actor, returned.comment) == (approver, "Evidence link is broken.")
@@ -380,7 +381,7 @@ def test_exports_are_recorded(client, complete, owner):
     assert all(r.user == owner and len(r.sha256) == 64 for r in ExportRecord.objects.all())
     assert (
         "Exported: JSON export"
-        in client.get(reverse("report", args=[complete.pk])).content.decode()
+        in client.get(reverse("history", args=[complete.pk])).content.decode()
     )
 
 

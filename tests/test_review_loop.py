@@ -1,0 +1,277 @@
+"""The review loop: returned records, the return banner, the submitter's comment on the
+approver's box, and the "Awaiting my approval" list, per team and per role."""
+
+import pytest
+from django.urls import reverse
+
+from assessor import access, services
+from assessor.models import Assessment, Decision, Team
+from tests.builders import SAFEST, make_assessment, make_user
+
+pytestmark = pytest.mark.django_db
+
+RETURN_COMMENT = "The evidence link for monitoring is broken."
+
+
+@pytest.fixture
+def complete(owner, questionnaire):
+    return make_assessment(owner, answers=SAFEST, name="Leaver deprovisioning")
+
+
+@pytest.fixture
+def returned(complete, owner, approver):
+    services.assessment_submit(assessment=complete, user=owner, comment="Ready.")
+    services.assessment_return(assessment=complete, user=approver, comment=RETURN_COMMENT)
+    complete.refresh_from_db()
+    return complete
+
+
+@pytest.fixture
+def carol(db):
+    """Approver in Team A, reviewer in Team B: one person, different roles per team."""
+    user = make_user("carol", roles=("approver",))
+    from assessor.membership import member_add
+
+    member_add(team_name="Team B", username="carol", role="reviewer")
+    return user
+
+
+def page(client, user, name, *args):
+    client.force_login(user)
+    return client.get(reverse(name, args=args))
+
+
+# --- the status ------------------------------------------------------------------------------
+
+
+def test_returned_is_a_status_of_its_own_with_a_plain_label():
+    assert Assessment.Status.RETURNED == "returned"
+    assert Assessment.Status.RETURNED.label == "Returned for changes"
+
+
+def test_a_returned_record_is_editable_like_a_draft(returned):
+    assert returned.status == Assessment.Status.RETURNED
+    assert not returned.is_locked and returned.snapshot_document is None
+
+
+def test_the_reviewer_changes_a_returned_record_and_resubmits_it(returned, owner, client):
+    client.force_login(owner)
+    response = client.post(
+        reverse("wizard", args=[returned.pk, 1]),
+        {"version": returned.version, "task_type": "secret_rotation", "next": "1"},
+    )
+    assert response.status_code == 302
+    returned.refresh_from_db()
+    assert returned.status == Assessment.Status.RETURNED  # saving does not change it
+    client.post(reverse("submit", args=[returned.pk]), {"comment": "Link fixed."})
+    returned.refresh_from_db()
+    assert returned.status == Assessment.Status.SUBMITTED
+    assert returned.snapshot_document is not None
+
+
+def test_a_returned_record_cannot_be_approved_or_returned_again(returned, approver):
+    with pytest.raises(services.WorkflowError):
+        services.assessment_approve(assessment=returned, user=approver)
+    with pytest.raises(services.WorkflowError):
+        services.assessment_return(assessment=returned, user=approver, comment="Again")
+
+
+def test_a_returned_record_is_not_reassessed(returned, owner):
+    with pytest.raises(services.WorkflowError, match="still open for changes"):
+        services.assessment_reassess(assessment=returned, user=owner)
+
+
+def test_the_dashboard_shows_and_filters_returned_records(returned, owner, client):
+    html = page(client, owner, "dashboard").content.decode()
+    assert "<td>Returned for changes</td>" in html
+    filtered = client.get(reverse("dashboard"), {"status": "returned"}).content.decode()
+    assert "Leaver deprovisioning" in filtered
+    assert "Leaver deprovisioning" not in (
+        client.get(reverse("dashboard"), {"status": "draft"}).content.decode()
+    )
+
+
+def test_the_report_offers_edit_and_submit_on_a_returned_record(returned, owner, client):
+    html = page(client, owner, "report", returned.pk).content.decode()
+    assert reverse("wizard", args=[returned.pk, 1]) in html
+    assert reverse("submit", args=[returned.pk]) in html
+
+
+# --- banners ---------------------------------------------------------------------------------
+
+
+def test_the_return_comment_is_a_banner_at_the_top_of_the_report(returned, owner, client):
+    html = page(client, owner, "report", returned.pk).content.decode()
+    banner = html.index('id="review-banner"')
+    assert RETURN_COMMENT in html[banner : banner + 800]
+    assert "Returned for changes by approver" in html
+    assert banner < html.index('class="report"')  # above the report itself
+
+
+@pytest.mark.parametrize("step", [1, 5, 9])
+def test_the_return_comment_is_a_banner_on_every_wizard_step(returned, owner, client, step):
+    html = page(client, owner, "wizard", returned.pk, step).content.decode()
+    banner = html.index('id="review-banner"')
+    assert RETURN_COMMENT in html[banner : banner + 800]
+    assert banner < html.index('id="wizard-form"')
+
+
+def test_the_banner_goes_once_the_record_is_resubmitted(returned, owner, client):
+    services.assessment_submit(assessment=returned, user=owner)
+    assert 'id="review-banner"' not in page(client, owner, "report", returned.pk).content.decode()
+
+
+def test_a_draft_never_returned_has_no_banner(complete, owner, client):
+    assert (
+        'id="review-banner"' not in page(client, owner, "wizard", complete.pk, 1).content.decode()
+    )
+
+
+def test_the_approver_sees_the_submitters_comment_on_the_approval_box(
+    complete, owner, approver, client
+):
+    services.assessment_submit(assessment=complete, user=owner, comment="Please check step 4.")
+    html = page(client, approver, "report", complete.pk).content.decode()
+    box = html.index('id="review-title"')
+    assert "Submitted by owner" in html[box : box + 1200]
+    assert "Please check step 4." in html[box : box + 1200]
+    assert html.index("Please check step 4.") < html.index(reverse("approve", args=[complete.pk]))
+
+
+def test_the_approval_box_shows_the_latest_submission_after_a_return(returned, owner, approver):
+    services.assessment_submit(assessment=returned, user=owner, comment="Link fixed.")
+    from django.test import Client
+
+    html = page(Client(), approver, "report", returned.pk).content.decode()
+    assert "Link fixed." in html
+    assert 'id="review-banner"' not in html
+
+
+# --- the review trail on the report ----------------------------------------------------------
+
+
+def test_the_report_lists_review_decisions_and_links_to_the_history(returned, owner, client):
+    html = page(client, owner, "report", returned.pk).content.decode()
+    assert html.count('data-decision="submitted"') == 1
+    assert html.count('data-decision="returned"') == 1
+    assert reverse("history", args=[returned.pk]) in html
+    assert "Set the answer" not in html  # the trail is on its own page
+
+
+# --- "Awaiting my approval" -----------------------------------------------------------------
+
+
+def submitted_in(team_name: str, reviewer, name: str) -> Assessment:
+    record = services.assessment_create(
+        owner=reviewer, team=Team.objects.get(name=team_name), name=name
+    )
+    services.answers_save(
+        assessment=record, existing={}, submitted={k: (v, "", "") for k, v in SAFEST.items()}
+    )
+    services.assessment_submit(assessment=record, user=reviewer)
+    return record
+
+
+def awaiting_names(user) -> list[str]:
+    return [record.name for record in services.awaiting_approval(user)]
+
+
+def test_awaiting_lists_submitted_records_of_the_teams_where_one_approves(
+    questionnaire, owner, carol, outsider
+):
+    submitted_in("Team A", owner, "A submitted")
+    make_assessment(owner, answers=SAFEST, name="A draft")
+    submitted_in("Team B", outsider, "B submitted")
+    assert awaiting_names(carol) == ["A submitted"]  # a reviewer only in Team B
+    assert awaiting_names(outsider) == []  # B's own submission: four eyes
+    assert awaiting_names(owner) == []  # a reviewer approves nothing
+
+
+def test_awaiting_leaves_out_ones_own_submission(questionnaire, db):
+    both = make_user("both", roles=("reviewer", "approver"))
+    other = make_user("other", roles=("reviewer",))
+    submitted_in("Team A", both, "Mine")
+    submitted_in("Team A", other, "Theirs")
+    assert awaiting_names(both) == ["Theirs"]
+
+
+def test_awaiting_is_its_own_section_at_the_top_of_the_dashboard(
+    questionnaire, owner, carol, client
+):
+    submitted_in("Team A", owner, "A submitted")
+    html = page(client, carol, "dashboard").content.decode()
+    section = html.index('id="awaiting-approval"')
+    assert "Awaiting my approval" in html
+    assert section < html.index("<h1")
+    assert reverse("report", args=[Assessment.objects.get(name="A submitted").pk]) in html
+
+
+def test_no_awaiting_section_without_anything_to_approve(questionnaire, owner, client):
+    assert 'id="awaiting-approval"' not in page(client, owner, "dashboard").content.decode()
+
+
+# --- one person, different roles in different teams ----------------------------------------
+
+
+def test_an_approver_in_one_team_and_reviewer_in_another(questionnaire, owner, carol, client):
+    a_record = submitted_in("Team A", owner, "A record")
+    services.assessment_return(assessment=a_record, user=carol, comment="Fix it.")
+    b_record = services.assessment_create(
+        owner=carol, team=Team.objects.get(name="Team B"), name="B"
+    )
+    a_record.refresh_from_db()
+    # in Team A she returns, and may not edit the returned record
+    assert access.may(carol, a_record.team, access.APPROVE)
+    client.force_login(carol)
+    response = client.post(
+        reverse("wizard", args=[a_record.pk, 1]),
+        {"version": a_record.version, "task_type": "secret_rotation"},
+    )
+    assert response.status_code == 403
+    assert (
+        'id="review-banner"' in client.get(reverse("report", args=[a_record.pk])).content.decode()
+    )
+    # in Team B she edits, and may neither approve nor return her team's records
+    services.answers_save(
+        assessment=b_record,
+        existing={},
+        submitted={k: (v, "", "") for k, v in SAFEST.items()},
+        user=carol,
+    )
+    services.assessment_submit(assessment=b_record, user=carol)
+    assert client.post(reverse("return", args=[b_record.pk]), {"comment": "x"}).status_code == 403
+    assert client.post(reverse("approve", args=[b_record.pk])).status_code == 403
+    b_record.refresh_from_db()
+    assert b_record.status == Assessment.Status.SUBMITTED
+    assert Decision.objects.filter(assessment=b_record, actor=carol).count() == 1  # submitted
+
+
+# --- upgrading: records returned before the status existed -----------------------------------
+
+
+def test_the_migration_marks_drafts_whose_last_decision_is_a_return(
+    complete, owner, approver, questionnaire
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessor.migrations.0007_review_loop")
+    services.assessment_submit(assessment=complete, user=owner)
+    services.assessment_return(assessment=complete, user=approver, comment="Fix it.")
+    resubmitted = make_assessment(owner, answers=SAFEST, name="Returned, then resubmitted")
+    services.assessment_submit(assessment=resubmitted, user=owner)
+    services.assessment_return(assessment=resubmitted, user=approver, comment="Fix it.")
+    services.assessment_submit(assessment=resubmitted, user=owner)
+    make_assessment(owner, answers=SAFEST, name="Never submitted")
+    # As the previous version stored a returned record: back to draft.
+    Assessment.objects.filter(pk=complete.pk).update(status=Assessment.Status.DRAFT)
+
+    migration.mark_returned(apps, None)
+
+    statuses = dict(Assessment.objects.values_list("name", "status"))
+    assert statuses == {
+        "Leaver deprovisioning": "returned",
+        "Returned, then resubmitted": "submitted",
+        "Never submitted": "draft",
+    }
