@@ -277,6 +277,8 @@ def report(request, pk: int):
         {
             # the user's roles in this record's team, fetched with the record
             "can_edit": access.allowed(assessment, access.EDIT),
+            # links into the wizard only for someone who may save there, on an open record
+            "can_answer": access.allowed(assessment, access.EDIT) and not assessment.is_locked,
             "can_approve": access.allowed(assessment, access.APPROVE)
             and submitter is not None
             and submitter.pk != request.user.pk,
