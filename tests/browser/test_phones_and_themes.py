@@ -127,7 +127,7 @@ def test_the_navigation_collapses_behind_a_menu_button_on_a_phone(
     page.get_by_role("button", name="Menu").click()
     expect(sign_out).to_be_visible()
     box = sign_out.bounding_box()
-    assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     sign_out.click()
     page.wait_for_url(lambda url: "/accounts/login/" in url or urlparse(url).path == "/")
     page.context.close()
