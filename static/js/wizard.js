@@ -114,7 +114,10 @@
     form.submit();
   }
 
+  var saving = false;
   function saveThen(go) {
+    if (saving) return; // one save at a time: a second would carry a spent version
+    saving = true;
     document.body.setAttribute("aria-busy", "true");
     save().then(function (stored) {
       if (stored) {
@@ -140,6 +143,10 @@
   });
 
   document.addEventListener("submit", function (event) {
+    if (saving) {
+      event.preventDefault(); // the page is already saving and leaving
+      return;
+    }
     if (event.target === form) {
       leaving = true; // the step's own buttons save it
       return;
