@@ -37,7 +37,7 @@ from assessor.models import (
     Questionnaire,
     Team,
 )
-from tests.builders import PASSWORD, SAFEST, make_assessment, make_user
+from tests.builders import PASSWORD, SAFEST, make_assessment, make_user, without_csrf_token
 from tests.test_pdf import Canary, assert_nothing_leaked, hostile_payloads, read, text_of
 
 pytestmark = pytest.mark.django_db
@@ -569,10 +569,6 @@ def secret(owner, approver, questionnaire):
             services.assessment_approve(assessment=record, user=approver)
         records.append(record)
     return records
-
-
-def without_csrf_token(content: bytes) -> bytes:
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content)
 
 
 def sweep_post_data(record) -> dict:
