@@ -456,12 +456,17 @@ class Assessment(models.Model):
         return self.status == self.Status.RETURNED
 
     @property
+    def progress(self) -> scoring.CoreProgress:
+        """The stored counter (kept by `services.summary_fields` from `Result.progress`)."""
+        return scoring.CoreProgress(self.answered_core, self.total_core)
+
+    @property
     def progress_percent(self) -> int:
-        return round(100 * self.answered_core / self.total_core) if self.total_core else 0
+        return self.progress.percent
 
     @property
     def is_complete(self) -> bool:
-        return self.total_core > 0 and self.answered_core >= self.total_core
+        return self.progress.complete
 
 
 # A returned assessment is a draft again for its team's reviewers: edited, then resubmitted.

@@ -317,6 +317,25 @@ class ConditionStatus:
 
 
 @dataclass(frozen=True)
+class CoreProgress:
+    """Core questions answered out of core questions: the one counter every page shows."""
+
+    answered: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.answered >= self.total
+
+    def __str__(self) -> str:
+        return f"{self.answered} of {self.total} core questions answered"
+
+
+@dataclass(frozen=True)
 class Result:
     verdict: str
     score: float | None
@@ -335,10 +354,16 @@ class Result:
     next_level_blocked_by: tuple[str, ...] = ()
     # While core answers are missing: the lowest and highest verdicts still possible.
     verdict_range: tuple[str, str] | None = None
+    core_total: int = 0  # how many core questions the bank has
 
     @property
     def complete(self) -> bool:
         return not self.missing
+
+    @property
+    def progress(self) -> CoreProgress:
+        """Core questions answered (a hidden or unanswered core question is missing)."""
+        return CoreProgress(self.core_total - len(self.missing), self.core_total)
 
     @property
     def label(self) -> str:
@@ -587,6 +612,7 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
         assumed=assumed,
         next_level_blocked_by=blocked_by,
         verdict_range=_verdict_range(model, given) if missing else None,
+        core_total=len(model.core_keys),
     )
 
 

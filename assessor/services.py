@@ -158,13 +158,17 @@ def evaluate(
     return scoring.evaluate(model, known_answers(model, choices), plan=plan)
 
 
-def summary_fields(result: scoring.Result, total_core: int) -> dict:
-    """The fields the dashboard filters and sorts on, kept current with each save."""
+def summary_fields(result: scoring.Result, total_core: int | None = None) -> dict:
+    """The fields the dashboard filters and sorts on, kept current with each save.
+
+    The counter is `Result.progress`, the one the wizard, the live panel and the report show.
+    """
+    progress = result.progress
     return {
         "verdict": result.verdict if result.complete else "",
         "score": result.score if result.complete else None,
-        "answered_core": total_core - len(result.missing),
-        "total_core": total_core,
+        "answered_core": progress.answered,
+        "total_core": progress.total if total_core is None else total_core,
     }
 
 

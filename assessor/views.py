@@ -104,8 +104,6 @@ def assessment_resume(request, pk: int):
 
 
 def _wizard_context(assessment, steps, step, form, result, stale=None):
-    answered = sum(len(s.answered_keys) for s in steps)
-    visible = sum(len(s.visible_keys) for s in steps)
     return {
         "assessment": assessment,
         "steps": steps,
@@ -113,9 +111,8 @@ def _wizard_context(assessment, steps, step, form, result, stale=None):
         "form": form,
         "result": result,
         "stale": stale,
-        "answered": answered,
-        "visible": visible,
-        "percent": round(100 * answered / visible) if visible else 0,
+        # the saved answers' counter; the live panel shows the same over the form's choices
+        "progress": result.progress,
         "is_last": step.number == len(steps),
         "review_note": services.review_note(assessment),
     }
@@ -269,7 +266,7 @@ def wizard_preview(request, pk: int, step: int):
             if value in model.question_map[question["key"]].choice_map:
                 choices[question["key"]] = value
     result = services.evaluate(assessment, choices, plan=False)  # the panel shows no path
-    return render(request, "assessor/_live_verdict.html", {"result": result})
+    return render(request, "assessor/_live_verdict.html", {"result": result, "previewing": True})
 
 
 @private
@@ -282,6 +279,8 @@ def report(request, pk: int):
         {
             # the user's roles in this record's team, fetched with the record
             "can_edit": access.allowed(assessment, access.EDIT),
+            # links into the wizard only for someone who may save there, on an open record
+            "can_answer": access.allowed(assessment, access.EDIT) and not assessment.is_locked,
             "can_approve": access.allowed(assessment, access.APPROVE)
             and submitter is not None
             and submitter.pk != request.user.pk,

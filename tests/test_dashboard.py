@@ -25,7 +25,8 @@ def test_lists_only_the_users_own_assessments_with_status_verdict_and_progress(
     assert "Rotate staging secrets" in html and "Joiner provisioning" in html
     assert "Someone else" not in html
     assert "Bounded ownership" in html
-    assert "1 of 25 answered" in html and "25 of 25 answered" in html
+    assert "1 of 25 core questions answered" in html
+    assert "25 of 25 core questions answered" in html
     assert "Draft" in html
     assert 'href="/assessments/new/"' in html
 

@@ -48,7 +48,7 @@ def test_a_step_shows_its_place_and_radio_inputs_named_by_question_key(owner_cli
     html = response.content.decode()
     assert response.status_code == 200
     assert "Step 5 of 9: Blast radius" in html
-    assert "0 of 25 questions answered (0%)" in html
+    assert "0 of 25 core questions answered and saved (0%)" in html
     assert re.search(r'<input type="radio"[^>]*name="privilege_scope" value="narrow"', html)
     assert 'name="privilege_scope-note"' in html and 'name="privilege_scope-evidence"' in html
     assert "Why this matters" in html

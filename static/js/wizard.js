@@ -61,4 +61,109 @@
     }
   });
   toggleFollowUps();
+
+  // --- No lost work -------------------------------------------------------------------------
+  // The step's own buttons save it (they submit this form). Any other way out (a link in the
+  // navigation bar, a report link, "Sign out") first saves the step through the same POST,
+  // with its CSRF token and version, then goes on. Closing the tab with changes not saved asks
+  // first (the browser's own "Leave site?" prompt).
+  function snapshot() {
+    var parts = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && name !== "version") parts.push(name + "=" + value);
+    });
+    return parts.join("&");
+  }
+
+  var saved = snapshot();
+  // A step shown again after a refused save holds answers that are not saved yet.
+  var unsavedOnArrival = form.hasAttribute("data-unsaved");
+  var leaving = false;
+
+  function dirty() {
+    return !leaving && (unsavedOnArrival || snapshot() !== saved);
+  }
+
+  // Save through the step's POST, staying on this step ("goto" it); resolves true when the
+  // server answered with its redirect back to the step, i.e. the answers are stored.
+  function save() {
+    var data = new FormData(form);
+    data.append("goto", form.getAttribute("data-step"));
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    })
+      .then(function (response) {
+        return response.ok && response.redirected &&
+          new URL(response.url).pathname === new URL(form.action).pathname;
+      })
+      .catch(function () { return false; });
+  }
+
+  // When the save is refused (someone else saved, an answer needs attention, the database is
+  // away), show why the normal way: submit the form to this step, as without JavaScript.
+  function showWhyNotSaved() {
+    leaving = true;
+    var goto = document.createElement("input");
+    goto.type = "hidden";
+    goto.name = "goto";
+    goto.value = form.getAttribute("data-step");
+    form.appendChild(goto);
+    form.submit();
+  }
+
+  var saving = false;
+  function saveThen(go) {
+    if (saving) return; // one save at a time: a second would carry a spent version
+    saving = true;
+    document.body.setAttribute("aria-busy", "true");
+    save().then(function (stored) {
+      if (stored) {
+        leaving = true;
+        go();
+      } else {
+        showWhyNotSaved();
+      }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || !dirty() || event.defaultPrevented) return;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return; // a new tab or window: this page stays open with its answers
+    }
+    var url = new URL(link.href, window.location.href);
+    if (link.target || url.origin !== window.location.origin) return;
+    if (url.pathname === window.location.pathname && url.hash) return; // a jump on this page
+    event.preventDefault();
+    saveThen(function () { window.location.assign(url.href); });
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (saving) {
+      event.preventDefault(); // the page is already saving and leaving
+      return;
+    }
+    if (event.target === form) {
+      leaving = true; // the step's own buttons save it
+      return;
+    }
+    if (!dirty()) return;
+    var other = event.target;
+    event.preventDefault();
+    saveThen(function () { other.submit(); });
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  // Back from the browser's cache: the page is live again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) leaving = false;
+  });
 })();

@@ -126,3 +126,39 @@ def assert_accessible(page, what: str) -> None:
         f"axe-core found {len(violations)} serious/critical violation(s) on {what} "
         f"({page.url}):\n{describe_violations(violations)}"
     )
+
+
+def make_member(username: str, *roles: str, team: str = "Identity security"):
+    """A user with the browser tests' password, holding `roles` in `team`."""
+    from django.contrib.auth.models import User
+
+    from assessor.membership import member_add
+
+    user = User.objects.create_user(username=username, password=PASSWORD)
+    for role in roles:
+        member_add(team_name=team, username=username, role=role)
+    user.refresh_from_db()
+    return user
+
+
+def records_in_every_state(make_assessment, reviewer, approver, safe_answers) -> dict:
+    """One record of the reviewer's team in each state the pages show: an unfinished draft, a
+    finished draft, a submitted one, an approved one and its reassessed second revision."""
+    from assessor import services
+
+    half = dict(list(safe_answers.items())[:6])
+    records = {
+        "unfinished": make_assessment(name="Unfinished draft", answers=half),
+        "finished": make_assessment(name="Finished draft", answers=safe_answers),
+        "submitted": make_assessment(name="Submitted record", answers=safe_answers),
+        "approved": make_assessment(name="Approved record", answers=safe_answers),
+    }
+    services.assessment_submit(assessment=records["submitted"], user=reviewer, comment="Ready")
+    services.assessment_submit(assessment=records["approved"], user=reviewer)
+    services.assessment_approve(assessment=records["approved"], user=approver, comment="OK")
+    records["revision"] = services.assessment_reassess(
+        assessment=records["approved"], user=reviewer
+    )
+    for record in records.values():
+        record.refresh_from_db()
+    return records

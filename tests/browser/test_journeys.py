@@ -229,7 +229,7 @@ def test_a_reviewer_can_reload_midway_and_resume_where_they_stopped(
 
     page.goto("/")
     row = page.get_by_role("row").filter(has_text="Secret rotation")
-    expect(row).to_contain_text("7 of 25 answered")
+    expect(row).to_contain_text("7 of 25 core questions answered")
     row.get_by_role("link", name="Continue Secret rotation").click()
     page.wait_for_url(re.compile(rf"/assessments/{assessment.pk}/step/3/#q-input_sources$"))
     assert checked_value(page, "data_quality") == "mostly_reliable"
