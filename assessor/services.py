@@ -149,6 +149,11 @@ def evaluate(
     return scoring.evaluate(model, known_answers(model, choices), plan=plan)
 
 
+def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
+    """The result as `manage.py assess` prints it and the API's result endpoint returns it."""
+    return {"name": name, "questionnaire_version": questionnaire_version, **result.to_dict()}
+
+
 def summary_fields(result: scoring.Result, total_core: int) -> dict:
     """The fields the dashboard filters and sorts on, kept current with each save."""
     return {

@@ -4,6 +4,7 @@ from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
 from assessor.accounts import password_change
+from assessor.token_pages import token_list, token_revoke
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -15,6 +16,8 @@ RESET_NAMES = {
 }
 account_urls = [
     path("password_change/", password_change, name="password_change"),
+    path("tokens/", token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
     *(
         pattern
         for pattern in auth_urls.urlpatterns
@@ -26,6 +29,7 @@ account_urls = [
 urlpatterns = [
     path("accounts/", include(account_urls)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("assessor.api.urls")),
     path("", include("assessor.urls")),
 ]
 

@@ -81,3 +81,19 @@ def changelist_data(formset, field: str, value=None) -> dict[str, str]:
         data[f"form-{n}-id"] = str(form.instance.pk)
         data[f"form-{n}-{field}"] = str(current)
     return data
+
+
+def make_token(user, *, name="script", expires_days=90) -> str:
+    """A personal access token of `user`: the secret, as a client sends it."""
+    from assessor import tokens
+
+    return tokens.token_create(user=user, name=name, expires_days=expires_days)[1]
+
+
+def api_client(user=None, *, token=None):
+    """A DRF test client sending `Authorization: Bearer <token>` (a new token of `user`)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token or make_token(user)}")
+    return client
