@@ -6,7 +6,7 @@ inline style, so the Content-Security-Policy (no inline script or style) holds o
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_required
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -22,12 +22,12 @@ class Schema(SpectacularAPIView):
 
 
 class Docs(SpectacularSwaggerSplitView):
-    """Swagger UI for signed-in people; the site's sign-in redirect applies to it."""
+    """Swagger UI for signed-in people."""
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAuthenticated]
     url_name = "api-schema"
 
 
-schema = login_not_required(Schema.as_view())
-docs = Docs.as_view()
+schema = Schema.as_view()  # DRF views answer 401 themselves, never the sign-in redirect
+docs = login_required(Docs.as_view())  # a person without a session is sent to sign in

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .. import access
-from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment, Team
+from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -20,6 +20,11 @@ class AssessmentListSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     questionnaire_version = serializers.CharField(source="questionnaire.version", read_only=True)
     score = serializers.FloatField(read_only=True, allow_null=True)
+    verdict = serializers.ChoiceField(
+        choices=[*VERDICT_CHOICES, ("", "Incomplete")],
+        read_only=True,
+        help_text="Empty while a core question is unanswered.",
+    )
 
     class Meta:
         model = Assessment

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import docs, views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("questionnaire/", views.PublishedQuestionnaire.as_view(), name="api-questionnaire"),
     path("schema/", docs.schema, name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),
+    re_path(r"", views.not_found),  # last: anything else under /api/v1/
 ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -35,12 +36,16 @@ CONFLICT = {
 }
 
 
-class TokenView:
-    """Mixin: the site's sign-in redirect does not apply; the API answers 401 itself."""
+@csrf_exempt  # an API client sends no CSRF token; this view changes nothing
+@login_not_required
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a JSON 404, not the site's HTML page."""
+    return JsonResponse({"detail": "No such API endpoint."}, status=404)
 
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return login_not_required(super().as_view(**initkwargs))
+
+class TokenView:
+    """Mixin for every API view. (DRF's views are exempt from the site's sign-in redirect:
+    the API answers 401 itself.)"""
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
