@@ -113,6 +113,11 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
     return {answer.question_key: answer for answer in assessment.answers.all()}
 
 
+def saved_choices(assessment: Assessment) -> dict[str, str]:
+    """Question key -> choice key of every stored answer, in one query (no notes or links)."""
+    return dict(assessment.answers.values_list("question_key", "choice_key"))
+
+
 def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
     return {key: answer.choice_key for key, answer in answers.items()}
 

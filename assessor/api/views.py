@@ -243,7 +243,7 @@ class AssessmentResult(TokenView, APIView):
 
     def get(self, request, pk: int):
         assessment = _record(request, pk)
-        result = services.evaluate(assessment, services.choices_of(services.answers_of(assessment)))
+        result = services.evaluate(assessment, services.saved_choices(assessment))
         return Response(
             services.result_json(
                 name=assessment.name,
