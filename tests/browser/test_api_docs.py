@@ -4,7 +4,7 @@ Content-Security-Policy (no inline script or style) violated nowhere."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import sign_in
+from .helpers import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +40,22 @@ def test_the_docs_page_renders_every_operation_with_no_csp_violation(
     assert page.evaluate("window.cspViolations") == []
     assert not [text for text in console if "Content Security Policy" in text]
     assert all(url.startswith(live_server.url) for url in requests)  # nothing from a CDN
+
+
+def test_a_token_is_created_shown_once_and_revoked_on_an_accessible_page(signed_in_page):
+    page = signed_in_page
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
+    assert_accessible(page, "the tokens page, empty")
+    page.get_by_label("Name").fill("GRC sync")
+    page.get_by_label("Expires after (days)").fill("30")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_label("The new token").input_value()
+    assert token.startswith("aat_")
+    expect(page.get_by_role("cell", name="GRC sync", exact=True)).to_be_visible()
+    assert_accessible(page, "the tokens page with a new token")
+    page.goto("/accounts/tokens/")
+    assert token not in page.content()  # shown once
+    page.get_by_role("button", name="Revoke GRC sync").click()
+    expect(page.get_by_role("status").first).to_contain_text("is revoked")
+    expect(page.get_by_role("cell", name="Revoked")).to_be_visible()
