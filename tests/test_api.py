@@ -445,3 +445,20 @@ def test_an_auditor_in_a_team_may_not_approve_there(people, records):
 def test_api_responses_are_not_kept_by_shared_caches(people, records):
     response = api_client(people["alice"]).get(url(records["a"].pk))
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_without_a_published_questionnaire_the_api_says_so(db):
+    carol = make_user("carol")
+    client = api_client(carol)
+    assert client.get("/api/v1/questionnaire/").json() == {
+        "detail": "No questionnaire is published yet."
+    }
+    team = carol.memberships.get().team
+    created = client.post("/api/v1/assessments/", {"name": "x", "team": team.pk}, format="json")
+    assert created.status_code == 503 and not Assessment.objects.exists()
+
+
+def test_an_unknown_address_under_the_api_is_a_json_404(people):
+    response = api_client(people["alice"]).post("/api/v1/nothing/here/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such API endpoint."}
