@@ -570,3 +570,33 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: review emails {'on' if self.review_emails else 'off'}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API. Only a SHA-256 digest of the secret is stored:
+    the token is shown once, at creation, and cannot be read back (see `tokens.py`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'GRC sync'.")
+    prefix = models.CharField(max_length=16, unique=True, help_text="Shown to tell tokens apart.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def state(self, now) -> str:
+        """'revoked', 'expired' or 'active' at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

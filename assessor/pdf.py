@@ -23,7 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import exchange, reports
-from .models import Assessment
+from .models import ApprovedReport, Assessment
 
 logger = logging.getLogger("assessor.pdf")
 
@@ -137,3 +137,12 @@ def render_pdf(html: str) -> bytes:
 
 def assessment_pdf(assessment: Assessment, *, generated_by) -> bytes:
     return render_pdf(render_html(pdf_context(assessment, generated_by=generated_by)))
+
+
+def download(assessment: Assessment, *, user) -> tuple[bytes, str]:
+    """(bytes, file name) of the PDF to serve: the stored one once approved, else a fresh
+    render (RenderFailed when it fails). The web page and the API serve the same file."""
+    stored = ApprovedReport.objects.filter(assessment=assessment).first()
+    if stored is not None:
+        return bytes(stored.content), stored.filename
+    return assessment_pdf(assessment, generated_by=user), pdf_filename(assessment)

@@ -122,6 +122,11 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
     return {answer.question_key: answer for answer in assessment.answers.all()}
 
 
+def saved_choices(assessment: Assessment) -> dict[str, str]:
+    """Question key -> choice key of every stored answer, in one query (no notes or links)."""
+    return dict(assessment.answers.values_list("question_key", "choice_key"))
+
+
 def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
     return {key: answer.choice_key for key, answer in answers.items()}
 
@@ -156,6 +161,11 @@ def evaluate(
 ) -> scoring.Result:
     model = assessment.scoring_model()
     return scoring.evaluate(model, known_answers(model, choices), plan=plan)
+
+
+def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
+    """The result as `manage.py assess` prints it and the API's result endpoint returns it."""
+    return {"name": name, "questionnaire_version": questionnaire_version, **result.to_dict()}
 
 
 def summary_fields(result: scoring.Result, total_core: int | None = None) -> dict:

@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("assessments/export.csv", views.dashboard_export, {"fmt": "csv"}, name="export_csv"),
+    path("assessments/export.xlsx", views.dashboard_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("assessments/new/", views.assessment_new, name="assessment_new"),
     path("assessments/import/", views.import_upload, name="import_upload"),
     path("assessments/<int:pk>/", views.assessment_resume, name="resume"),

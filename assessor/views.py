@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +15,10 @@ from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, exchange, pdf, reports, scoring, services
+from . import access, exchange, listing, pdf, reports, scoring, services, spreadsheet
 from .errors import DATABASE_UNAVAILABLE, NOT_SAVED, RETRY_AFTER
 from .forms import AssessmentForm, DecisionForm, HistoryFilterForm, ImportForm, SectionForm
-from .models import ApprovedReport, Assessment, ExportRecord
+from .models import Assessment, ExportRecord
 
 PAGE_SIZE = 20
 AWAITING_SHOWN = 50
@@ -29,22 +29,10 @@ private = cache_control(private=True, no_store=True)
 
 
 def dashboard(request):
-    assessments = access.assessments_for(request.user).select_related("team")
-    has_any = assessments.exists()
-    verdict = request.GET.get("verdict", "")
-    status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()[:200]
-    if verdict in scoring.VERDICTS:
-        assessments = assessments.filter(verdict=verdict)
-    elif verdict == "incomplete":
-        assessments = assessments.filter(verdict="")
-    if status in Assessment.Status.values:
-        assessments = assessments.filter(status=status)
-    if query:
-        assessments = assessments.filter(Q(name__icontains=query) | Q(system__icontains=query))
-    page = Paginator(assessments.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    has_any = access.assessments_for(request.user).exists()
+    filters = listing.Filters.from_params(request.GET)
+    assessments = listing.dashboard_assessments(request.user, filters).select_related("team")
+    page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
     for assessment in page.object_list:
         # "Continue" only where the user is a reviewer of that record's team
         assessment.can_edit = access.allowed(assessment, access.EDIT)
@@ -56,13 +44,21 @@ def dashboard(request):
             "has_any": has_any,
             "awaiting": services.awaiting_approval(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
-            "verdict": verdict,
-            "status": status,
-            "query": query,
+            "verdict": filters.verdict,
+            "status": filters.status,
+            "query": filters.query,
+            "export_query": urlencode(filters.as_params()),
             "verdict_choices": [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS],
             "status_choices": Assessment.Status.choices,
         },
     )
+
+
+@private
+def dashboard_export(request, fmt: str):
+    """The dashboard as filtered, every page, as CSV or XLSX: only records the user may read."""
+    filters = listing.Filters.from_params(request.GET)
+    return spreadsheet.response(listing.dashboard_assessments(request.user, filters), fmt)
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,17 +290,10 @@ def report(request, pk: int):
 def report_pdf(request, pk: int):
     """The report as a PDF attachment: the stored bytes once approved, else a fresh render."""
     assessment = access.assessment_for(request.user, pk)
-    stored = ApprovedReport.objects.filter(assessment=assessment).first()
-    if stored is not None:
-        content, filename = bytes(stored.content), stored.filename
-    else:
-        try:
-            content = pdf.assessment_pdf(assessment, generated_by=request.user)
-        except pdf.RenderFailed:
-            return render(
-                request, "assessor/pdf_failed.html", {"assessment": assessment}, status=503
-            )
-        filename = pdf.pdf_filename(assessment)
+    try:
+        content, filename = pdf.download(assessment, user=request.user)
+    except pdf.RenderFailed:
+        return render(request, "assessor/pdf_failed.html", {"assessment": assessment}, status=503)
     services.export_record(
         assessment=assessment, user=request.user, kind=ExportRecord.Kind.PDF, content=content
     )

@@ -17,6 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 MODULES = [
     "scoring",  # issue: core engine
     "wizard_http",  # issue: reviewer experience (gunicorn + PostgreSQL)
+    "api_http",  # issue 15: the API's result vs a minimal token endpoint (gunicorn + PostgreSQL)
     "wizard_profile",  # where a wizard GET's time goes, in-process (explains wizard_http)
     "pdf_render",  # issue: board-ready PDF
     "impact_preview",  # issue: admin tuning

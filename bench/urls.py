@@ -1,4 +1,4 @@
-"""URLconf for the HTTP bench only (`bench.settings`): the app, plus two baseline views.
+"""URLconf for the HTTP bench only (`bench.settings`): the app, plus three baseline views.
 
 The baselines are the cheapest signed-in pages the wizard can be compared with, going through
 the same middleware (sessions, CSRF, login required, messages) as every page of the app.
@@ -8,6 +8,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from assessor.models import Answer, Assessment
 from config.urls import handler500  # noqa: F401  (the app's error pages under the bench too)
@@ -39,7 +41,16 @@ def save_one(request):
     return redirect("bench_minimal")
 
 
+class MinimalApi(APIView):
+    """The cheapest token-authenticated API call: the token check and the per-token rate limit
+    (the API's defaults), then a constant body. The baseline of `bench/api_http.py`."""
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
 urlpatterns = [
+    path("bench/api/minimal/", MinimalApi.as_view(), name="bench_api_minimal"),
     path("bench/minimal/", minimal, name="bench_minimal"),
     path("bench/save/", save_one, name="bench_save"),
     path("", include("config.urls")),

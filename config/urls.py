@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from assessor import sso_views
 from assessor.accounts import account_settings, password_change, sign_in
+from assessor.token_pages import token_list, token_revoke
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -18,6 +19,8 @@ account_urls = [
     path("login/", sign_in, name="login"),
     path("password_change/", password_change, name="password_change"),
     path("settings/", account_settings, name="account_settings"),
+    path("tokens/", token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
     *(
         pattern
         for pattern in auth_urls.urlpatterns
@@ -37,6 +40,7 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("oidc/", include(sso_urls)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("assessor.api.urls")),
     path("", include("assessor.urls")),
 ]
 

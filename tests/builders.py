@@ -121,3 +121,19 @@ def without_csrf_token(content: bytes) -> bytes:
     """A page without its forms' CSRF tokens, which Django masks afresh on every response
     (the styled 404's Sign out form has one): for comparing two pages that must be alike."""
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content)
+
+
+def make_token(user, *, name="script", expires_days=90) -> str:
+    """A personal access token of `user`: the secret, as a client sends it."""
+    from assessor import tokens
+
+    return tokens.token_create(user=user, name=name, expires_days=expires_days)[1]
+
+
+def api_client(user=None, *, token=None):
+    """A DRF test client sending `Authorization: Bearer <token>` (a new token of `user`)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token or make_token(user)}")
+    return client

