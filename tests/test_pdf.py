@@ -196,8 +196,10 @@ def test_each_reason_lists_its_references_and_the_decision_reference_says_why(
         "References: AI RMF GOVERN 3.2, CSF 2.0 GV.RR-02, SP 800-53 AC-5"
     ) in text
     # the appendix: one row per reference, with what brings it in
-    assert "MAESTRO L2 Data Operations reason 2; Data trust (weak area)" in text
-    assert "EU AI Act Art. 14 Human oversight Binding in law only for high-risk AI systems" in text
+    assert "MAESTRO L2 Data Operations. Cited for: reason 2; Data trust (weak area)" in text
+    assert (
+        "EU AI Act Art. 14 Human oversight. Cited for: Binding in law only for high-risk AI systems"
+    ) in text
 
 
 def test_the_fingerprint_matches_the_json_export(owner_client, complete):
