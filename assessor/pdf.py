@@ -31,7 +31,6 @@ logger = logging.getLogger("assessor.pdf")
 # so even a bug that let a URL through to the network would go nowhere.
 STATIC_BASE = "https://static.assessor.invalid/"
 PAGE_SIZES = {"A4": "A4", "LETTER": "letter"}
-TOP_REASONS = 3
 
 
 class RenderFailed(Exception):
@@ -85,17 +84,18 @@ def pdf_filename(assessment: Assessment, when=None) -> str:
 
 
 def pdf_context(assessment: Assessment, *, generated_by) -> dict:
-    context = reports.report_context(assessment, top_reasons=TOP_REASONS, with_history=False)
+    context = reports.report_context(assessment, with_history=False)
     context.update(
         {
             "for_pdf": True,
             "page_size": page_size(),
             "generated_by": generated_by,
             "fingerprint": exchange.fingerprint(exchange.export_assessment(assessment)),
-            "keywords": ", ".join(
-                ["IAM", "AI agent", "autonomy assessment", context["verdict_label"]]
-                + [group["framework"] for group in context["frameworks"]]
+            # What page 1 says and nothing more: no verdict named for an unfinished record.
+            "keywords": context["brief"].keywords(
+                [group["framework"] for group in context["frameworks"]]
             ),
+            "review_interval_days": settings.ASSESSOR_REVIEW_INTERVAL_DAYS,
         }
     )
     return context

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 
-from . import scoring, services
+from . import brief, findings, scoring, services
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision, ExportRecord
 
@@ -62,10 +63,11 @@ def dimension_chart(model: scoring.ScoringModel, result: scoring.Result) -> dict
     }
 
 
-def frameworks_grouped(result: scoring.Result) -> list[dict]:
-    groups: dict[str, list[scoring.FrameworkRef]] = {}
-    for ref in result.frameworks:
-        groups.setdefault(ref.framework, []).append(ref)
+def frameworks_grouped(citations: list[findings.Citation]) -> list[dict]:
+    """Every cited reference, grouped by framework, each with what it is cited for."""
+    groups: dict[str, list[findings.Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.ref.framework, []).append(citation)
     return [{"framework": name, "entries": entries} for name, entries in groups.items()]
 
 
@@ -263,6 +265,28 @@ def history_groups(entries: list[HistoryEntry], *, kind: str = "", who: str = ""
     return groups
 
 
+def _findings_context(model, result, reasons, areas) -> dict:
+    """Each finding with the references it touches, and the changes that would lift the
+    verdict with the reasons (by number) each one resolves."""
+    number = {reason.rule: reason.number for reason in reasons}
+    refs_of = findings.condition_refs(model)
+    return {
+        "weak_areas": areas,
+        "decision_refs": findings.decision_refs(model),
+        "citations": findings.citations(model, result, reasons, areas),
+        "conditions": [
+            {"status": c, "refs": () if c.met else refs_of.get(c.id, ())} for c in result.conditions
+        ],
+        "changes": [
+            {
+                "change": change,
+                "resolves": [number[r] for r in change.rules_cleared if r in number],
+            }
+            for change in result.next_level
+        ],
+    }
+
+
 def report_context(
     assessment: Assessment,
     answers: dict[str, Answer] | None = None,
@@ -298,14 +322,25 @@ def report_context(
     ]
     decisions = list(assessment.decisions.select_related("actor"))
     review = [d for d in decisions if d.action in REVIEW_ACTIONS]
-    # Most severe caps first, in the bank's order within a cap: the top reasons lead.
-    rules = sorted(result.rules_fired, key=lambda rule: scoring.VERDICT_RANK[rule.cap])
-    top_rules = rules if top_reasons is None else rules[:top_reasons]
+    # Most severe first, the conditions for ownership after the bank's rules: the top lead.
+    reasons = findings.reasons(model, result)
+    top_rules = reasons if top_reasons is None else reasons[:top_reasons]
+    areas = findings.weak_areas(model, assessment.document, result)
+    cited = _findings_context(model, result, reasons, areas)
     return {
         "assessment": assessment,
-        "rules_sorted": rules,
+        "rules_sorted": reasons,
         "top_rules": top_rules,
-        "more_rules": len(rules) - len(top_rules),
+        "more_rules": len(reasons) - len(top_rules),
+        **cited,
+        "brief": brief.build(
+            status=assessment.status,
+            result=result,
+            thresholds=model.thresholds,
+            decisions=decisions,
+            team=assessment.team.name,
+            interval_days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS,
+        ),
         "questionnaire": questionnaire,
         "result": result,
         "complete": result.complete,
@@ -319,7 +354,7 @@ def report_context(
         ),
         "thresholds": model.thresholds,
         "chart": dimension_chart(model, result),
-        "frameworks": frameworks_grouped(result),
+        "frameworks": frameworks_grouped(cited["citations"]),
         "sections": answered_sections(assessment, result, answers),
         "decisions": decisions,
         "review_decisions": review,

@@ -1,12 +1,18 @@
 """URLconf for the HTTP bench only (`bench.settings`): the app, plus three baseline views.
 
-The baselines are the cheapest signed-in pages the wizard can be compared with, going through
-the same middleware (sessions, CSRF, login required, messages) as every page of the app.
+The baselines are the cheapest signed-in pages the wizard can be compared with, and the plain
+PDF the report PDF is compared with, going through the same middleware (sessions, CSRF, login
+required, messages) as every page of the app.
 """
 
-from django.http import HttpResponseBadRequest
+import os
+from pathlib import Path
+
+import weasyprint
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,9 +55,26 @@ class MinimalApi(APIView):
         return Response({"ok": True})
 
 
+@require_GET
+def plain_pdf(request):
+    """A plain WeasyPrint document of the text in the file BENCH_PLAIN_TEXT names (the report
+    PDF's own extracted text, written there by bench/pdf_render.py) with WeasyPrint's default
+    style: what the same words cost with no design at all. Blocks separated by a blank line
+    (the report's pages) become paragraphs: long ones, the cheapest layout of that text."""
+    try:
+        text = Path(os.environ["BENCH_PLAIN_TEXT"]).read_text(encoding="utf-8")
+    except (KeyError, OSError):
+        return HttpResponseBadRequest("BENCH_PLAIN_TEXT: no readable text file")
+    blocks = [" ".join(block.split()) for block in text.split("\n\n")]
+    body = "".join(f"<p>{escape(block)}</p>" for block in blocks if block)
+    content = weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf()
+    return HttpResponse(content, content_type="application/pdf")
+
+
 urlpatterns = [
     path("bench/api/minimal/", MinimalApi.as_view(), name="bench_api_minimal"),
     path("bench/minimal/", minimal, name="bench_minimal"),
     path("bench/save/", save_one, name="bench_save"),
+    path("bench/plain.pdf", plain_pdf, name="bench_plain_pdf"),
     path("", include("config.urls")),
 ]

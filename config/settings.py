@@ -182,6 +182,10 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 ASSESSOR_PDF_PAGE_SIZE = os.environ.get("ASSESSOR_PDF_PAGE_SIZE", "A4")
 if ASSESSOR_PDF_PAGE_SIZE.upper() not in {"A4", "LETTER"}:
     raise ImproperlyConfigured("ASSESSOR_PDF_PAGE_SIZE must be A4 or LETTER")
+# An approved assessment is due for review this many days after its approval (PDF page 1).
+ASSESSOR_REVIEW_INTERVAL_DAYS = env_int("ASSESSOR_REVIEW_INTERVAL_DAYS", 365)
+if ASSESSOR_REVIEW_INTERVAL_DAYS < 1:
+    raise ImproperlyConfigured("ASSESSOR_REVIEW_INTERVAL_DAYS must be 1 or more")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

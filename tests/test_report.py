@@ -16,6 +16,17 @@ def report_html(client, assessment):
     return response.content.decode()
 
 
+def visible_text(html: str) -> str:
+    """What a person reads: the markup without tags, attributes, scripts and styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def finding(html: str, attribute: str, value: str) -> str:
+    """The list item of one finding (a reason, a condition or a weak area), as markup."""
+    return re.search(rf'<li [^>]*{attribute}="{value}".*?</li>', html, re.S).group(0)
+
+
 def test_the_verdict_is_shown_with_its_label_meaning_and_key(owner_client, owner, questionnaire):
     assessment = make_assessment(owner, answers=SAFEST)
     html = report_html(owner_client, assessment)
@@ -33,8 +44,13 @@ def test_a_rule_decided_verdict_says_so_and_lists_every_fired_rule(
     assert 'data-verdict="copilot"' in html
     assert 'data-decided-by="rule"' in html
     assert "A rule decided this verdict." in html
-    assert "approval-chain-unclear" in html and "standing-credentials" in html
+    assert (
+        'data-rule="approval-chain-unclear"' in html and 'data-rule="standing-credentials"' in html
+    )
     assert "Nobody can say who approves what" in html
+    # the reasons are in plain language: no rule id where a person reads
+    text = visible_text(html)
+    assert "approval-chain-unclear" not in text and "standing-credentials" not in text
 
 
 def test_the_chart_is_server_rendered_svg_with_every_dimension(owner_client, owner, questionnaire):
@@ -65,7 +81,9 @@ def test_the_path_to_the_next_level_names_changes_and_controls(owner_client, own
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert "would lift the verdict to <strong>Bounded ownership</strong>" in html
     assert "End-to-end evidence capture" in html
-    assert "Clears: partial-evidence, condition-evidence-capture." in html
+    assert 'data-clears="partial-evidence condition-evidence-capture"' in html
+    assert "Resolves reasons 1, 2." in html  # the numbered reasons above, by number
+    assert "partial-evidence" not in visible_text(html)
 
 
 def test_framework_references_are_grouped_by_framework(owner_client, owner, questionnaire):
@@ -156,6 +174,9 @@ def test_a_reference_that_binds_only_some_systems_says_why_it_is_cited(
     html = report_html(owner_client, make_assessment(owner, answers=SAFEST))
     assert "Human oversight" in html
     assert "Why it is cited: Binding in law only for high-risk AI systems" in html
+    # and beside the findings, under the references that apply to the decision itself
+    decision = html.split('id="decision-refs-title"')[1].split("</section>")[0]
+    assert "EU AI Act Art. 14</strong> Human oversight: Binding in law only" in decision
 
 
 def test_score_and_rule_agreeing_is_said_plainly(owner_client, owner, questionnaire):
@@ -163,3 +184,29 @@ def test_score_and_rule_agreeing_is_said_plainly(owner_client, owner, questionna
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert 'data-decided-by="score and rule"' in html
     assert "The score and the rules agree on this verdict." in html
+
+
+def test_each_finding_lists_the_references_it_touches(owner_client, owner, questionnaire):
+    answers = {**SAFEST, "input_sources": "untrusted_free_text", "runtime_policy": "static_roles"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    reason = finding(html, "data-rule", "untrusted-free-text-input")
+    assert "References:" in reason and ">OWASP ASI01</abbr>" in reason
+    assert ">OWASP threat T6</abbr>" in reason
+    condition = finding(html, "data-condition", "runtime-policy")
+    assert 'data-met="false"' in condition and ">CSF 2.0 PR.AA-05</abbr>" in condition
+    met = finding(html, "data-condition", "evidence-capture")
+    assert "References:" not in met  # a condition that is met brings nothing in
+    area = finding(html, "data-area", "data_trust")
+    assert "Data trust" in area and ">MAESTRO L2</abbr>" in area
+    # the grouped table says what brings each reference in
+    assert re.search(
+        r'data-ref="asi:ASI01"><td>ASI01</td><td>Agent Goal Hijack</td><td>reason', html
+    )
+
+
+def test_no_rule_id_appears_in_the_text_a_person_reads(owner_client, owner, questionnaire, model):
+    answers = {q.key: q.riskiest.key for q in model.questions if q.core}
+    text = visible_text(report_html(owner_client, make_assessment(owner, answers=answers)))
+    assert "Reasons for this verdict" in text
+    fired = [rule.id for rule in model.binding_rules]
+    assert [rule_id for rule_id in fired if rule_id in text] == []

@@ -1,0 +1,160 @@
+"""What brought each framework reference into a report: the findings it is tied to.
+
+Pure functions over the scoring model, the bank document and a result: no database. The
+report lists, beside each reason (a rule that holds the verdict down), each condition for
+ownership not met and each weak area, the references it touches; the appendix lists every
+reference once with what it is cited for. Rule ids never appear in what a person reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import scoring
+
+# Short names that keep an identifier unambiguous beside a finding ("T3" alone is not).
+SHORT_NAMES = {
+    "asi": "OWASP",
+    "owasp_threats": "OWASP threat",
+    "maestro": "MAESTRO",
+    "ai_rmf": "AI RMF",
+    "csf": "CSF 2.0",
+    "sp800_53": "SP 800-53",
+    "eu_ai_act": "EU AI Act",
+}
+DECISION_REASON = (
+    "Applies to the decision itself: how much authority an AI agent holds over the workflow "
+    "and how a person oversees it."
+)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A framework reference as the report shows it."""
+
+    ref: str  # "prefix:id", the bank's key
+    framework: str
+    id: str
+    title: str
+    label: str  # e.g. "SP 800-53 AC-5"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reason:
+    number: int
+    rule: str  # the rule id: for data attributes and tests only, never shown
+    cap: str
+    text: str
+    refs: tuple[Ref, ...]
+    condition: bool  # a condition for ownership not met
+
+
+@dataclass(frozen=True)
+class Area:
+    """A dimension below the level ownership needs."""
+
+    key: str
+    label: str
+    value: float
+    refs: tuple[Ref, ...]
+
+
+@dataclass
+class Citation:
+    ref: Ref
+    reasons: list[int] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    decision: str = ""
+
+    @property
+    def cited_for(self) -> str:
+        parts = []
+        if self.decision:
+            parts.append(self.decision)
+        if self.reasons:
+            word = "reason" if len(self.reasons) == 1 else "reasons"
+            parts.append(f"{word} {', '.join(str(n) for n in self.reasons)}")
+        parts += [f"{title} (not met)" for title in self.conditions]
+        parts += [f"{label} (weak area)" for label in self.areas]
+        if not parts and self.answers:
+            parts.append("answers short of the safest: " + ", ".join(self.answers))
+        return "; ".join(parts)
+
+
+def short_ref(ref: scoring.FrameworkRef) -> Ref:
+    prefix = ref.ref.split(":", 1)[0]
+    short = SHORT_NAMES.get(prefix, ref.framework)
+    return Ref(ref.ref, ref.framework, ref.id, ref.title, f"{short} {ref.id}", ref.note)
+
+
+def _refs(model: scoring.ScoringModel, keys) -> tuple[Ref, ...]:
+    order = model.framework_order
+    known = [key for key in dict.fromkeys(keys) if key in model.frameworks]
+    return tuple(short_ref(model.frameworks[key]) for key in sorted(known, key=order.__getitem__))
+
+
+def reasons(model: scoring.ScoringModel, result: scoring.Result) -> list[Reason]:
+    """Every rule holding the verdict down, most severe first; within a level the bank's own
+    rules before the conditions for ownership (the conditions have their own checklist)."""
+    condition_rules = {c.rule_id for c in model.ownership_conditions}
+    fired = sorted(
+        result.rules_fired,
+        key=lambda r: (scoring.VERDICT_RANK[r.cap], r.id in condition_rules),
+    )
+    return [
+        Reason(n, r.id, r.cap, r.reason, _refs(model, r.frameworks), r.id in condition_rules)
+        for n, r in enumerate(fired, start=1)
+    ]
+
+
+def condition_refs(model: scoring.ScoringModel) -> dict[str, tuple[Ref, ...]]:
+    return {c.id: _refs(model, c.frameworks) for c in model.ownership_conditions}
+
+
+def weak_areas(model, document: dict, result: scoring.Result) -> list[Area]:
+    """Dimensions scored below the ownership threshold, with the references the bank maps."""
+    floor = model.thresholds.get("owner", 80)
+    mapped = {d["key"]: d.get("frameworks", []) for d in document.get("dimensions", [])}
+    return [
+        Area(dim.key, dim.label, value, _refs(model, mapped.get(dim.key, [])))
+        for dim in model.dimensions
+        if (value := result.dimensions.get(dim.key)) is not None and value < floor
+    ]
+
+
+def decision_refs(model: scoring.ScoringModel) -> list[Ref]:
+    """References that apply to the decision itself, whatever the answers, each with why."""
+    return list(_refs(model, model.baseline_frameworks))
+
+
+def citations(model, result, found_reasons, areas) -> list[Citation]:
+    """Every reference the report cites, in catalog order, with what it is cited for."""
+    table: dict[str, Citation] = {}
+
+    def cite(ref: Ref) -> Citation:
+        return table.setdefault(ref.ref, Citation(ref))
+
+    for ref in decision_refs(model):
+        cite(ref).decision = ref.note or DECISION_REASON
+    for reason in found_reasons:
+        for ref in reason.refs:
+            cite(ref).reasons.append(reason.number)
+    refs_of = condition_refs(model)
+    for condition in result.conditions:
+        for ref in () if condition.met else refs_of.get(condition.id, ()):
+            cite(ref).conditions.append(condition.title)
+    for area in areas:
+        for ref in area.refs:
+            cite(ref).areas.append(area.label)
+    for key, choice in result.answers.items():
+        question = model.question_map[key]
+        if choice != question.safest.key:
+            for ref in _refs(model, question.frameworks):
+                cite(ref).answers.append(question.control or question.text)
+    for ref in _refs(model, [f.ref for f in result.frameworks]):
+        cite(ref)
+    order = model.framework_order
+    return sorted(table.values(), key=lambda c: order.get(c.ref.ref, len(order)))

@@ -1,0 +1,83 @@
+"""Page 1's words per status: the mark, the decision requested and the sign-off dates."""
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from assessor import brief, scoring
+from tests.builders import SAFEST
+
+
+def person(name):
+    return SimpleNamespace(get_full_name=lambda: "", get_username=lambda: name)
+
+
+def decision(action, name, day):
+    return SimpleNamespace(action=action, actor=person(name), created_at=datetime(*day, tzinfo=UTC))
+
+
+def brief_for(model, status, decisions=(), answers=SAFEST, days=365):
+    result = scoring.evaluate(model, answers)
+    return brief.build(
+        status=status,
+        result=result,
+        thresholds=model.thresholds,
+        decisions=list(decisions),
+        team="Team A",
+        interval_days=days,
+    )
+
+
+@pytest.mark.parametrize(
+    "status, mark",
+    [
+        ("draft", "DRAFT"),
+        ("submitted", "AWAITING APPROVAL"),
+        ("returned", "RETURNED FOR CHANGES"),
+        ("something new", "DRAFT"),  # any status short of approved reads as a draft
+        ("approved", ""),
+    ],
+)
+def test_every_record_short_of_approval_carries_a_mark(model, status, mark):
+    assert brief_for(model, status).mark == mark
+
+
+def test_a_returned_assessment_is_not_for_decision_and_says_who_returned_it(model):
+    decisions = [
+        decision("submitted", "alice", (2026, 3, 1)),
+        decision("returned", "bob", (2026, 3, 2)),
+    ]
+    page = brief_for(model, "returned", decisions)
+    assert page.decision_title == "not yet for decision"
+    assert "returned this assessment for changes" in page.decision_text
+    assert page.returned.who == "bob" and page.submitted is None
+    assert page.subject.startswith("RETURNED FOR CHANGES: not a signed-off record. Verdict:")
+
+
+def test_the_next_review_is_the_approval_date_plus_the_interval(model):
+    decisions = [
+        decision("submitted", "alice", (2026, 3, 1)),
+        decision("approved", "bob", (2026, 3, 5)),
+    ]
+    page = brief_for(model, "approved", decisions, days=90)
+    assert str(page.next_review) == "2026-06-03"
+    assert page.approved.who == "bob" and page.submitted.who == "alice"
+    assert "Review it again by 3 June 2026" in page.decision_text
+    assert brief_for(model, "submitted", decisions[:1]).next_review is None
+
+
+def test_a_submitted_assessment_asks_for_approval_of_its_verdict(model):
+    page = brief_for(model, "submitted", [decision("submitted", "alice", (2026, 3, 1))])
+    assert page.headline == "Verdict: Bounded ownership"
+    assert page.decision_title == "approve Bounded ownership for this workflow, or return it"
+    assert "Run the workflow end to end" in page.allows
+
+
+def test_an_unfinished_assessment_names_no_verdict_anywhere(model):
+    page = brief_for(model, "draft", answers={"task_type": "secret_rotation"})
+    assert page.headline == "No verdict yet" and page.verdict_label == ""
+    assert page.allows == page.forbids == page.why == ""
+    words = page.subject + page.keywords(["NIST CSF 2.0"]) + page.decision_text
+    for label in scoring.VERDICT_LABELS.values():
+        assert label not in words
