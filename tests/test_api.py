@@ -422,7 +422,7 @@ def test_the_submitter_may_not_approve_their_own_submission(people, records):
     assert Assessment.objects.get(pk=record.pk).status == "submitted"
 
 
-def test_return_needs_a_comment_and_sends_the_record_back_to_draft(people, records):
+def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, records):
     record = records["a"]
     services.assessment_submit(assessment=record, user=people["alice"])
     bob = api_client(people["bob"])
@@ -431,7 +431,7 @@ def test_return_needs_a_comment_and_sends_the_record_back_to_draft(people, recor
     too_long = bob.post(url(record.pk, "return/"), {"comment": "c" * 2001}, format="json")
     assert too_long.status_code == 400 and "comment" in too_long.data
     response = bob.post(url(record.pk, "return/"), {"comment": "Evidence missing."}, format="json")
-    assert response.status_code == 200 and response.data["status"] == "draft"
+    assert response.status_code == 200 and response.data["status"] == "returned"
 
 
 def test_an_auditor_in_a_team_may_not_approve_there(people, records):

@@ -83,7 +83,7 @@ def test_a_returned_record_is_not_reassessed(returned, owner):
 
 def test_the_dashboard_shows_and_filters_returned_records(returned, owner, client):
     html = page(client, owner, "dashboard").content.decode()
-    assert "<td>Returned for changes</td>" in html
+    assert '<td data-label="Status">Returned for changes</td>' in html
     filtered = client.get(reverse("dashboard"), {"status": "returned"}).content.decode()
     assert "Leaver deprovisioning" in filtered
     assert "Leaver deprovisioning" not in (
