@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 # Not pages: downloads, signing out, the admin's redirect to a record's page.
 SKIPPED = (".pdf", ".json", "/accounts/logout/", "/admin/logout/", "/admin/r/", "/static/")
+CRAWL_TIMEOUT_MS = 60_000
 WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -68,7 +69,8 @@ def crawl(page, start: list[str], origin: str) -> tuple[list[str], list[str]]:
         if pattern(path) in seen:
             continue
         seen.add(pattern(path))
-        response = page.goto(path)
+        # generous: the back office's list of every choice weight is a large page
+        response = page.goto(path, timeout=CRAWL_TIMEOUT_MS)
         assert response.status < 400 or path in start, (path, response.status)
         visited.append(path)
         scroll_width, inner_width = page.evaluate(WIDTH)
