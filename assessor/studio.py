@@ -139,11 +139,18 @@ def thresholds_set(draft: Questionnaire, scores: dict[str, Decimal]) -> Callable
     return change
 
 
-def weights_set(question: Question, points: dict[tuple[str, str], Decimal | None]):
-    """Points per (choice key, dimension key); None removes that weight."""
+def table_set(
+    question: Question, labels: dict[str, str], points: dict[tuple[str, str], Decimal | None]
+):
+    """A question's choice labels (choice key -> label) and points per (choice key, dimension
+    key); None removes that weight."""
 
     def change():
         choices = {c.key: c for c in question.choices.all()}
+        for key, label in labels.items():
+            if choices[key].label != label:
+                choices[key].label = label
+                choices[key].save(update_fields=["label"])
         dims = {d.key: d for d in Dimension.objects.filter(questionnaire=question.questionnaire)}
         for (choice_key, dim_key), value in points.items():
             rows = ChoiceWeight.objects.filter(choice=choices[choice_key], dimension=dims[dim_key])
@@ -235,13 +242,16 @@ def examples_preview(before: dict, after: dict) -> list[ExampleScore]:
     ]
 
 
-def document_with_weights(draft: Questionnaire, question_key: str, weights: dict) -> dict:
-    """The draft's bank (read from its rows) with one question's choice weights replaced
-    (choice key -> {dimension: points}), validated as a whole: BankError if refused."""
+def document_with_table(
+    draft: Questionnaire, question_key: str, labels: dict[str, str], weights: dict
+) -> dict:
+    """The draft's bank (read from its rows) with one question's choice labels and weights
+    replaced (choice key -> {dimension: points}), validated as a whole: BankError if refused."""
     raw = loading.bank_from_rows(draft)
     for section in raw["sections"]:
         for question in section["questions"]:
             if question["key"] == question_key:
                 for choice in question["choices"]:
+                    choice["label"] = labels.get(choice["key"], choice["label"])
                     choice["weights"] = weights.get(choice["key"], {})
     return bank.parse_bank(raw)

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .models import FrameworkReference, Rule
 from .scoring import VERDICT_LABELS
+from .studio import version_name_problem
 from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 MAX_CLAUSES = 12
@@ -19,6 +20,19 @@ MAX_CLAUSES = 12
 
 class DraftForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Bootstrap's classes on the widgets, so a page of many small forms renders them with
+        # Django's plain `as_div` (fast) and still looks like the rest of the app.
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select) and not isinstance(widget, forms.RadioSelect):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not widget.is_hidden and not isinstance(widget, forms.RadioSelect):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
 def _decimal(low, high, **kwargs) -> forms.DecimalField:
@@ -50,10 +64,6 @@ class QuestionForm(DraftForm):
     )
 
 
-class ChoiceForm(DraftForm):
-    label = forms.CharField(max_length=200)
-
-
 class DimensionForm(DraftForm):
     label = forms.CharField(max_length=100)
     weight = _decimal(*DIMENSION_WEIGHT_RANGE)
@@ -82,8 +92,15 @@ class WeightTableForm(DraftForm):
         self.question, self.dimensions = question, dimensions
         self.cells: dict[str, tuple[str, str]] = {}
         self.rows = []
+        self.labels: dict[str, str] = {}
         for choice in question["choices"]:
-            row = []
+            label_name = f"label__{choice['key']}"
+            self.fields[label_name] = forms.CharField(
+                max_length=200, label=f"Label of choice {choice['key']}"
+            )
+            self.initial.setdefault(label_name, choice["label"])
+            self.labels[label_name] = choice["key"]
+            row = [label_name]
             for dim in dimensions:
                 name = f"w__{choice['key']}__{dim['key']}"
                 field = _decimal(
@@ -96,8 +113,15 @@ class WeightTableForm(DraftForm):
             self.rows.append((choice, row))
 
     def table(self):
-        """(choice, [bound field per dimension]) per row, for the template."""
-        return [(choice, [self[name] for name in names]) for choice, names in self.rows]
+        """(choice, its label field, [its points field per dimension]) per row."""
+        return [
+            (choice, self[names[0]], [self[name] for name in names[1:]])
+            for choice, names in self.rows
+        ]
+
+    def choice_labels(self) -> dict[str, str]:
+        """choice key -> label, from the cleaned data."""
+        return {key: self.cleaned_data[name] for name, key in self.labels.items()}
 
     def weights(self) -> dict[str, dict[str, float]]:
         """choice key -> {dimension: points}, from the cleaned data."""
@@ -279,3 +303,10 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        problem = version_name_problem(name)
+        if problem:
+            raise forms.ValidationError(problem)
+        return name

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import access, bank, impact, studio, studio_text
 from .models import (
-    Choice,
     Dimension,
     FrameworkReference,
     OwnershipCondition,
@@ -27,7 +26,6 @@ from .models import (
     Section,
 )
 from .studio_forms import (
-    ChoiceForm,
     ConditionForm,
     DimensionForm,
     FollowUpForm,
@@ -153,15 +151,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
                 "control": question["control"],
                 "scope": question.get("scope", False),
             }
-            choices = [
-                {
-                    "data": c,
-                    "form": form(
-                        "choice", f"{question['key']}-{c['key']}", ChoiceForm, {"label": c["label"]}
-                    ),
-                }
-                for c in question["choices"]
-            ]
+            choices = [{"data": c} for c in question["choices"]]
             questions.append(
                 {
                     "data": question,
@@ -270,17 +260,6 @@ def question_save(request, version, key):
 
 
 @require_POST
-def choice_save(request, version, key, choice):
-    q = _version(request, version)
-    row = get_object_or_404(Choice, question__questionnaire=q, question__key=key, key=choice)
-    prefix = f"choice-{key}-{choice}"
-    form = ChoiceForm(request.POST, prefix=prefix)
-    return _item_post(
-        request, q, prefix, form, lambda: studio.fields_set(row, label=form.cleaned_data["label"])
-    )
-
-
-@require_POST
 def dimension_save(request, version, key):
     q = _version(request, version)
     row = get_object_or_404(Dimension, questionnaire=q, key=key)
@@ -336,7 +315,7 @@ def _weights_form(request, q, question):
 def _preview(q, form, question) -> tuple[list, list[str]]:
     """The examples under the table's weights, or the whole-bank problems that refuse them."""
     try:
-        after = studio.document_with_weights(q, question["key"], form.weights())
+        after = studio.document_with_table(q, question["key"], form.choice_labels(), form.weights())
     except bank.BankError as error:
         return [], error.problems
     return studio.examples_preview(q.document, after), []
@@ -366,9 +345,11 @@ def weights(request, version, key):
         status = 200 if form.is_valid() else 400
     elif request.method == "POST":
         row = get_object_or_404(Question, questionnaire=q, key=key)
-        status = _save(request, q, form, lambda: studio.weights_set(row, _cells(form)))
+        status = _save(
+            request, q, form, lambda: studio.table_set(row, form.choice_labels(), _cells(form))
+        )
         if status is None:
-            messages.success(request, f"Saved the points of “{key}”.")
+            messages.success(request, f"Saved the choices and points of “{key}”.")
             return redirect(_page(q, f"question-{key}"))
     else:
         context["preview"] = studio.examples_preview(q.document, q.document)

@@ -46,11 +46,6 @@ urlpatterns = [
         name="studio_question",
     ),
     path(
-        "questionnaires/<str:version>/questions/<slug:key>/choices/<slug:choice>/",
-        studio.choice_save,
-        name="studio_choice",
-    ),
-    path(
         "questionnaires/<str:version>/questions/<slug:key>/weights/",
         studio.weights,
         name="studio_weights",
