@@ -34,6 +34,14 @@ class DraftForm(forms.Form):
             elif not widget.is_hidden and not isinstance(widget, forms.RadioSelect):
                 widget.attrs.setdefault("class", "form-control form-control-sm")
 
+    def clean(self):
+        cleaned = super().clean()
+        if "revision" in self.errors:  # a hidden field: say it where the reader will see it
+            raise forms.ValidationError(
+                "This form lacks the draft's revision; reload the page and try again."
+            )
+        return cleaned
+
 
 def _decimal(low, high, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(
@@ -143,7 +151,6 @@ class ConditionBuilderForm(DraftForm):
         initial="all",
         widget=forms.RadioSelect,
     )
-    clauses = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_CLAUSES)
     allow_empty = False
 
     def __init__(self, *args, questions: list[dict], condition: dict | None = None, **kwargs):
@@ -156,7 +163,6 @@ class ConditionBuilderForm(DraftForm):
         if self.is_bound:
             count = _clause_count(self.data, self.prefix, count)
         self.initial.setdefault("combine", combine)
-        self.initial.setdefault("clauses", count)
         question_choices = [("", "(pick a question)")] + [
             (q["key"], f"{q['key'].replace('_', ' ')}: {q['text'][:90]}") for q in questions
         ]
@@ -198,7 +204,7 @@ class ConditionBuilderForm(DraftForm):
         return [[self[name] for name in names] for names in self.clause_names]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         leaves = []
         for question_name, op_name, choices_name in self.clause_names:
             key, chosen = cleaned.get(question_name), cleaned.get(choices_name) or []

@@ -9,7 +9,7 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessor import studio, studio_text
+from assessor import pdf, studio, studio_text
 from assessor.models import ChoiceWeight, Question, Questionnaire, Rule, Threshold
 from tests.builders import SAFEST, make_assessment, make_user
 
@@ -278,6 +278,17 @@ def test_a_dimension_weight_out_of_range_is_refused(web, draft):
     )
     assert response.status_code == 400
     assert "less than or equal to" in response.content.decode()
+    assert state(draft) == before
+
+
+def test_a_form_without_the_drafts_revision_is_refused_with_a_reason(web, draft):
+    before = state(draft)
+    response = web.post(
+        url("studio_question", draft.version, "kill_switch"),
+        {"question-kill_switch-text": "Changed?"},
+    )
+    assert response.status_code == 400
+    assert "reload the page" in response.content.decode()
     assert state(draft) == before
 
 
@@ -563,11 +574,14 @@ def test_publishing_names_the_version_and_keeps_the_note_everywhere(
     exported = yaml.safe_load(out.getvalue())
     assert exported["release_note"] == "Kill switch counts for more."
     assert exported["version"] == "2026.3"
-    # A new assessment uses it, and its report carries the note.
+    # A new assessment uses it, and its report (web and PDF) carries the note.
     assessment = make_assessment(qadmin, answers=SAFEST)
     assert assessment.questionnaire_id == draft.pk
     report = web.get(url("report", assessment.pk)).content.decode()
     assert "Kill switch counts for more." in report
+    assessment.refresh_from_db()
+    printed = pdf.render_html(pdf.pdf_context(assessment, generated_by=qadmin))
+    assert "Kill switch counts for more." in printed
 
 
 def test_a_published_version_cannot_be_published_again(web, questionnaire):
