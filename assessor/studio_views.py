@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms.utils import ErrorDict
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -296,8 +296,6 @@ def thresholds_save(request, version):
 def _question_of(q: Questionnaire, key: str) -> dict:
     question = studio_text.questions_of(q.document).get(key)
     if question is None:
-        from django.http import Http404
-
         raise Http404("No such question in this version.")
     return question
 
