@@ -26,6 +26,7 @@ account_urls = [
 urlpatterns = [
     path("accounts/", include(account_urls)),
     path("admin/", admin.site.urls),
+    path("questionnaires/", include("assessor.studio_urls")),
     path("", include("assessor.urls")),
 ]
 
