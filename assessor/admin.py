@@ -410,9 +410,10 @@ class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
 
 
 def bank_yaml(questionnaire: Questionnaire) -> str:
-    return yaml.safe_dump(
-        loading.bank_from_rows(questionnaire), sort_keys=False, allow_unicode=True, width=100
-    )
+    raw = loading.bank_from_rows(questionnaire)
+    # Beside the bank's keys: why this version exists, as written at publication.
+    raw["release_note"] = questionnaire.release_note
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
 
 
 @admin.register(Section)

@@ -70,6 +70,19 @@ class Questionnaire(FrozenOnceOut):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    release_note = models.TextField(
+        blank=True, help_text="What changed in this version and why, written at publication."
+    )
+    # A draft's edit counter: every studio save checks and bumps it, so an edit made on a page
+    # opened before someone else's save is refused rather than silently overwriting it.
+    revision = models.PositiveIntegerField(default=1)
 
     objects = QuestionnaireQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["document"])

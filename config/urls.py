@@ -41,6 +41,7 @@ urlpatterns = [
     path("oidc/", include(sso_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessor.api.urls")),
+    path("questionnaires/", include("assessor.studio_urls")),
     path("", include("assessor.urls")),
 ]
 

@@ -1,0 +1,257 @@
+"""The questionnaire studio's services: start a draft, save one item of it, publish it.
+
+Every save goes through `draft_edit`: it locks the draft, refuses a stale form (the draft's
+revision moved since the page was opened), applies the change to the rows, recompiles and
+validates the whole bank (`loading.questionnaire_refresh`, i.e. `bank.parse_bank`) and bumps the
+revision, in one transaction: a bank the validator refuses leaves nothing saved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from . import bank, examples, loading, scoring
+from .immutability import ImmutableQuestionnaire
+from .models import (
+    Choice,
+    ChoiceWeight,
+    Dimension,
+    OwnershipCondition,
+    Question,
+    Questionnaire,
+    Rule,
+    Section,
+    Threshold,
+)
+from .services import known_answers
+
+VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
+# "2026.2-draft1", "next-draft", "2026.3_DRAFT2", "draft": names of work in progress.
+DRAFT_SUFFIX = re.compile(r"draft[-_.]?\d*$", re.IGNORECASE)
+
+
+class StaleDraft(Exception):
+    """Someone saved the draft after this form was opened; nothing was saved."""
+
+    def __init__(self, revision: int, changes: list[str], by: list[str]):
+        super().__init__("the draft changed since this page was opened")
+        self.revision = revision
+        self.changes = changes
+        self.by = by
+
+
+class NotADraft(Exception):
+    """Published and retired versions are read only."""
+
+
+@transaction.atomic
+def draft_start(*, source: Questionnaire) -> Questionnaire:
+    """A new draft with the content of `source`. Its label says it is a draft; the real name
+    is given when it is published."""
+    return loading.questionnaire_clone(source)
+
+
+def version_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a published version's name, or None."""
+    if not VERSION_NAME.match(name):
+        return (
+            "Give a version name of letters, digits, dots, hyphens or underscores "
+            "(up to 50), e.g. 2026.3."
+        )
+    if DRAFT_SUFFIX.search(name):
+        return f"“{name}” is a draft's label; give the name readers will see, e.g. 2026.3."
+    if Questionnaire.objects.filter(version=name).exists():
+        return f"Version {name} already exists; every version needs its own name."
+    return None
+
+
+def _changes_since(draft: Questionnaire, revision: int) -> tuple[list[str], list[str]]:
+    """What was saved in the draft after `revision`, and by whom (from the rows' history)."""
+    mark = draft.history.filter(revision=revision).order_by("-history_date").first()
+    since = mark.history_date if mark is not None else draft.created_at
+    questions = Question.objects.filter(questionnaire=draft).values("pk")
+    choices = Choice.objects.filter(question__questionnaire=draft).values("pk")
+    histories = [
+        (Section.history.filter(questionnaire_id=draft.pk), "section"),
+        (Question.history.filter(questionnaire_id=draft.pk), "question"),
+        (Choice.history.filter(question_id__in=questions), "choice"),
+        (ChoiceWeight.history.filter(choice_id__in=choices), "points"),
+        (Dimension.history.filter(questionnaire_id=draft.pk), "dimension"),
+        (Threshold.history.filter(questionnaire_id=draft.pk), "threshold"),
+        (Rule.history.filter(questionnaire_id=draft.pk), "rule"),
+        (OwnershipCondition.history.filter(questionnaire_id=draft.pk), "condition"),
+    ]
+    actions = {"+": "added", "~": "changed", "-": "removed"}
+    changes, by = [], set()
+    for rows, what in histories:
+        for row in rows.filter(history_date__gt=since).select_related("history_user"):
+            changes.append(f"{what} {row.instance} {actions.get(row.history_type, 'changed')}")
+            if row.history_user:
+                by.add(str(row.history_user))
+    return changes, sorted(by)
+
+
+@transaction.atomic
+def draft_edit(*, draft: Questionnaire, revision: int, change: Callable[[], None]) -> int:
+    """Apply `change` (row writes) to `draft` if it is still at `revision`; the new revision.
+
+    StaleDraft if someone saved in between, NotADraft for a published or retired version,
+    BankError (nothing saved) if the whole bank no longer validates.
+    """
+    locked = Questionnaire.objects.select_for_update().get(pk=draft.pk)
+    if locked.status != Questionnaire.Status.DRAFT:
+        raise NotADraft(f"Version {locked.version} is {locked.status}: it is read only.")
+    if locked.revision != revision:
+        raise StaleDraft(locked.revision, *_changes_since(locked, revision))
+    change()
+    loading.questionnaire_refresh(locked)
+    locked.revision += 1
+    locked.save(update_fields=["revision"])
+    draft.revision = locked.revision
+    draft.document, draft.content_hash = locked.document, locked.content_hash
+    return locked.revision
+
+
+# --- the row changes a form asks for ------------------------------------------------------
+
+
+def fields_set(row, **values) -> Callable[[], None]:
+    """A change that sets plain fields of one bank row."""
+
+    def change():
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save(update_fields=list(values))
+
+    return change
+
+
+def thresholds_set(draft: Questionnaire, scores: dict[str, Decimal]) -> Callable[[], None]:
+    def change():
+        for verdict, score in scores.items():
+            Threshold.objects.filter(questionnaire=draft, verdict=verdict).update(min_score=score)
+
+    return change
+
+
+def table_set(
+    question: Question, labels: dict[str, str], points: dict[tuple[str, str], Decimal | None]
+):
+    """A question's choice labels (choice key -> label) and points per (choice key, dimension
+    key); None removes that weight."""
+
+    def change():
+        choices = {c.key: c for c in question.choices.all()}
+        for key, label in labels.items():
+            if choices[key].label != label:
+                choices[key].label = label
+                choices[key].save(update_fields=["label"])
+        dims = {d.key: d for d in Dimension.objects.filter(questionnaire=question.questionnaire)}
+        for (choice_key, dim_key), value in points.items():
+            rows = ChoiceWeight.objects.filter(choice=choices[choice_key], dimension=dims[dim_key])
+            if value is None:
+                rows.delete()
+            elif not rows.update(points=value):
+                ChoiceWeight.objects.create(
+                    choice=choices[choice_key], dimension=dims[dim_key], points=value
+                )
+
+    return change
+
+
+def rule_set(draft: Questionnaire, rule: Rule | None, values: dict) -> Callable[[], None]:
+    """Create (rule None) or change a rule: key, cap, reason, condition, frameworks."""
+
+    def change():
+        row = rule or Rule(questionnaire=draft, order=draft.rules.count())
+        row.key, row.cap, row.reason = values["key"], values["cap"], values["reason"]
+        row.condition = values["condition"]
+        row.save()
+        row.frameworks.set(values["frameworks"])
+
+    return change
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_publish(*, draft: Questionnaire, name: str, note: str, user) -> Questionnaire:
+    """Give the draft its real name and release note, then publish it (the published version
+    retires). ValueError with a reason for a bad name; NotADraft; BankError if invalid."""
+    locked = Questionnaire.objects.select_for_update().get(pk=draft.pk)
+    if locked.status != Questionnaire.Status.DRAFT:
+        raise NotADraft(f"Version {locked.version} is {locked.status}: it is already out.")
+    problem = version_name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    if not note.strip():
+        raise ValueError("Write a release note: what changed and why.")
+    locked.version, locked.release_note, locked.published_by = name, note.strip(), user
+    locked.save(update_fields=["version", "release_note", "published_by"])
+    try:
+        loading.questionnaire_publish(locked)
+    except ImmutableQuestionnaire as error:  # another version was published meanwhile
+        raise NotADraft(" ".join(error.messages)) from error
+    return locked
+
+
+# --- reference examples under a proposed bank ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleScore:
+    name: str
+    score_before: float | None
+    score_after: float | None
+    verdict_before: str
+    verdict_after: str
+
+    @property
+    def moved(self) -> bool:
+        return (self.score_before, self.verdict_before) != (self.score_after, self.verdict_after)
+
+
+def _example_results(document: dict) -> list[scoring.Result]:
+    model = bank.build_model(document)
+    results = []
+    for example in examples.EXAMPLES:
+        answers = known_answers(model, {**examples.SAFEST, **example["answers"]})
+        results.append(scoring.evaluate(model, answers, plan=False))
+    return results
+
+
+def examples_preview(before: dict, after: dict) -> list[ExampleScore]:
+    """How the reference examples' scores and verdicts move from `before` to `after`."""
+    return [
+        ExampleScore(
+            example["name"],
+            old.score,
+            new.score,
+            scoring.VERDICT_LABELS[old.verdict],
+            scoring.VERDICT_LABELS[new.verdict],
+        )
+        for example, old, new in zip(
+            examples.EXAMPLES, _example_results(before), _example_results(after), strict=True
+        )
+    ]
+
+
+def document_with_table(
+    draft: Questionnaire, question_key: str, labels: dict[str, str], weights: dict
+) -> dict:
+    """The draft's bank (read from its rows) with one question's choice labels and weights
+    replaced (choice key -> {dimension: points}), validated as a whole: BankError if refused."""
+    raw = loading.bank_from_rows(draft)
+    for section in raw["sections"]:
+        for question in section["questions"]:
+            if question["key"] == question_key:
+                for choice in question["choices"]:
+                    choice["label"] = labels.get(choice["key"], choice["label"])
+                    choice["weights"] = weights.get(choice["key"], {})
+    return bank.parse_bank(raw)

@@ -1,0 +1,209 @@
+"""The studio's words for a bank document: conditions as sentences, and what two versions differ in.
+
+Plain functions over compiled documents (see `bank.parse_bank`), no ORM, so the version page,
+the changes page and the tests read the same sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .scoring import VERDICT_LABELS
+
+
+def subject(question: dict) -> str:
+    """A short name for a question in a sentence: its key in words ("approval chain")."""
+    return question["key"].replace("_", " ")
+
+
+def questions_of(document: dict) -> dict[str, dict]:
+    return {q["key"]: q for s in document["sections"] for q in s["questions"]}
+
+
+def condition_words(condition: dict | None, document: dict) -> str:
+    """A condition as words: 'approval chain is “Unclear”', joined by 'and' / 'or'."""
+    if not condition:
+        return "always"
+    questions = questions_of(document)
+    for op, joiner in (("all", " and "), ("any", " or ")):
+        if op in condition:
+            parts = [condition_words(child, document) for child in condition[op]]
+            if any(("all" in c or "any" in c) for c in condition[op]):
+                parts = [f"({part})" for part in parts]
+            return joiner.join(parts)
+    question = questions.get(condition["question"])
+    op = "in" if "in" in condition else "not_in"
+    if question is None:
+        return f"{condition['question']} {'is' if op == 'in' else 'is not'} {condition[op]}"
+    labels = {c["key"]: c["label"] for c in question["choices"]}
+    named = " or ".join(f"“{labels.get(key, key)}”" for key in condition[op])
+    return f"{subject(question)} {'is' if op == 'in' else 'is not'} {named}"
+
+
+def rule_sentence(rule: dict, document: dict) -> str:
+    """'When approval chain is “Unclear”, cap at Copilot.'"""
+    cap = VERDICT_LABELS.get(rule.get("cap"), rule.get("cap"))
+    return f"When {condition_words(rule['when'], document)}, cap at {cap}."
+
+
+@dataclass(frozen=True)
+class Difference:
+    area: str  # Thresholds, Dimension weights, Questions, Choices, Rules, Conditions
+    item: str  # what it is, in words
+    field: str
+    before: str
+    after: str
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value) or "(empty)"
+
+
+class _Differ:
+    def __init__(self, before: dict, after: dict):
+        self.before, self.after = before, after
+        self.found: list[Difference] = []
+
+    def field(self, area, item, name, old, new, words=_text):
+        if old != new:
+            self.found.append(Difference(area, item, name, words(old), words(new)))
+
+    def presence(self, area, item, old, new) -> bool:
+        """Records an item added or removed; True when both versions have it."""
+        if old is None or new is None:
+            self.found.append(
+                Difference(
+                    area,
+                    item,
+                    "",
+                    "(absent)" if old is None else "present",
+                    "(removed)" if new is None else "added",
+                )
+            )
+            return False
+        return True
+
+
+def differences(published: dict, draft: dict) -> list[Difference]:
+    """Every text, weight, rule, threshold and condition in which `draft` differs."""
+    d = _Differ(published, draft)
+    for verdict in ("supervised", "owner"):
+        d.field(
+            "Thresholds",
+            VERDICT_LABELS[verdict],
+            "starts at score",
+            published["thresholds"].get(verdict),
+            draft["thresholds"].get(verdict),
+        )
+    _dimensions(d, published, draft)
+    _questions(d, published, draft)
+    _rules(d, published, draft)
+    _conditions(d, published, draft)
+    return d.found
+
+
+def _by_key(items: list[dict], key: str = "key") -> dict[str, dict]:
+    return {item[key]: item for item in items}
+
+
+def _dimensions(d: _Differ, published: dict, draft: dict) -> None:
+    old, new = _by_key(published["dimensions"]), _by_key(draft["dimensions"])
+    for key in [*old, *(k for k in new if k not in old)]:
+        item = (new.get(key) or old[key])["label"]
+        if d.presence("Dimension weights", item, old.get(key), new.get(key)):
+            d.field("Dimension weights", item, "weight", old[key]["weight"], new[key]["weight"])
+            d.field("Dimension weights", item, "label", old[key]["label"], new[key]["label"])
+
+
+def _questions(d: _Differ, published: dict, draft: dict) -> None:
+    old, new = questions_of(published), questions_of(draft)
+    for key in [*old, *(k for k in new if k not in old)]:
+        if not d.presence("Questions", key, old.get(key), new.get(key)):
+            continue
+        o, n = old[key], new[key]
+        for name, label in (("text", "text"), ("help", "help"), ("control", "control")):
+            d.field("Questions", key, label, o[name], n[name])
+        d.field("Questions", key, "scope", o.get("scope", False), n.get("scope", False))
+        if o["show_if"] != n["show_if"]:
+            d.found.append(
+                Difference(
+                    "Questions",
+                    key,
+                    "asked when",
+                    condition_words(o["show_if"], published),
+                    condition_words(n["show_if"], draft),
+                )
+            )
+        _choices(d, key, o, n)
+
+
+def _choices(d: _Differ, question: str, old: dict, new: dict) -> None:
+    olds, news = _by_key(old["choices"]), _by_key(new["choices"])
+    for key in [*olds, *(k for k in news if k not in olds)]:
+        item = f"{question} = {key}"
+        if not d.presence("Choices", item, olds.get(key), news.get(key)):
+            continue
+        d.field("Choices", item, "label", olds[key]["label"], news[key]["label"])
+        dims = [
+            *olds[key]["weights"],
+            *(k for k in news[key]["weights"] if k not in olds[key]["weights"]),
+        ]
+        for dim in dims:
+            d.field(
+                "Choices",
+                item,
+                f"points on {dim}",
+                olds[key]["weights"].get(dim),
+                news[key]["weights"].get(dim),
+            )
+
+
+def _rules(d: _Differ, published: dict, draft: dict) -> None:
+    old, new = _by_key(published["rules"], "id"), _by_key(draft["rules"], "id")
+    for key in [*old, *(k for k in new if k not in old)]:
+        if not d.presence("Rules", key, old.get(key), new.get(key)):
+            continue
+        o, n = old[key], new[key]
+        d.field("Rules", key, "cap", VERDICT_LABELS.get(o["cap"]), VERDICT_LABELS.get(n["cap"]))
+        d.field("Rules", key, "reason", o["reason"], n["reason"])
+        if o["when"] != n["when"]:
+            d.found.append(
+                Difference(
+                    "Rules",
+                    key,
+                    "when",
+                    condition_words(o["when"], published),
+                    condition_words(n["when"], draft),
+                )
+            )
+        d.field("Rules", key, "frameworks", o["frameworks"], n["frameworks"])
+
+
+def _conditions(d: _Differ, published: dict, draft: dict) -> None:
+    old = _by_key(published["ownership_conditions"], "id")
+    new = _by_key(draft["ownership_conditions"], "id")
+    for key in [*old, *(k for k in new if k not in old)]:
+        if not d.presence("Conditions for ownership", key, old.get(key), new.get(key)):
+            continue
+        o, n = old[key], new[key]
+        d.field("Conditions for ownership", key, "title", o["title"], n["title"])
+        d.field("Conditions for ownership", key, "reason", o.get("reason", ""), n.get("reason", ""))
+        if o["when"] != n["when"]:
+            d.found.append(
+                Difference(
+                    "Conditions for ownership",
+                    key,
+                    "met when",
+                    condition_words(o["when"], published),
+                    condition_words(n["when"], draft),
+                )
+            )
