@@ -24,7 +24,17 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 # Not pages: downloads, signing out, the admin's redirect to a record's page.
-SKIPPED = (".pdf", ".json", "/accounts/logout/", "/admin/logout/", "/admin/r/", "/static/")
+SKIPPED = (
+    ".pdf",
+    ".json",
+    ".csv",
+    ".xlsx",
+    "/api/v1/schema/",
+    "/accounts/logout/",
+    "/admin/logout/",
+    "/admin/r/",
+    "/static/",
+)
 CRAWL_TIMEOUT_MS = 60_000
 WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
