@@ -23,7 +23,7 @@ from .models import (
     Section,
     Threshold,
 )
-from .validators import bank_document_problems
+from .validators import bank_document_problems, draft_label_problem
 
 
 class VersionConflict(bank.BankError):
@@ -317,6 +317,10 @@ def questionnaire_publish(questionnaire: Questionnaire) -> None:
             "published.",
             versions=[stored.version],
         )
+    # Every route (studio, admin, command) gets the same refusal: a draft is renamed first.
+    problem = draft_label_problem(stored.version)
+    if problem:
+        raise bank.BankError([f"version: {problem}"])
     questionnaire_refresh(questionnaire)
     _publish(questionnaire)
 

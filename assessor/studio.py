@@ -29,10 +29,9 @@ from .models import (
     Threshold,
 )
 from .services import known_answers
+from .validators import draft_label_problem
 
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
-# "2026.2-draft1", "next-draft", "2026.3_DRAFT2", "draft": names of work in progress.
-DRAFT_SUFFIX = re.compile(r"draft[-_.]?\d*$", re.IGNORECASE)
 
 
 class StaleDraft(Exception):
@@ -63,8 +62,9 @@ def version_name_problem(name: str) -> str | None:
             "Give a version name of letters, digits, dots, hyphens or underscores "
             "(up to 50), e.g. 2026.3."
         )
-    if DRAFT_SUFFIX.search(name):
-        return f"“{name}” is a draft's label; give the name readers will see, e.g. 2026.3."
+    problem = draft_label_problem(name)
+    if problem:
+        return problem
     if Questionnaire.objects.filter(version=name).exists():
         return f"Version {name} already exists; every version needs its own name."
     return None

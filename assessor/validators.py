@@ -10,6 +10,7 @@ characters (which no database column can store).
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,18 @@ http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
 # Invisible characters that reorder how text is shown: a link containing them can display as
 # one address and lead to another.
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# "2026.2-draft1", "next-draft", "2026.3_DRAFT2", "draft": labels of work in progress, which
+# no published version carries (PDFs and exports print the version's name).
+DRAFT_LABEL = re.compile(r"draft[-_.]?\d*$", re.IGNORECASE)
+
+
+def draft_label_problem(version: str) -> str | None:
+    """Why `version` cannot be the name of a published version, or None."""
+    if DRAFT_LABEL.search(version):
+        return f"“{version}” is a draft's label; give the name readers will see, e.g. 2026.3."
+    return None
+
 
 # An export nests five levels deep; twenty leaves room and refuses what only an attack needs.
 MAX_JSON_DEPTH = 20

@@ -466,3 +466,23 @@ def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
     # approving production access now caps at supervised whatever the answers
     assert changed["SaaS access approval"].after_range == ("Copilot", "Supervised")
     assert changed["Leaver deprovisioning"].after_range == ("Copilot", "Copilot")
+
+
+def test_no_route_publishes_a_draft_under_its_working_label(admin_web, questionnaire):
+    """The admin's clone is labelled "...-draft1"; publishing it under that label would print
+    "Questionnaire v2026.2-draft1" on every new PDF, so the admin action and the command refuse
+    it (the studio renames a draft as it publishes it), and nothing changes."""
+    labelled = loading.questionnaire_clone(questionnaire)
+    assert labelled.version.endswith("-draft1")
+    response = admin_web.post(
+        reverse("admin:assessor_questionnaire_changelist"),
+        {"action": "publish", "_selected_action": [labelled.pk]},
+        follow=True,
+    )
+    assert "label; give the name readers will see" in response.content.decode()
+    with pytest.raises(CommandError) as error:
+        call_command("publish_questionnaire", labelled.version)
+    assert error.value.returncode == 2 and "version:" in str(error.value)
+    labelled.refresh_from_db()
+    assert labelled.status == Questionnaire.Status.DRAFT
+    assert Questionnaire.current() == questionnaire
