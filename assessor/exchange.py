@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import access, scoring, services
+from . import access, scoring, selectors, services
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Answer, Assessment, Questionnaire
 from .validators import HTTP_URL_MESSAGE, evidence_link, json_problem
 
@@ -45,8 +45,8 @@ def fingerprint(data: dict) -> str:
 
 
 def export_assessment(assessment: Assessment) -> dict:
-    answers = services.answers_of(assessment)
-    result = services.evaluate(assessment, services.choices_of(answers))
+    answers = selectors.answers_of(assessment)
+    result = selectors.evaluate(assessment, selectors.choices_of(answers))
     data = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -172,7 +172,7 @@ def import_assessment(data, *, owner, team) -> Assessment:
         )
         for key, choice in data["answers"].items()
     )
-    result = services.evaluate(assessment, dict(data["answers"]), plan=False)
+    result = selectors.evaluate(assessment, dict(data["answers"]), plan=False)
     for name, value in services.summary_fields(result, assessment.total_core).items():
         setattr(assessment, name, value)
     assessment.save()

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 
 from . import step_markup
 from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment, NotificationPreference
+from .step_fields import evidence_field, note_field
 from .validators import (
     MAX_CONDITION_DEPTH,
     JsonRefused,
@@ -84,14 +85,6 @@ class DecisionForm(forms.Form):
             "null_characters_not_allowed": "The comment contains a character that is not allowed.",
         },
     )
-
-
-def note_field(key: str) -> str:
-    return f"{key}-note"
-
-
-def evidence_field(key: str) -> str:
-    return f"{key}-evidence"
 
 
 class SectionForm(forms.Form):

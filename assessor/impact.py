@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from . import scoring
 from .bank import build_model
 from .models import Answer, Assessment, Questionnaire, Team
-from .services import known_answers as _known
+from .selectors import known_answers as _known
 
 INCOMPLETE = "incomplete"
 

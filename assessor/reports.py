@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from . import brief, findings, scoring, services
+from . import access, brief, findings, scoring, selectors
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision, ExportRecord
 
@@ -168,57 +168,79 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
 
     The answers a reassessment copied into a new revision are its starting point: they are
     folded into the one "Created from revision N" event, never listed as answers set."""
-    model = assessment.scoring_model()
-    entries: list[HistoryEntry] = []
+    if decisions is None:
+        decisions = assessment.decisions.select_related("actor")
+    entries = [
+        *_record_entries(assessment),
+        *_answer_entries(assessment),
+        *_decision_entries(decisions),
+        *_export_entries(assessment),
+    ]
+    entries.sort(key=lambda entry: entry.when)
+    return entries
 
-    def add(row_date, user, what, before="", after="", kind="details"):
-        entries.append(
-            HistoryEntry(row_date, _who(user), what, _short(before), _short(after), kind)
-        )
 
-    previous = None
+def _entry(when, user, what, before="", after="", kind="details") -> HistoryEntry:
+    return HistoryEntry(when, _who(user), what, _short(before), _short(after), kind)
+
+
+def _record_entries(assessment: Assessment) -> list[HistoryEntry]:
+    """Its creation, then each change of status and details."""
+    entries, previous = [], None
     for row in assessment.history.select_related("history_user").order_by("history_date", "pk"):
         if previous is None:
-            add(row.history_date, row.history_user, _created(assessment), kind="created")
+            entries.append(
+                _entry(row.history_date, row.history_user, _created(assessment), kind="created")
+            )
         for field, label in ASSESSMENT_FIELDS if previous else ():
-            if getattr(previous, field) != getattr(row, field):
-                add(
-                    row.history_date,
-                    row.history_user,
-                    label,
-                    getattr(previous, field),
-                    getattr(row, field),
-                )
+            old, new = getattr(previous, field), getattr(row, field)
+            if old != new:
+                entries.append(_entry(row.history_date, row.history_user, label, old, new))
         previous = row
+    return entries
 
+
+def _answer_entries(assessment: Assessment) -> list[HistoryEntry]:
+    """Each answer, note and link set, changed or removed; not those a reassessment carried."""
+    model = assessment.scoring_model()
+    entries = []
     seen: dict[int, object] = {}  # answer id -> its previous history row
     rows = Answer.history.filter(assessment_id=assessment.pk).select_related("history_user")
     for row in rows.order_by("history_date", "pk"):
-        question = model.question_map.get(row.question_key)
-        text = question.text if question else row.question_key
-
-        def shown(field, value, question=question):
-            if field == "choice_key" and question and value in question.choice_map:
-                return question.choice_map[value].label
-            return value
-
         before = seen.get(row.id)
         seen[row.id] = row
-        if row.history_change_reason == CARRIED_OVER:
-            continue
-        if row.history_type == "-":
-            add(
+        if row.history_change_reason != CARRIED_OVER:
+            entries.extend(_answer_row_entries(model, row, before))
+    return entries
+
+
+def _answer_row_entries(model: scoring.ScoringModel, row, before) -> list[HistoryEntry]:
+    """What one answer history row changed, against the answer's row before it."""
+    question = model.question_map.get(row.question_key)
+    text = question.text if question else row.question_key
+
+    def shown(field, value):
+        if field == "choice_key" and question and value in question.choice_map:
+            return question.choice_map[value].label
+        return value
+
+    if row.history_type == "-":
+        return [
+            _entry(
                 row.history_date,
                 row.history_user,
                 f"Removed the answer to “{text}”",
                 kind="answers",
             )
-        for field, label in ANSWER_FIELDS:
-            old = getattr(before, field) if before else ""
-            new = getattr(row, field)
-            if row.history_type != "-" and old != new:
-                verb = "Set" if not old else "Changed"
-                add(
+        ]
+    entries = []
+    for field, label in ANSWER_FIELDS:
+        old = getattr(before, field) if before else ""
+        new = getattr(row, field)
+        if old != new:
+            verb = "Set" if not old else "Changed"
+            entries.append(
+                _entry(
                     row.history_date,
                     row.history_user,
                     f"{verb} {label} “{text}”",
@@ -226,13 +248,13 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
                     shown(field, new),
                     kind="answers",
                 )
+            )
+    return entries
 
-    if decisions is None:
-        decisions = assessment.decisions.select_related("actor")
-    for decision in decisions:
-        if decision.action == Decision.Action.REASSESSED:
-            continue  # the "Created from revision N" event above says it
-        add(
+
+def _decision_entries(decisions) -> list[HistoryEntry]:
+    return [
+        _entry(
             decision.created_at,
             decision.actor,
             decision.get_action_display(),
@@ -240,8 +262,16 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
             decision.comment,
             kind="review",
         )
-    for export in ExportRecord.objects.filter(assessment=assessment).select_related("user"):
-        add(
+        for decision in decisions
+        # a reassessment is said by the revision's "Created from revision N" event
+        if decision.action != Decision.Action.REASSESSED
+    ]
+
+
+def _export_entries(assessment: Assessment) -> list[HistoryEntry]:
+    exports = ExportRecord.objects.filter(assessment=assessment).select_related("user")
+    return [
+        _entry(
             export.created_at,
             export.user,
             f"Exported: {export.get_kind_display()}",
@@ -249,8 +279,8 @@ def history_entries(assessment: Assessment, decisions=None) -> list[HistoryEntry
             f"SHA-256 {export.sha256}",
             kind="exports",
         )
-    entries.sort(key=lambda entry: entry.when)
-    return entries
+        for export in exports
+    ]
 
 
 def history_groups(entries: list[HistoryEntry], *, kind: str = "", who: str = "") -> list[dict]:
@@ -296,32 +326,10 @@ def report_context(
     """Everything the report shows. `answers` may be passed in to save a query; `top_reasons`
     limits the rules listed in the summary (the PDF's first page), most severe first."""
     if answers is None:
-        answers = services.answers_of(assessment)
-    questionnaire = assessment.questionnaire
+        answers = selectors.answers_of(assessment)
     model = assessment.scoring_model()
-    result = services.evaluate(assessment, services.choices_of(answers))
-    question_text = {q.key: q.text for q in model.questions}
-    steps = services.steps_of(assessment, services.choices_of(answers))
-    missing = [
-        {
-            "key": key,
-            "text": question_text[key],
-            "step": next(s.number for s in steps if key in s.visible_keys),
-        }
-        for key in result.missing
-    ]
-    assumed = [{"key": key, "text": question_text[key]} for key in result.assumed]
-    blocked_by = [
-        {
-            "key": key,
-            "text": question_text[key],
-            # Blocking scope questions are answered: a plan is sought only when complete.
-            "label": model.question_map[key].choice_map[result.answers[key]].label,
-        }
-        for key in result.next_level_blocked_by
-    ]
+    result = selectors.evaluate(assessment, selectors.choices_of(answers))
     decisions = list(assessment.decisions.select_related("actor"))
-    review = [d for d in decisions if d.action in REVIEW_ACTIONS]
     # Most severe first, the conditions for ownership after the bank's rules: the top lead.
     reasons = findings.reasons(model, result)
     top_rules = reasons if top_reasons is None else reasons[:top_reasons]
@@ -341,34 +349,88 @@ def report_context(
             team=assessment.team.name,
             interval_days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS,
         ),
-        "questionnaire": questionnaire,
+        "questionnaire": assessment.questionnaire,
         "result": result,
         "complete": result.complete,
-        "missing": missing,
-        "assumed": assumed,
-        "blocked_by": blocked_by,
+        **_open_questions_context(assessment, model, result, answers),
+        **_verdict_context(model, result),
+        "chart": dimension_chart(model, result),
+        "frameworks": frameworks_grouped(cited["citations"]),
+        "sections": answered_sections(assessment, result, answers),
+        **_review_context(assessment, decisions),
+        "history": history_entries(assessment, decisions) if with_history else [],
+        "bank_version": assessment.document["version"],
+        "bank_title": assessment.document["title"],
+        "snapshot": assessment.snapshot_document is not None,
+        "generated_at": timezone.now(),
+    }
+
+
+def _open_questions_context(assessment, model, result, answers) -> dict:
+    """What is left open: core questions missing (with their step), follow-ups assumed at
+    their riskiest, and the scope answers that keep the verdict from going higher."""
+    question_text = {q.key: q.text for q in model.questions}
+    steps = selectors.steps_of(assessment, selectors.choices_of(answers))
+    return {
+        "missing": [
+            {
+                "key": key,
+                "text": question_text[key],
+                "step": next(s.number for s in steps if key in s.visible_keys),
+            }
+            for key in result.missing
+        ],
+        "assumed": [{"key": key, "text": question_text[key]} for key in result.assumed],
+        "blocked_by": [
+            {
+                "key": key,
+                "text": question_text[key],
+                # Blocking scope questions are answered: a plan is sought only when complete.
+                "label": model.question_map[key].choice_map[result.answers[key]].label,
+            }
+            for key in result.next_level_blocked_by
+        ],
+    }
+
+
+def _verdict_context(model: scoring.ScoringModel, result: scoring.Result) -> dict:
+    return {
         "verdict_label": scoring.VERDICT_LABELS[result.verdict],
         "verdict_meaning": scoring.VERDICT_MEANINGS[result.verdict],
         "next_label": (
             scoring.VERDICT_LABELS[result.next_level_target] if result.next_level_target else ""
         ),
         "thresholds": model.thresholds,
-        "chart": dimension_chart(model, result),
-        "frameworks": frameworks_grouped(cited["citations"]),
-        "sections": answered_sections(assessment, result, answers),
+    }
+
+
+def _review_context(assessment: Assessment, decisions: list[Decision]) -> dict:
+    """The decisions, the sign-off trail among them, the return comment and the submission."""
+    review = [d for d in decisions if d.action in REVIEW_ACTIONS]
+    return {
         "decisions": decisions,
         "review_decisions": review,
-        "review_note": next(
-            (d for d in reversed(review) if d.action == Decision.Action.RETURNED), None
-        )
-        if assessment.is_returned
-        else None,
+        "review_note": selectors.review_note(assessment, review),
         "submission": next(
             (d for d in reversed(review) if d.action == Decision.Action.SUBMITTED), None
         ),
-        "history": history_entries(assessment, decisions) if with_history else [],
-        "bank_version": assessment.document["version"],
-        "bank_title": assessment.document["title"],
-        "snapshot": assessment.snapshot_document is not None,
-        "generated_at": timezone.now(),
+    }
+
+
+def report_page_context(assessment: Assessment, user) -> dict:
+    """The report page's whole state: the report (its history has a page of its own) and
+    what this reader may do on it, from their roles in the record's team."""
+    context = report_context(assessment, with_history=False)
+    submission = context["submission"]
+    submitter = submission.actor if submission else None
+    may_edit = access.allowed(assessment, access.EDIT)
+    return {
+        **context,
+        "can_edit": may_edit,
+        # links into the wizard only for someone who may save there, on an open record
+        "can_answer": may_edit and not assessment.is_locked,
+        "can_approve": access.allowed(assessment, access.APPROVE)
+        and submitter is not None
+        and submitter.pk != user.pk,
+        "submitter": submitter,
     }

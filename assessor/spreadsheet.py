@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from . import services
+from . import selectors
 from .models import Assessment, Decision
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +48,7 @@ def _result(assessment: Assessment) -> dict:
     if assessment.snapshot_result:
         return assessment.snapshot_result
     choices = {a.question_key: a.choice_key for a in assessment.answers.all()}
-    return services.evaluate(assessment, choices, plan=False).to_dict()
+    return selectors.evaluate(assessment, choices, plan=False).to_dict()
 
 
 def _last(assessment: Assessment, action: str) -> Decision | None:

@@ -1,9 +1,10 @@
 """The crispy-forms markup of a wizard step's fields, rendered once per step and reused.
 
 crispy-forms renders a field through a stack of templates: about 0.6 ms a field on the
-reference machine, and a step has fifteen fields (a radio group, a note and an evidence link
-per question). On a GET the markup differs between requests only by the saved answers, so for
-an unbound step form this module has crispy render, once per process and step content:
+reference machine, and a step has three fields a question (a radio group, a note and an
+evidence link), up to fifteen in the shipped bank. On a GET the markup differs between
+requests only by the saved answers, so for an unbound step form this module has crispy
+render, once per process and step content:
 
 - each radio group with no choice checked, and with each of its choices checked;
 - each note and evidence field empty, and with a placeholder value, split around it.
@@ -26,13 +27,15 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from .step_fields import evidence_field, note_field
+
 # Plain letters and digits, which escaping leaves as they are. A step whose own text contains
 # this string is not reused but rendered by crispy each time (see _build).
 PLACEHOLDER = "zq0wizardvalue0qz"
 
 _CACHE: OrderedDict[str, StepMarkup | None] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_CACHE_MAX = 64  # steps; a version has eight
+_CACHE_MAX = 64  # steps: several versions' worth, each with a step per section
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,6 @@ def _content_key(section: dict, conditions: dict[str, str]) -> str:
 
 
 def _build(form) -> StepMarkup | None:
-    from .forms import evidence_field, note_field  # forms uses this module
-
     def rendered(name: str, initial: dict) -> str:
         variant = type(form)(initial=initial, section=form.section, conditions=form.conditions)
         return str(as_crispy_field(variant[name]))

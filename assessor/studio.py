@@ -28,7 +28,7 @@ from .models import (
     Section,
     Threshold,
 )
-from .services import known_answers
+from .selectors import known_answers
 from .validators import draft_label_problem
 
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")

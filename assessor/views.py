@@ -1,4 +1,5 @@
-"""Views: thin by design. Every lookup goes through `access`, every write through `services`."""
+"""Views: thin by design. Every lookup goes through `access`, reads through `selectors`, every
+write through `services` (or `review` for the workflow)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, exchange, listing, pdf, reports, scoring, services, spreadsheet
+from . import (
+    access,
+    exchange,
+    listing,
+    pdf,
+    reports,
+    review,
+    scoring,
+    selectors,
+    services,
+    spreadsheet,
+)
 from .errors import DATABASE_UNAVAILABLE, NOT_SAVED, RETRY_AFTER
 from .forms import AssessmentForm, DecisionForm, HistoryFilterForm, ImportForm, SectionForm
 from .models import Assessment, ExportRecord
@@ -42,7 +54,7 @@ def dashboard(request):
         {
             "page": page,
             "has_any": has_any,
-            "awaiting": services.awaiting_approval(request.user)[:AWAITING_SHOWN],
+            "awaiting": selectors.awaiting_approval(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": filters.verdict,
             "status": filters.status,
@@ -85,9 +97,9 @@ def assessment_new(request):
 def assessment_resume(request, pk: int):
     """Open the first step with an unanswered question, at that question."""
     assessment = access.assessment_for(request.user, pk)
-    choices = services.choices_of(services.answers_of(assessment))
+    choices = selectors.choices_of(selectors.answers_of(assessment))
     if not assessment.is_locked and access.allowed(assessment, access.EDIT):
-        steps = services.steps_of(assessment, choices)
+        steps = selectors.steps_of(assessment, choices)
         # Core questions first; then shown follow-ups, which count at their riskiest until
         # answered.
         for attribute in ("first_unanswered", "first_open_follow_up"):
@@ -97,21 +109,6 @@ def assessment_resume(request, pk: int):
                     url = reverse("wizard", kwargs={"pk": pk, "step": step.number})
                     return redirect(f"{url}#q-{first}")
     return redirect("report", pk=pk)
-
-
-def _wizard_context(assessment, steps, step, form, result, stale=None):
-    return {
-        "assessment": assessment,
-        "steps": steps,
-        "step": step,
-        "form": form,
-        "result": result,
-        "stale": stale,
-        # the saved answers' counter; the live panel shows the same over the form's choices
-        "progress": result.progress,
-        "is_last": step.number == len(steps),
-        "review_note": services.review_note(assessment),
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,75 +124,66 @@ def wizard(request, pk: int, step: int):
             request, f"Only reviewers of team {assessment.team} change this assessment's answers."
         )
         return redirect("report", pk=pk)
-    existing = services.answers_of(assessment)
-    choices = services.choices_of(existing)
-    steps = services.steps_of(assessment, choices)
-    if not 1 <= step <= len(steps):
+    state = selectors.wizard_step_state(assessment, step)
+    if state is None:
         return redirect("wizard", pk=pk, step=1)
-    current = steps[step - 1]
-    conditions = _follow_up_conditions(assessment)
-    stale = None
-    status = 200
-
     if request.method == "POST":
-        foreign = _foreign_question_keys(request.POST, assessment, current)
-        if foreign:
-            return HttpResponseBadRequest(
-                f"Question(s) {', '.join(sorted(foreign))} are not part of step {step}; "
-                "nothing was saved."
-            )
-        try:
-            expected_version = int(request.POST.get("version", ""))
-        except ValueError:
-            return HttpResponseBadRequest("The form is missing its version; reload the page.")
-        form = SectionForm(request.POST, section=current.section, conditions=conditions)
-        if form.is_valid():
-            try:
-                services.answers_save(
-                    assessment=assessment,
-                    existing=existing,
-                    submitted=form.answers(),
-                    expected_version=expected_version,
-                    user=request.user,
-                )
-            except services.WorkflowError as error:
-                return HttpResponseBadRequest(f"{error} Nothing was saved.")
-            except services.StaleVersion as error:
-                stale = error
-                assessment.version = error.current_version
-                messages.error(
-                    request,
-                    "Someone else saved this assessment after you opened this step, so your "
-                    "answers were not saved. Compare below, then save again.",
-                )
-            except DATABASE_UNAVAILABLE:
-                # The database went away mid-save (a restart, a dropped connection): the save's
-                # transaction rolled back whole. Say so; the posted answers stay in the form.
-                assessment.version = expected_version
-                messages.error(request, NOT_SAVED)
-                status = 503
-            else:
-                target = _target_step(request.POST, step, len(steps))
-                if target is None:
-                    messages.success(request, "Answers saved.")
-                    return redirect("report", pk=pk)
-                return redirect("wizard", pk=pk, step=target)
-        else:
-            messages.error(request, "Some answers on this step need attention; nothing was saved.")
-    else:
-        form = SectionForm(
-            initial=_initial(existing, current), section=current.section, conditions=conditions
-        )
-    result = services.evaluate(assessment, choices, plan=False)  # the panel shows no path
-    response = render(
-        request,
-        "assessor/wizard.html",
-        _wizard_context(assessment, steps, current, form, result, stale),
-        status=status,
+        return _wizard_post(request, state)
+    form = SectionForm(
+        initial=state.initial, section=state.step.section, conditions=state.conditions
     )
-    if status == 503:
+    return render(request, "assessor/wizard.html", state.context(form))
+
+
+def _wizard_post(request, state: selectors.WizardStepState):
+    """Save the step's answers and go where the pressed button says, or show the step again
+    with what went wrong (errors in the form, someone else's save, the database away)."""
+    assessment, step = state.assessment, state.step.number
+    foreign = _foreign_question_keys(request.POST, assessment, state.step)
+    if foreign:
+        return HttpResponseBadRequest(
+            f"Question(s) {', '.join(sorted(foreign))} are not part of step {step}; "
+            "nothing was saved."
+        )
+    try:
+        expected_version = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("The form is missing its version; reload the page.")
+    form = SectionForm(request.POST, section=state.step.section, conditions=state.conditions)
+    if not form.is_valid():
+        messages.error(request, "Some answers on this step need attention; nothing was saved.")
+        return render(request, "assessor/wizard.html", state.context(form))
+    try:
+        services.answers_save(
+            assessment=assessment,
+            existing=state.existing,
+            submitted=form.answers(),
+            expected_version=expected_version,
+            user=request.user,
+        )
+    except services.WorkflowError as error:
+        return HttpResponseBadRequest(f"{error} Nothing was saved.")
+    except services.StaleVersion as error:
+        assessment.version = error.current_version
+        messages.error(
+            request,
+            "Someone else saved this assessment after you opened this step, so your "
+            "answers were not saved. Compare below, then save again.",
+        )
+        return render(request, "assessor/wizard.html", state.context(form, stale=error))
+    except DATABASE_UNAVAILABLE:
+        # The database went away mid-save (a restart, a dropped connection): the save's
+        # transaction rolled back whole. Say so; the posted answers stay in the form.
+        assessment.version = expected_version
+        messages.error(request, NOT_SAVED)
+        response = render(request, "assessor/wizard.html", state.context(form), status=503)
         response["Retry-After"] = RETRY_AFTER
-    return response
+        return response
+    target = _target_step(request.POST, step, len(state.steps))
+    if target is None:
+        messages.success(request, "Answers saved.")
+        return redirect("report", pk=assessment.pk)
+    return redirect("wizard", pk=assessment.pk, step=target)
 
 
 def _target_step(post, step: int, total: int) -> int | None:
@@ -213,17 +201,6 @@ def _target_step(post, step: int, total: int) -> int | None:
     return step + 1
 
 
-def _initial(existing, step):
-    initial = {}
-    for key in (q["key"] for q in step.section["questions"]):
-        answer = existing.get(key)
-        if answer:
-            initial[key] = answer.choice_key
-            initial[f"{key}-note"] = answer.note
-            initial[f"{key}-evidence"] = answer.evidence_url
-    return initial
-
-
 def _foreign_question_keys(post, assessment, step) -> set[str]:
     """Question keys posted to a step they do not belong to."""
     model = assessment.scoring_model()
@@ -232,57 +209,26 @@ def _foreign_question_keys(post, assessment, step) -> set[str]:
     return {key for key in named if key in model.question_map} - own
 
 
-def _follow_up_conditions(assessment) -> dict[str, str]:
-    """Plain-language text of each follow-up's condition, e.g. 'the answer to X is "Y"'."""
-    model = assessment.scoring_model()
-    texts = {}
-    for question in model.questions:
-        condition = question.show_if
-        if condition is None or condition.children:
-            continue
-        source = model.question_map[condition.question]
-        wanted = condition.op == "in"
-        labels = [c.label for c in source.choices if (c.key in condition.choices) == wanted]
-        texts[question.key] = f"the answer to “{source.text}” is " + " or ".join(
-            f"“{label}”" for label in labels
-        )
-    return texts
-
-
 @require_POST
 def wizard_preview(request, pk: int, step: int):
     """The live verdict panel for answers as they stand in the form, saved or not. Saves nothing."""
     assessment = access.assessment_for(request.user, pk)
-    choices = services.choices_of(services.answers_of(assessment))
+    choices = selectors.choices_of(selectors.answers_of(assessment))
     model = assessment.scoring_model()
-    steps = services.steps_of(assessment, choices)
+    steps = selectors.steps_of(assessment, choices)
     if 1 <= step <= len(steps):
         for question in steps[step - 1].section["questions"]:
             value = request.POST.get(question["key"])
             if value in model.question_map[question["key"]].choice_map:
                 choices[question["key"]] = value
-    result = services.evaluate(assessment, choices, plan=False)  # the panel shows no path
+    result = selectors.evaluate(assessment, choices, plan=False)  # the panel shows no path
     return render(request, "assessor/_live_verdict.html", {"result": result, "previewing": True})
 
 
 @private
 def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
-    context = reports.report_context(assessment, with_history=False)  # on its own page
-    submission = context["submission"]
-    submitter = submission.actor if submission else None
-    context.update(
-        {
-            # the user's roles in this record's team, fetched with the record
-            "can_edit": access.allowed(assessment, access.EDIT),
-            # links into the wizard only for someone who may save there, on an open record
-            "can_answer": access.allowed(assessment, access.EDIT) and not assessment.is_locked,
-            "can_approve": access.allowed(assessment, access.APPROVE)
-            and submitter is not None
-            and submitter.pk != request.user.pk,
-            "submitter": submitter,
-        }
-    )
+    context = reports.report_page_context(assessment, request.user)
     return render(request, "assessor/report.html", context)
 
 
@@ -363,7 +309,7 @@ def assessment_submit(request, pk: int):
         request,
         pk,
         access.EDIT,
-        services.assessment_submit,
+        review.assessment_submit,
         "Submitted for approval. The answers are now locked.",
     )
 
@@ -374,7 +320,7 @@ def assessment_approve(request, pk: int):
         request,
         pk,
         access.APPROVE,
-        services.assessment_approve,
+        review.assessment_approve,
         "Approved. The signed-off PDF is stored and will not change.",
     )
 
@@ -385,7 +331,7 @@ def assessment_return(request, pk: int):
         request,
         pk,
         access.APPROVE,
-        services.assessment_return,
+        review.assessment_return,
         "Returned for changes: the team's reviewers can edit it and submit it again.",
     )
 
@@ -405,7 +351,7 @@ def assessment_reassess(request, pk: int):
 def assessment_compare(request, pk: int, other: int):
     newer = access.assessment_for(request.user, pk)
     older = access.assessment_for(request.user, other)
-    diff = services.revisions_diff(older, newer)
+    diff = selectors.revisions_diff(older, newer)
     return render(request, "assessor/compare.html", {"older": older, "newer": newer, **diff})
 
 

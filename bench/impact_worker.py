@@ -33,7 +33,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_questionnaire", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
-    from assessor import loading, services
+    from assessor import loading, selectors, services
     from assessor.membership import member_add
     from assessor.models import Answer, Assessment, Questionnaire, Rule, Team
 
@@ -76,7 +76,7 @@ def main() -> None:
         answers.extend(
             Answer(assessment=assessment, question_key=k, choice_key=v) for k, v in chosen.items()
         )
-        result = services.evaluate(assessment, chosen)
+        result = selectors.evaluate(assessment, chosen)
         for name, value in services.summary_fields(result, assessment.total_core).items():
             setattr(assessment, name, value)
         summaries.append(assessment)

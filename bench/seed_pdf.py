@@ -29,7 +29,7 @@ def seed(password: str) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from assessor import membership, scoring, services
+    from assessor import membership, review, scoring, services
     from assessor.examples import SAFEST
     from assessor.models import Questionnaire
 
@@ -65,8 +65,8 @@ def seed(password: str) -> dict:
         )
         records[label] = assessment.pk
     approved = type(assessment).objects.get(pk=records["approved"])
-    services.assessment_submit(assessment=approved, user=users["bench"])
-    services.assessment_approve(assessment=approved, user=users["approver"])
+    review.assessment_submit(assessment=approved, user=users["bench"])
+    review.assessment_approve(assessment=approved, user=users["approver"])
     return {"users": list(users), **records}
 
 

@@ -94,12 +94,12 @@ def main() -> None:
         setattr(owner, name, wrapper)
 
     timed(views.access, "assessment_for", "access")
-    timed(views.services, "answers_of", "answers")
+    timed(views.selectors, "answers_of", "answers")
     timed(views, "SectionForm", "form")
     timed(forms.SectionForm, "blocks", "markup")
     timed(views, "render", "render")
-    timed(views.services, "steps_of", "scoring")
-    timed(views.services, "evaluate", "scoring")
+    timed(views.selectors, "steps_of", "scoring")
+    timed(views.selectors, "evaluate", "scoring")
 
     client = Client()
     client.force_login(user)

@@ -16,7 +16,7 @@ import tempfile
 import pytest
 from django.core.management import call_command
 
-from assessor import services
+from assessor import review
 from assessor.membership import member_add
 from assessor.models import ApprovedReport, Assessment, ExportRecord
 from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_user
@@ -80,7 +80,7 @@ def test_the_list_takes_the_dashboards_filters(people, query, expected):
     alice = people["alice"]
     make_assessment(alice, answers=SAFEST, name="Safe")
     risky = make_assessment(alice, answers=LOWER_TRUST, name="Risky")
-    services.assessment_submit(assessment=risky, user=alice)
+    review.assessment_submit(assessment=risky, user=alice)
     make_assessment(alice, answers={"task_type": "provisioning"}, name="Half")
     response = api_client(alice).get(f"/api/v1/assessments/?{query}")
     assert {row["name"] for row in response.data["results"]} == expected
@@ -339,7 +339,7 @@ def test_an_auditor_reads_answers_but_may_not_write_them(people, records):
 
 def test_a_submitted_records_answers_are_locked_409(people, records):
     record = records["a"]
-    services.assessment_submit(assessment=record, user=people["alice"])
+    review.assessment_submit(assessment=record, user=people["alice"])
     record.refresh_from_db()
     body = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}
     response = api_client(people["alice"]).put(
@@ -424,7 +424,7 @@ def test_the_submitter_may_not_approve_their_own_submission(people, records):
 
 def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, records):
     record = records["a"]
-    services.assessment_submit(assessment=record, user=people["alice"])
+    review.assessment_submit(assessment=record, user=people["alice"])
     bob = api_client(people["bob"])
     refused = bob.post(url(record.pk, "return/"), {"comment": " "}, format="json")
     assert refused.status_code == 409 and "comment is required" in refused.data["detail"]
@@ -436,7 +436,7 @@ def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, re
 
 def test_an_auditor_in_a_team_may_not_approve_there(people, records):
     record = records["b"]
-    services.assessment_submit(assessment=record, user=people["olga"])
+    review.assessment_submit(assessment=record, user=people["olga"])
     response = api_client(people["bob"]).post(url(record.pk, "approve/"), {}, format="json")
     assert response.status_code == 403
     assert "not an approver in team 'Team B'" in response.data["detail"]

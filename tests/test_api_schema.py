@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.test import Client
 
-from assessor import services
+from assessor import review
 from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_token, make_user
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def seeded(live_server, questionnaire, settings):
     make_assessment(person, answers=SAFEST, name="Draft, complete")
     make_assessment(person, answers={"task_type": "provisioning"}, name="=Draft, half")
     submitted = make_assessment(submitter, answers=LOWER_TRUST, name="Submitted")
-    services.assessment_submit(assessment=submitted, user=submitter)
+    review.assessment_submit(assessment=submitted, user=submitter)
     make_assessment(make_user("other", team="Team B"), answers=SAFEST, name="Other team")
     return make_token(person, name="schemathesis")
 

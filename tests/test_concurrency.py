@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessor import services
+from assessor import review
 from assessor.models import ApprovedReport, Assessment, Decision
 from tests.builders import SAFEST, make_assessment, make_user
 
@@ -69,7 +69,7 @@ def test_two_reviewers_submitting_at_once_submit_once(questionnaire, owner, team
 def test_two_approvers_approving_at_once_approve_once(questionnaire, owner, approver):
     second = make_user("approver2", roles=("approver",))
     record = make_assessment(owner, answers=SAFEST)
-    services.assessment_submit(assessment=record, user=owner)
+    review.assessment_submit(assessment=record, user=owner)
     results = at_once([approver, second], reverse("approve", args=[record.pk]), {"comment": "OK"})
     assert [status for status, _ in results] == [302, 302], results
     pages = [page for _, page in results]
@@ -81,7 +81,7 @@ def test_two_approvers_approving_at_once_approve_once(questionnaire, owner, appr
 
 def test_two_reviewers_reassessing_at_once_make_one_revision(questionnaire, owner, teammate):
     record = make_assessment(owner, answers=SAFEST)
-    services.assessment_submit(assessment=record, user=owner)
+    review.assessment_submit(assessment=record, user=owner)
     results = at_once([owner, teammate], reverse("reassess", args=[record.pk]), {})
     assert [status for status, _ in results] == [302, 302], results
     assert sum("was already created from this one" in page for _, page in results) == 1

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.test import Client
 from django.urls import reverse
 
-from assessor import services
+from assessor import selectors
 from assessor.models import Answer, Assessment
 from tests.builders import make_assessment
 
@@ -106,7 +106,7 @@ def test_an_unavailable_database_elsewhere_is_a_503_not_a_500(owner, assessment)
     client = Client(raise_request_exception=False)
     client.force_login(owner)
     down = OperationalError("connection to server failed: Connection refused")
-    with mock.patch.object(services, "answers_of", side_effect=down):
+    with mock.patch.object(selectors, "answers_of", side_effect=down):
         page = client.get(step_url(assessment))
         post = client.post(step_url(assessment), {**BLAST, "version": 1, "next": "1"})
     assert page.status_code == 503 and post.status_code == 503
@@ -120,7 +120,7 @@ def test_an_unavailable_database_elsewhere_is_a_503_not_a_500(owner, assessment)
 def test_any_other_error_is_still_a_500(owner, assessment):
     client = Client(raise_request_exception=False)
     client.force_login(owner)
-    with mock.patch.object(services, "answers_of", side_effect=RuntimeError("a bug")):
+    with mock.patch.object(selectors, "answers_of", side_effect=RuntimeError("a bug")):
         response = client.get(step_url(assessment))
     assert response.status_code == 500
     assert "Not saved" not in response.content.decode()

@@ -30,7 +30,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from assessor import access, bank, exchange, loading, scoring, services
+from assessor import access, bank, exchange, loading, review, scoring, selectors, services
 from assessor.forms import AssessmentForm, DecisionForm, SectionForm
 from assessor.membership import member_add
 from assessor.models import (
@@ -405,7 +405,7 @@ def check_wizard_post(client, record, step, body: bytes | str):
     row = Assessment.objects.filter(pk=record.pk).values().get()
     assert fixed_fields(row) == fixed_fields(row_before)
     assert row["version"] == row_before["version"] + 1
-    result = services.evaluate(record, {k: v[0] for k, v in expected.items()})
+    result = selectors.evaluate(record, {k: v[0] for k, v in expected.items()})
     assert summary_of(row) == services.summary_fields(result, row_before["total_core"])
 
 
@@ -702,7 +702,7 @@ def test_random_imports_create_one_faithful_draft_or_nothing(owner_client, owner
         }
         assert_storable(stored)
         assert_storable_details(new)
-        result = services.evaluate(new, file["answers"])
+        result = selectors.evaluate(new, file["answers"])
         row = Assessment.objects.filter(pk=new.pk).values().get()
         assert summary_of(row) == services.summary_fields(result, len(MODEL.core_keys))
         others = [row for row in snapshot()["assessments"] if row["id"] != new.pk]
@@ -748,7 +748,7 @@ def decision_case(request, client, owner, approver, questionnaire):
     if action == "submit":
         client.force_login(owner)
     else:
-        services.assessment_submit(assessment=record, user=owner)
+        review.assessment_submit(assessment=record, user=owner)
         client.force_login(approver)
     record.refresh_from_db()
     return client, record, action

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessor import access, bank, services
+from assessor import access, bank, review, selectors, services
 from assessor.loading import questionnaire_load
 from assessor.models import (
     Answer,
@@ -188,7 +188,7 @@ def test_four_eyes_the_submitter_cannot_approve_even_as_an_approver(client, comp
     assert complete.status == Assessment.Status.SUBMITTED
     assert not ApprovedReport.objects.exists()
     with pytest.raises(services.WorkflowError, match="Four eyes"):
-        services.assessment_approve(assessment=complete, user=owner)
+        review.assessment_approve(assessment=complete, user=owner)
 
 
 def test_a_second_person_approves_and_the_pdf_is_stored_once(client, complete, owner, approver):
@@ -440,7 +440,7 @@ def test_reassess_creates_a_linked_prefilled_draft_on_the_current_version(
     assert response["Location"] == reverse("wizard", args=[revision.pk, 1])
     assert revision.status == Assessment.Status.DRAFT
     assert revision.revision == 2 and revision.questionnaire == newer
-    assert services.choices_of(services.answers_of(revision)) == SAFEST
+    assert selectors.choices_of(selectors.answers_of(revision)) == SAFEST
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.APPROVED  # the old record is untouched
 
@@ -456,7 +456,7 @@ def test_compare_shows_changed_answers_and_the_verdict_change(client, complete, 
     revision = Assessment.objects.get(previous=complete)
     services.answers_save(
         assessment=revision,
-        existing=services.answers_of(revision),
+        existing=selectors.answers_of(revision),
         submitted={"approval_chain": ("unclear", "", "")},
     )
     html = client.get(reverse("compare", args=[revision.pk, complete.pk])).content.decode()
@@ -531,7 +531,7 @@ def test_a_record_signed_off_under_2026_1_keeps_its_verdict_and_reassesses_onto_
     revision = Assessment.objects.get(previous=record)
     assert response.status_code == 302
     assert revision.questionnaire.version == "2026.2"
-    result = services.evaluate(revision, services.choices_of(services.answers_of(revision)))
+    result = selectors.evaluate(revision, selectors.choices_of(selectors.answers_of(revision)))
     assert set(result.missing) == {"business_impact", "self_approval"}
     assert revision.verdict == "" and not revision.is_complete
     html = as_user(client, approver).get(reverse("report", args=[record.pk])).content.decode()

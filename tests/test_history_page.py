@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessor import reports, services
+from assessor import reports, review, selectors, services
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,13 @@ def reviewed(owner, teammate, approver, questionnaire):
     record = make_assessment(owner, answers=SAFEST, name="Leaver deprovisioning")
     services.answers_save(
         assessment=record,
-        existing=services.answers_of(record),
+        existing=selectors.answers_of(record),
         submitted={"monitoring": ("periodic_review", "Weekly", "")},
         user=teammate,
     )
     record.refresh_from_db()
-    services.assessment_submit(assessment=record, user=owner, comment="Ready.")
-    services.assessment_return(assessment=record, user=approver, comment="Check monitoring.")
+    review.assessment_submit(assessment=record, user=owner, comment="Ready.")
+    review.assessment_return(assessment=record, user=approver, comment="Check monitoring.")
     record.refresh_from_db()
     return record
 
@@ -110,8 +110,8 @@ def test_groups_are_in_the_order_of_the_kinds():
 @pytest.fixture
 def revision(owner, approver, questionnaire):
     first = make_assessment(owner, answers=SAFEST, name="Leaver deprovisioning")
-    services.assessment_submit(assessment=first, user=owner)
-    services.assessment_approve(assessment=first, user=approver)
+    review.assessment_submit(assessment=first, user=owner)
+    review.assessment_approve(assessment=first, user=approver)
     reviewer = make_user("ravi")  # another reviewer of Team A reassesses
     return services.assessment_reassess(assessment=first, user=reviewer)
 
@@ -127,13 +127,13 @@ def test_copied_answers_are_not_shown_as_set_by_the_reviewer(client, revision):
     html = history(client, revision.owner, revision).content.decode()
     assert "Set the answer" not in html
     assert html.count("Created from revision 1") == 1
-    assert len(services.answers_of(revision)) == len(SAFEST)  # the answers were carried over
+    assert len(selectors.answers_of(revision)) == len(SAFEST)  # the answers were carried over
 
 
 def test_a_change_after_reassessment_reads_as_a_change_from_the_carried_answer(revision):
     services.answers_save(
         assessment=revision,
-        existing=services.answers_of(revision),
+        existing=selectors.answers_of(revision),
         submitted={"monitoring": ("periodic_review", "", "")},
         user=revision.owner,
     )

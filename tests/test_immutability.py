@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from assessor import bank, loading, scoring, services
+from assessor import bank, loading, scoring, selectors
 from assessor.immutability import AlreadyPublished, ImmutableQuestionnaire, MixedVersions
 from assessor.models import (
     Assessment,
@@ -35,7 +35,7 @@ def state(questionnaire: Questionnaire, pinned: Assessment) -> dict:
     row = Questionnaire.objects.get(pk=questionnaire.pk)
     record = Assessment.objects.get(pk=pinned.pk)
     model = bank.build_model(row.document)  # not the per-hash cache: what is stored now
-    choices = services.known_answers(model, services.choices_of(services.answers_of(record)))
+    choices = selectors.known_answers(model, selectors.choices_of(selectors.answers_of(record)))
     result = scoring.evaluate(model, choices)
     return {
         "status": row.status,

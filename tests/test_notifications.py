@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from assessor import pdf, services
+from assessor import pdf, review
 from assessor.models import Assessment, NotificationPreference
 from tests.builders import SAFEST, free_port, make_assessment, make_user
 
@@ -60,15 +60,15 @@ def test_submitting_mails_each_approver_of_the_team_with_the_link(
 
 
 def test_the_submitter_is_not_mailed_about_their_own_submission(smtp_server, people, complete):
-    services.assessment_submit(assessment=complete, user=people["both"])
+    review.assessment_submit(assessment=complete, user=people["both"])
     assert not smtp_server.to("bo@example.org")
     assert len(smtp_server.messages) == 2
 
 
 def test_returning_mails_the_submitter_with_the_comment_and_link(smtp_server, people, complete):
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     smtp_server.messages.clear()
-    services.assessment_return(
+    review.assessment_return(
         assessment=complete, user=people["approver"], comment="The evidence link is broken."
     )
     assert [m["To"] for m in smtp_server.messages] == ["rita@example.org"]
@@ -79,9 +79,9 @@ def test_returning_mails_the_submitter_with_the_comment_and_link(smtp_server, pe
 
 
 def test_approving_mails_the_submitter(smtp_server, people, complete):
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     smtp_server.messages.clear()
-    services.assessment_approve(assessment=complete, user=people["second"], comment="Signed.")
+    review.assessment_approve(assessment=complete, user=people["second"], comment="Signed.")
     assert [m["To"] for m in smtp_server.messages] == ["rita@example.org"]
     assert smtp_server.messages[0]["Subject"] == "Approved: Leaver deprovisioning"
     assert link(complete) in smtp_server.messages[0].text
@@ -92,21 +92,21 @@ def test_a_person_who_turned_emails_off_gets_none(smtp_server, people, complete,
     response = client.post(reverse("account_settings"), {})  # the box unticked
     assert response.status_code == 302
     assert NotificationPreference.objects.get(user=people["approver"]).review_emails is False
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     assert not smtp_server.to("amir@example.org")
     assert smtp_server.to("bea@example.org")  # the others still are
 
 
 def test_a_submitter_who_turned_emails_off_hears_nothing_back(smtp_server, people, complete):
     NotificationPreference.objects.create(user=people["reviewer"], review_emails=False)
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
-    services.assessment_return(assessment=complete, user=people["approver"], comment="Fix it.")
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_return(assessment=complete, user=people["approver"], comment="Fix it.")
     assert not smtp_server.to("rita@example.org")
 
 
 def test_a_rolled_back_submission_sends_nothing(smtp_server, people, complete):
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.assessment_submit(assessment=complete, user=people["reviewer"])
+        review.assessment_submit(assessment=complete, user=people["reviewer"])
         raise RuntimeError("something later in the same transaction failed")
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.DRAFT
@@ -116,7 +116,7 @@ def test_a_rolled_back_submission_sends_nothing(smtp_server, people, complete):
 def test_an_approval_whose_pdf_fails_sends_nothing(
     smtp_server, people, complete, client, monkeypatch
 ):
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     smtp_server.messages.clear()
 
     def fail(*args, **kwargs):
@@ -148,7 +148,7 @@ def test_a_mail_server_that_refuses_is_logged_and_the_action_stands(
 def test_people_without_an_address_are_skipped(smtp_server, people, complete):
     people["second"].email = ""
     people["second"].save()
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     assert sorted(m["To"] for m in smtp_server.messages) == ["amir@example.org", "bo@example.org"]
 
 
@@ -176,7 +176,7 @@ def test_the_settings_page_needs_a_signed_in_user(client, db):
 def test_a_name_with_a_line_break_cannot_forge_a_header(smtp_server, people, complete):
     Assessment.objects.filter(pk=complete.pk).update(name="Leaver\r\nBcc: mallory@example.org")
     complete.refresh_from_db()
-    services.assessment_submit(assessment=complete, user=people["reviewer"])
+    review.assessment_submit(assessment=complete, user=people["reviewer"])
     assert len(smtp_server.messages) == 3
     assert smtp_server.messages[0]["Subject"] == (
         "Awaiting your approval: Leaver Bcc: mallory@example.org"

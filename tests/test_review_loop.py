@@ -4,7 +4,7 @@ approver's box, and the "Awaiting my approval" list, per team and per role."""
 import pytest
 from django.urls import reverse
 
-from assessor import access, services
+from assessor import access, review, selectors, services
 from assessor.models import Assessment, Decision, Team
 from tests.builders import SAFEST, make_assessment, make_user
 
@@ -20,8 +20,8 @@ def complete(owner, questionnaire):
 
 @pytest.fixture
 def returned(complete, owner, approver):
-    services.assessment_submit(assessment=complete, user=owner, comment="Ready.")
-    services.assessment_return(assessment=complete, user=approver, comment=RETURN_COMMENT)
+    review.assessment_submit(assessment=complete, user=owner, comment="Ready.")
+    review.assessment_return(assessment=complete, user=approver, comment=RETURN_COMMENT)
     complete.refresh_from_db()
     return complete
 
@@ -71,9 +71,9 @@ def test_the_reviewer_changes_a_returned_record_and_resubmits_it(returned, owner
 
 def test_a_returned_record_cannot_be_approved_or_returned_again(returned, approver):
     with pytest.raises(services.WorkflowError):
-        services.assessment_approve(assessment=returned, user=approver)
+        review.assessment_approve(assessment=returned, user=approver)
     with pytest.raises(services.WorkflowError):
-        services.assessment_return(assessment=returned, user=approver, comment="Again")
+        review.assessment_return(assessment=returned, user=approver, comment="Again")
 
 
 def test_a_returned_record_is_not_reassessed(returned, owner):
@@ -117,7 +117,7 @@ def test_the_return_comment_is_a_banner_on_every_wizard_step(returned, owner, cl
 
 
 def test_the_banner_goes_once_the_record_is_resubmitted(returned, owner, client):
-    services.assessment_submit(assessment=returned, user=owner)
+    review.assessment_submit(assessment=returned, user=owner)
     assert 'id="review-banner"' not in page(client, owner, "report", returned.pk).content.decode()
 
 
@@ -130,7 +130,7 @@ def test_a_draft_never_returned_has_no_banner(complete, owner, client):
 def test_the_approver_sees_the_submitters_comment_on_the_approval_box(
     complete, owner, approver, client
 ):
-    services.assessment_submit(assessment=complete, user=owner, comment="Please check step 4.")
+    review.assessment_submit(assessment=complete, user=owner, comment="Please check step 4.")
     html = page(client, approver, "report", complete.pk).content.decode()
     box = html.index('id="review-title"')
     assert "Submitted by owner" in html[box : box + 1200]
@@ -139,7 +139,7 @@ def test_the_approver_sees_the_submitters_comment_on_the_approval_box(
 
 
 def test_the_approval_box_shows_the_latest_submission_after_a_return(returned, owner, approver):
-    services.assessment_submit(assessment=returned, user=owner, comment="Link fixed.")
+    review.assessment_submit(assessment=returned, user=owner, comment="Link fixed.")
     from django.test import Client
 
     html = page(Client(), approver, "report", returned.pk).content.decode()
@@ -168,12 +168,12 @@ def submitted_in(team_name: str, reviewer, name: str) -> Assessment:
     services.answers_save(
         assessment=record, existing={}, submitted={k: (v, "", "") for k, v in SAFEST.items()}
     )
-    services.assessment_submit(assessment=record, user=reviewer)
+    review.assessment_submit(assessment=record, user=reviewer)
     return record
 
 
 def awaiting_names(user) -> list[str]:
-    return [record.name for record in services.awaiting_approval(user)]
+    return [record.name for record in selectors.awaiting_approval(user)]
 
 
 def test_awaiting_lists_submitted_records_of_the_teams_where_one_approves(
@@ -215,7 +215,7 @@ def test_no_awaiting_section_without_anything_to_approve(questionnaire, owner, c
 
 def test_an_approver_in_one_team_and_reviewer_in_another(questionnaire, owner, carol, client):
     a_record = submitted_in("Team A", owner, "A record")
-    services.assessment_return(assessment=a_record, user=carol, comment="Fix it.")
+    review.assessment_return(assessment=a_record, user=carol, comment="Fix it.")
     b_record = services.assessment_create(
         owner=carol, team=Team.objects.get(name="Team B"), name="B"
     )
@@ -238,7 +238,7 @@ def test_an_approver_in_one_team_and_reviewer_in_another(questionnaire, owner, c
         submitted={k: (v, "", "") for k, v in SAFEST.items()},
         user=carol,
     )
-    services.assessment_submit(assessment=b_record, user=carol)
+    review.assessment_submit(assessment=b_record, user=carol)
     assert client.post(reverse("return", args=[b_record.pk]), {"comment": "x"}).status_code == 403
     assert client.post(reverse("approve", args=[b_record.pk])).status_code == 403
     b_record.refresh_from_db()
@@ -257,12 +257,12 @@ def test_the_migration_marks_drafts_whose_last_decision_is_a_return(
     from django.apps import apps
 
     migration = importlib.import_module("assessor.migrations.0007_review_loop")
-    services.assessment_submit(assessment=complete, user=owner)
-    services.assessment_return(assessment=complete, user=approver, comment="Fix it.")
+    review.assessment_submit(assessment=complete, user=owner)
+    review.assessment_return(assessment=complete, user=approver, comment="Fix it.")
     resubmitted = make_assessment(owner, answers=SAFEST, name="Returned, then resubmitted")
-    services.assessment_submit(assessment=resubmitted, user=owner)
-    services.assessment_return(assessment=resubmitted, user=approver, comment="Fix it.")
-    services.assessment_submit(assessment=resubmitted, user=owner)
+    review.assessment_submit(assessment=resubmitted, user=owner)
+    review.assessment_return(assessment=resubmitted, user=approver, comment="Fix it.")
+    review.assessment_submit(assessment=resubmitted, user=owner)
     make_assessment(owner, answers=SAFEST, name="Never submitted")
     # As the previous version stored a returned record: back to draft.
     Assessment.objects.filter(pk=complete.pk).update(status=Assessment.Status.DRAFT)

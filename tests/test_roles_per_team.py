@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import reverse
 
 import assessor.urls
-from assessor import access, exchange, pdf, services
+from assessor import access, exchange, pdf, review, services
 from assessor.models import Assessment, Decision, ExportRecord, Membership, Team
 from assessor.roles import APPROVE, EDIT, VIEW
 from tests.builders import SAFEST, make_assessment, make_user, without_csrf_token
@@ -100,9 +100,9 @@ def records(stub_pdf, questionnaire, owner, approver, outsider, people):
             record = make_assessment(author, answers=SAFEST, name=f"{team} {status}")
             assert record.team.name == team
             if status != "draft":
-                services.assessment_submit(assessment=record, user=author)
+                review.assessment_submit(assessment=record, user=author)
             if status == "approved":
-                services.assessment_approve(assessment=record, user=signer)
+                review.assessment_approve(assessment=record, user=signer)
             made[(team, status)] = record
     return made
 
@@ -210,7 +210,7 @@ def test_a_reviewer_in_a_who_is_an_auditor_in_b_edits_submits_and_creates_only_i
             assessment=b_draft, existing={}, submitted={"kill_switch": ("no", "", "")}, user=alice
         )
     with pytest.raises(access.RoleRequired):
-        services.assessment_submit(assessment=b_draft, user=alice)
+        review.assessment_submit(assessment=b_draft, user=alice)
     with pytest.raises(access.RoleRequired):
         exchange.import_assessment(exchange.export_assessment(b_draft), owner=alice, team=team_b)
     assert Assessment.objects.filter(team=team_b).count() == before
@@ -227,9 +227,9 @@ def test_an_approver_in_a_who_is_an_auditor_in_b_cannot_sign_off_bs_record(clien
         response = client.post(reverse(action, args=[b_submitted.pk]), {"comment": "Fine by me"})
         assert response.status_code == 403
     with pytest.raises(access.RoleRequired, match="bob is not an approver in team 'Team B'"):
-        services.assessment_approve(assessment=b_submitted, user=bob)
+        review.assessment_approve(assessment=b_submitted, user=bob)
     with pytest.raises(access.RoleRequired):
-        services.assessment_return(assessment=b_submitted, user=bob, comment="No")
+        review.assessment_return(assessment=b_submitted, user=bob, comment="No")
     assert record_state(b_submitted) == before
     # in team A, where bob is an approver, the same sign-off goes through
     a_html = client.get(reverse("report", args=[a_submitted.pk])).content.decode()

@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 import assessor.urls
-from assessor import exchange, loading, pdf, services
+from assessor import exchange, loading, pdf, review, services
 from assessor.models import (
     Answer,
     ApprovedReport,
@@ -161,7 +161,7 @@ def world(questionnaire, owner, approver):
     """A complete draft, a submitted record, and a questionnaire admin with a draft bank."""
     draft = make_assessment(owner, answers=SAFEST, name="Draft record")
     submitted = make_assessment(owner, answers=SAFEST, name="Submitted record")
-    services.assessment_submit(assessment=submitted, user=owner)
+    review.assessment_submit(assessment=submitted, user=owner)
     qadmin = make_user("qadmin", roles=("admin",))
     bank_draft = loading.questionnaire_clone(questionnaire, version="2026.1-csrf")
     weight = ChoiceWeight.objects.filter(
@@ -464,7 +464,7 @@ def hostile_record(owner, canary):
     Assessment.objects.filter(pk=assessment.pk).update(
         description="".join(markup), system=markup[3][:200], business_owner=markup[-1][:200]
     )
-    services.assessment_submit(assessment=assessment, user=owner, comment="".join(markup))
+    review.assessment_submit(assessment=assessment, user=owner, comment="".join(markup))
     assessment.refresh_from_db()
     return assessment, markup
 
@@ -478,7 +478,7 @@ def test_hostile_text_in_every_field_puts_nothing_fetched_into_the_pdf(
     for value in markup:
         assert compact(value) in text  # shown as text, not interpreted
     # the PDF stored at approval, with the approver's hostile comment, too
-    services.assessment_approve(assessment=assessment, user=approver, comment="".join(markup))
+    review.assessment_approve(assessment=assessment, user=approver, comment="".join(markup))
     stored = bytes(ApprovedReport.objects.get(assessment=assessment).content)
     assert_nothing_leaked(stored, canary)
 
@@ -565,9 +565,9 @@ def secret(owner, approver, questionnaire):
             owner, answers=SAFEST, notes={"kill_switch": SECRET_NOTE}, name=SECRET_NAME
         )
         if status != "draft":
-            services.assessment_submit(assessment=record, user=owner, comment=SECRET_NOTE)
+            review.assessment_submit(assessment=record, user=owner, comment=SECRET_NOTE)
         if status == "approved":
-            services.assessment_approve(assessment=record, user=approver)
+            review.assessment_approve(assessment=record, user=approver)
         records.append(record)
     return records
 
@@ -684,9 +684,9 @@ def locked(request, owner, approver, questionnaire):
         notes={"kill_switch": "Tested quarterly."},
         links={"monitoring": "https://wiki.example.com/monitoring"},
     )
-    services.assessment_submit(assessment=record, user=owner)
+    review.assessment_submit(assessment=record, user=owner)
     if request.param == "approved":
-        services.assessment_approve(assessment=record, user=approver)
+        review.assessment_approve(assessment=record, user=approver)
     record.refresh_from_db()
     return record
 
@@ -1087,7 +1087,7 @@ def test_a_record_on_a_draft_version_cannot_be_submitted_so_never_approved(
 
 def test_reassess_runs_once_per_record(client, owner, teammate, questionnaire):
     record = make_assessment(owner, answers=SAFEST)
-    services.assessment_submit(assessment=record, user=owner)
+    review.assessment_submit(assessment=record, user=owner)
     client.force_login(owner)
     assert client.post(reverse("reassess", args=[record.pk])).status_code == 302
     client.force_login(teammate)

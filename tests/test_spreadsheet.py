@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from assessor import services
+from assessor import review, selectors
 from assessor.models import Assessment
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
@@ -52,8 +52,8 @@ def portfolio(owner, approver, outsider, questionnaire):
     """Team A: an approved owner-level record, a copilot draft, an incomplete draft named like a
     formula; Team B: the outsider's record."""
     safe = make_assessment(owner, answers=SAFEST, name="Rotate staging secrets")
-    services.assessment_submit(assessment=safe, user=owner)
-    services.assessment_approve(assessment=safe, user=approver)
+    review.assessment_submit(assessment=safe, user=owner)
+    review.assessment_approve(assessment=safe, user=approver)
     make_assessment(owner, answers=LOWER_TRUST, name="Joiner provisioning")
     make_assessment(owner, answers={"task_type": "provisioning"}, name=HYPERLINK)
     make_assessment(outsider, answers=SAFEST, name="Outsider payroll")
@@ -73,7 +73,7 @@ def test_the_csv_has_one_row_per_record_with_its_result_and_people(owner_client,
     assert all(float(safe[name]) == 100 for name in dimension_columns)
     joiner = rows["Joiner provisioning"]
     record = Assessment.objects.get(name="Joiner provisioning")
-    fired = services.evaluate(record, LOWER_TRUST, plan=False).rules_fired
+    fired = selectors.evaluate(record, LOWER_TRUST, plan=False).rules_fired
     assert joiner["verdict"] == "Copilot" and fired
     assert joiner["rules fired"] == "; ".join(rule.id for rule in fired)
     assert joiner["approver"] == "" and joiner["submitted"] == ""

@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assessor import step_markup
-from assessor.forms import SectionForm, evidence_field, note_field
+from assessor.forms import SectionForm
+from assessor.step_fields import evidence_field, note_field
 
 CONDITIONS = {"input_isolation": "the answer to “Where do inputs come from?” is “Mixed”"}
 

@@ -1,5 +1,6 @@
 """API views: thin, like the pages. Lookups go through `access` (404 across teams, 403 for a
-role that does not allow the action in the record's team), writes through `services`."""
+role that does not allow the action in the record's team), reads through `selectors`, writes
+through `services` and `review`, as the pages do."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, exchange, listing, pdf, scoring, services
-from ..forms import SectionForm, evidence_field, note_field
+from .. import access, exchange, listing, pdf, review, scoring, selectors, services
+from ..forms import SectionForm
 from ..models import Assessment, ExportRecord, Questionnaire
+from ..step_fields import evidence_field, note_field
 from . import serializers as s
 
 ERRORS = {
@@ -123,7 +125,7 @@ class AssessmentDetail(TokenView, APIView):
 
 
 def _answers_payload(assessment: Assessment, existing: dict) -> dict:
-    steps = services.steps_of(assessment, services.choices_of(existing))
+    steps = selectors.steps_of(assessment, selectors.choices_of(existing))
     return {
         "version": assessment.version,
         "status": assessment.status,
@@ -149,7 +151,7 @@ def _answers_payload(assessment: Assessment, existing: dict) -> dict:
 class AnswersRead(TokenView, APIView):
     def get(self, request, pk: int):
         assessment = _record(request, pk)
-        return Response(_answers_payload(assessment, services.answers_of(assessment)))
+        return Response(_answers_payload(assessment, selectors.answers_of(assessment)))
 
 
 def _form_data(answers: dict) -> dict:
@@ -190,11 +192,11 @@ class StepAnswersWrite(TokenView, APIView):
         body = s.StepAnswersWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         answers, expected = body.validated_data["answers"], body.validated_data["version"]
-        existing = services.answers_of(assessment)
-        steps = services.steps_of(assessment, services.choices_of(existing))
-        if not 1 <= step <= len(steps):
-            raise NotFound(f"There is no step {step}: steps run from 1 to {len(steps)}.")
-        section = steps[step - 1].section
+        state = selectors.wizard_step_state(assessment, step)
+        if state is None:
+            total = len(assessment.document["sections"])
+            raise NotFound(f"There is no step {step}: steps run from 1 to {total}.")
+        section = state.step.section
         own = {q["key"] for q in section["questions"]}
         foreign = sorted(set(answers) - own)
         if foreign:
@@ -207,7 +209,7 @@ class StepAnswersWrite(TokenView, APIView):
         try:
             services.answers_save(
                 assessment=assessment,
-                existing=existing,
+                existing=state.existing,
                 submitted=form.answers(),
                 expected_version=expected,
                 user=request.user,
@@ -216,7 +218,7 @@ class StepAnswersWrite(TokenView, APIView):
             return _conflict(error)
         except services.StaleVersion as stale:
             return Response(_stale_payload(stale), status=status.HTTP_409_CONFLICT)
-        return Response(_answers_payload(assessment, services.answers_of(assessment)))
+        return Response(_answers_payload(assessment, selectors.answers_of(assessment)))
 
 
 def _stale_payload(stale: services.StaleVersion) -> dict:
@@ -242,15 +244,7 @@ class AssessmentResult(TokenView, APIView):
     """The result, as `manage.py assess` prints it (verdict, score, rules fired, path...)."""
 
     def get(self, request, pk: int):
-        assessment = _record(request, pk)
-        result = services.evaluate(assessment, services.saved_choices(assessment))
-        return Response(
-            services.result_json(
-                name=assessment.name,
-                questionnaire_version=assessment.questionnaire.version,
-                result=result,
-            )
-        )
+        return Response(selectors.assessment_result_json(_record(request, pk)))
 
 
 class Decide(TokenView, APIView):
@@ -284,17 +278,17 @@ DECIDE_SCHEMA = extend_schema(
 
 @DECIDE_SCHEMA
 class Submit(Decide):
-    action, service = access.EDIT, services.assessment_submit
+    action, service = access.EDIT, review.assessment_submit
 
 
 @DECIDE_SCHEMA
 class Approve(Decide):
-    action, service = access.APPROVE, services.assessment_approve
+    action, service = access.APPROVE, review.assessment_approve
 
 
 @DECIDE_SCHEMA
 class Return(Decide):
-    action, service = access.APPROVE, services.assessment_return
+    action, service = access.APPROVE, review.assessment_return
 
 
 @extend_schema(

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from assessor import bank, scoring, services
+from assessor import bank, scoring, selectors
 from assessor.management.input import bank_document, read_text
 from assessor.models import Questionnaire
 from assessor.validators import JsonRefused, json_loads
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 "the answers cannot be scored:\n  " + "\n  ".join(problems), returncode=2
             )
         result = scoring.evaluate(model, answers)
-        output = services.result_json(
+        output = selectors.result_json(
             name=payload.get("name", ""), questionnaire_version=document["version"], result=result
         )
         self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))

@@ -1,0 +1,130 @@
+"""The review workflow: submit, approve (four eyes) and return, with what each one triggers.
+
+Submitting freezes the questionnaire and the result with the record; approving stores the
+signed-off PDF once; each decision is recorded and sends its emails. The rules of the
+workflow are in this one module, below the pages, the API and the commands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import access, notifications, pdf
+from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
+from .selectors import answers_of, choices_of, evaluate
+from .services import WorkflowError, summary_fields
+
+
+def _last_submitter(assessment: Assessment):
+    decision = (
+        assessment.decisions.filter(action=Decision.Action.SUBMITTED).order_by("-created_at", "-id")
+    ).first()
+    return decision.actor if decision else None
+
+
+def _already(assessment: Assessment, action: str, verb: str) -> WorkflowError:
+    """The refusal the second of two people acting at once sees: who got there first."""
+    decision = (
+        assessment.decisions.filter(action=action)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return WorkflowError(f"This assessment is already {verb}.")
+    when = timezone.localtime(decision.created_at).strftime("%d %b %Y, %H:%M")
+    return WorkflowError(f"Already {verb} by {decision.actor} ({when}).")
+
+
+def _set_status(assessment: Assessment, status: str, **fields) -> None:
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.status = status
+    assessment.version += 1
+    assessment.save()
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> None:
+    """Lock the answers and freeze the scoring model and result with the record."""
+    access.require_on(user, assessment, access.EDIT)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status not in EDITABLE_STATUSES:
+        raise _already(assessment, Decision.Action.SUBMITTED, "submitted")
+    if assessment.questionnaire.status == Questionnaire.Status.DRAFT:
+        raise WorkflowError(
+            f"Questionnaire version {assessment.questionnaire.version} is a draft that is not "
+            "published yet; an assessment on it cannot be submitted."
+        )
+    answers = answers_of(assessment)
+    result = evaluate(assessment, choices_of(answers))
+    if not result.complete:
+        raise WorkflowError(
+            f"Answer every core question before submitting ({len(result.missing)} still open)."
+        )
+    document = assessment.questionnaire.document
+    _set_status(
+        assessment,
+        Assessment.Status.SUBMITTED,
+        snapshot_document=document,
+        snapshot_result=result.to_dict(),
+        **summary_fields(result, len(assessment.scoring_model().core_keys)),
+    )
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.SUBMITTED, comment=comment
+    )
+    notifications.submitted(assessment=assessment, user=user, comment=comment)
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> ApprovedReport:
+    """Approve a submitted assessment (four eyes) and store its PDF once, with its SHA-256."""
+    access.require_on(user, assessment, access.APPROVE)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status == Assessment.Status.APPROVED:
+        raise _already(assessment, Decision.Action.APPROVED, "approved")
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise WorkflowError("Only a submitted assessment can be approved.")
+    submitter = _last_submitter(assessment)
+    if submitter is not None and submitter.pk == user.pk:
+        raise WorkflowError("Four eyes: the person who submitted cannot approve it.")
+    _set_status(assessment, Assessment.Status.APPROVED)
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.APPROVED, comment=comment
+    )
+    notifications.decided(
+        assessment=assessment, user=user, submitter=submitter, action="approved", comment=comment
+    )
+    content = pdf.assessment_pdf(assessment, generated_by=user)  # RenderFailed rolls back
+    return ApprovedReport.objects.create(
+        assessment=assessment,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        filename=pdf.pdf_filename(assessment),
+    )
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
+    """Send a submitted assessment back for changes (editable again), with the approver's reason."""
+    access.require_on(user, assessment, access.APPROVE)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Assessment.Status.SUBMITTED:
+        raise WorkflowError("Only a submitted assessment can be returned.")
+    if not comment.strip():
+        raise WorkflowError("Say what needs to change: a comment is required to return it.")
+    submitter = _last_submitter(assessment)
+    if submitter is not None and submitter.pk == user.pk:
+        raise WorkflowError("Four eyes: the person who submitted cannot review it.")
+    _set_status(
+        assessment, Assessment.Status.RETURNED, snapshot_document=None, snapshot_result=None
+    )
+    Decision.objects.create(
+        assessment=assessment, actor=user, action=Decision.Action.RETURNED, comment=comment
+    )
+    notifications.decided(
+        assessment=assessment, user=user, submitter=submitter, action="returned", comment=comment
+    )

@@ -1,0 +1,293 @@
+"""Reads around assessments: answers, steps, results, review notes and each page's state.
+
+Nothing here changes a row. Writes live in `services.py`, the review workflow in `review.py`;
+scoring itself stays in `scoring.py`, and this module loads what it needs in as few queries
+as it can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from . import access, scoring
+from .models import Answer, Assessment, Decision
+from .step_fields import evidence_field, note_field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One wizard step: a section of the questionnaire, with where it sits."""
+
+    number: int  # 1-based
+    section: dict
+    visible_keys: tuple[str, ...]
+    answered_keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.section["key"]
+
+    @property
+    def title(self) -> str:
+        return self.section["title"]
+
+    @property
+    def complete(self) -> bool:
+        required = [q["key"] for q in self.section["questions"] if q["core"]]
+        return all(key in self.answered_keys for key in required)
+
+    @property
+    def first_unanswered(self) -> str | None:
+        """The first core question still unanswered."""
+        for question in self.section["questions"]:
+            if question["core"] and question["key"] not in self.answered_keys:
+                return question["key"]
+        return None
+
+    @property
+    def first_open_follow_up(self) -> str | None:
+        """The first shown follow-up still unanswered (it counts at its riskiest until then)."""
+        for key in self.visible_keys:
+            if key not in self.answered_keys:
+                return key
+        return None
+
+
+def answers_of(assessment: Assessment) -> dict[str, Answer]:
+    """Every stored answer of an assessment, by question key, in one query."""
+    return {answer.question_key: answer for answer in assessment.answers.all()}
+
+
+def saved_choices(assessment: Assessment) -> dict[str, str]:
+    """Question key -> choice key of every stored answer, in one query (no notes or links)."""
+    return dict(assessment.answers.values_list("question_key", "choice_key"))
+
+
+def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
+    return {key: answer.choice_key for key, answer in answers.items()}
+
+
+def steps_of(assessment: Assessment, choices: dict[str, str]) -> list[Step]:
+    model = assessment.scoring_model()
+    known = known_answers(model, choices)
+    counted = scoring.effective_answers(model, known)
+    visible = {q.key for q in scoring.visible_questions(model, known)}
+    return [
+        Step(
+            number=number,
+            section=section,
+            visible_keys=tuple(q["key"] for q in section["questions"] if q["key"] in visible),
+            answered_keys=tuple(q["key"] for q in section["questions"] if q["key"] in counted),
+        )
+        for number, section in enumerate(assessment.document["sections"], start=1)
+    ]
+
+
+def known_answers(model: scoring.ScoringModel, choices: dict[str, str]) -> dict[str, str]:
+    """Drop stored answers the model does not know, so scoring never refuses them."""
+    return {
+        key: choice
+        for key, choice in choices.items()
+        if key in model.question_map and choice in model.question_map[key].choice_map
+    }
+
+
+def evaluate(
+    assessment: Assessment, choices: dict[str, str], *, plan: bool = True
+) -> scoring.Result:
+    model = assessment.scoring_model()
+    return scoring.evaluate(model, known_answers(model, choices), plan=plan)
+
+
+def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
+    """The result as `manage.py assess` prints it and the API's result endpoint returns it."""
+    return {"name": name, "questionnaire_version": questionnaire_version, **result.to_dict()}
+
+
+def assessment_result_json(assessment: Assessment) -> dict:
+    """A record's result over its saved choices, as `result_json` words it (one query)."""
+    return result_json(
+        name=assessment.name,
+        questionnaire_version=assessment.questionnaire.version,
+        result=evaluate(assessment, saved_choices(assessment)),
+    )
+
+
+def choice_label(model: scoring.ScoringModel, key: str, choice: str | None) -> str:
+    question = model.question_map.get(key)
+    if question is None or choice not in question.choice_map:
+        return "(no answer)"
+    return question.choice_map[choice].label
+
+
+def awaiting_approval(user) -> QuerySet[Assessment]:
+    """Submitted records of the teams where the user approves, that four eyes lets them approve:
+    not those whose latest submission is their own."""
+    last_submitter = (
+        Decision.objects.filter(assessment=OuterRef("pk"), action=Decision.Action.SUBMITTED)
+        .order_by("-created_at", "-id")
+        .values("actor_id")[:1]
+    )
+    return (
+        access.assessments_for(user, access.APPROVE)
+        .filter(status=Assessment.Status.SUBMITTED)
+        .annotate(submitted_by_id=Subquery(last_submitter))
+        .exclude(submitted_by_id=user.pk)
+        .select_related("team")
+        .order_by("updated_at", "id")
+    )
+
+
+def review_note(assessment: Assessment, decisions: list[Decision] | None = None):
+    """The approver's return comment while a returned record waits for its fixes.
+
+    Picked from `decisions` (the record's, oldest first) when the caller has them loaded
+    already, as the report has; otherwise one query."""
+    if not assessment.is_returned:
+        return None
+    if decisions is not None:
+        returned = (d for d in reversed(decisions) if d.action == Decision.Action.RETURNED)
+        return next(returned, None)
+    return (
+        assessment.decisions.filter(action=Decision.Action.RETURNED)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+# --- the wizard's state ----------------------------------------------------------------------
+
+
+def follow_up_conditions(assessment: Assessment) -> dict[str, str]:
+    """Plain-language text of each follow-up's condition, e.g. 'the answer to X is "Y"'."""
+    model = assessment.scoring_model()
+    texts = {}
+    for question in model.questions:
+        condition = question.show_if
+        if condition is None or condition.children:
+            continue
+        source = model.question_map[condition.question]
+        wanted = condition.op == "in"
+        labels = [c.label for c in source.choices if (c.key in condition.choices) == wanted]
+        texts[question.key] = f"the answer to “{source.text}” is " + " or ".join(
+            f"“{label}”" for label in labels
+        )
+    return texts
+
+
+def step_initial(existing: dict[str, Answer], step: Step) -> dict[str, str]:
+    """The step form's initial data: each saved choice, note and evidence link."""
+    initial = {}
+    for key in (q["key"] for q in step.section["questions"]):
+        answer = existing.get(key)
+        if answer:
+            initial[key] = answer.choice_key
+            initial[note_field(key)] = answer.note
+            initial[evidence_field(key)] = answer.evidence_url
+    return initial
+
+
+@dataclass(frozen=True)
+class WizardStepState:
+    """Everything one wizard step shows, read from the saved answers.
+
+    What only a rendered page needs (the form's initial data, the follow-up texts, the live
+    verdict, the review banner) is computed on first use: a saved POST redirects without it."""
+
+    assessment: Assessment
+    steps: list[Step]
+    step: Step
+    existing: dict[str, Answer]  # the saved answers, by question key
+
+    @cached_property
+    def initial(self) -> dict[str, str]:
+        return step_initial(self.existing, self.step)
+
+    @cached_property
+    def conditions(self) -> dict[str, str]:
+        return follow_up_conditions(self.assessment)
+
+    @cached_property
+    def result(self) -> scoring.Result:
+        # The live panel shows no path, so none is planned.
+        return evaluate(self.assessment, choices_of(self.existing), plan=False)
+
+    @cached_property
+    def review_note(self) -> Decision | None:
+        return review_note(self.assessment)
+
+    @property
+    def is_last(self) -> bool:
+        return self.step.number == len(self.steps)
+
+    def context(self, form, stale=None) -> dict:
+        """The wizard template's context, with the step's form (bound or not)."""
+        return {
+            "assessment": self.assessment,
+            "steps": self.steps,
+            "step": self.step,
+            "form": form,
+            "result": self.result,
+            "stale": stale,
+            # the saved answers' counter; the live panel shows the same over the form's choices
+            "progress": self.result.progress,
+            "is_last": self.is_last,
+            "review_note": self.review_note,
+        }
+
+
+def wizard_step_state(assessment: Assessment, number: int) -> WizardStepState | None:
+    """Step `number` (1-based) of the record's wizard, or None if there is no such step."""
+    existing = answers_of(assessment)
+    steps = steps_of(assessment, choices_of(existing))
+    if not 1 <= number <= len(steps):
+        return None
+    return WizardStepState(
+        assessment=assessment, steps=steps, step=steps[number - 1], existing=existing
+    )
+
+
+# --- comparing revisions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerDiff:
+    question: str
+    text: str
+    before: str
+    after: str
+
+
+def revisions_diff(older: Assessment, newer: Assessment) -> dict:
+    """Which answers and which verdict changed between two revisions."""
+    old_choices = choices_of(answers_of(older))
+    new_choices = choices_of(answers_of(newer))
+    old_model, new_model = older.scoring_model(), newer.scoring_model()
+    keys = [q.key for q in new_model.questions] + [
+        q.key for q in old_model.questions if q.key not in new_model.question_map
+    ]
+    changes = []
+    for key in keys:
+        before, after = old_choices.get(key), new_choices.get(key)
+        if before != after:
+            model = new_model if key in new_model.question_map else old_model
+            changes.append(
+                AnswerDiff(
+                    question=key,
+                    text=model.question_map[key].text,
+                    before=choice_label(old_model, key, before),
+                    after=choice_label(new_model, key, after),
+                )
+            )
+    old_result, new_result = evaluate(older, old_choices), evaluate(newer, new_choices)
+    return {
+        "changes": changes,
+        "before": old_result,
+        "after": new_result,
+        "verdict_changed": (old_result.verdict, old_result.complete)
+        != (new_result.verdict, new_result.complete),
+    }
