@@ -10,12 +10,15 @@ existence is not revealed; a record the user may read but not change is answered
 The record and the user's roles in its team come back together: `assessments_for` joins the
 user's membership row of each record's team (one row at most, by the unique constraint) and
 annotates its role flags, so a wizard request checks access without a query of its own.
+The join is a plain filter on the membership rows, in one `filter()` call whose join the role
+annotations reuse: cheaper to build per request than a FilteredRelation, and the same SQL rows.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, FilteredRelation, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import roles
@@ -45,18 +48,17 @@ def assessments_for(user, action: str = VIEW) -> QuerySet[Assessment]:
     """
     if not user.is_authenticated:
         return Assessment.objects.none()
-    return (
-        Assessment.objects.annotate(
-            my_membership=FilteredRelation(
-                "team__memberships", condition=Q(team__memberships__user=user)
-            )
-        )
-        .filter(_holds("my_membership__", action))
-        .annotate(
-            my_user_id=Value(user.pk),
-            **{f"my_{role}": F(f"my_membership__{role}") for role in roles.ROLE_FIELDS},
-        )
-    )
+    return _with_roles(Assessment.objects.all(), user, action).annotate(my_user_id=Value(user.pk))
+
+
+def _with_roles(queryset: QuerySet, user, action: str, *conditions: Q) -> QuerySet:
+    """Rows of `queryset` whose team gives the user a role allowing `action`, with the flags.
+
+    One filter() call: the annotations reuse its join of the user's membership row (one at
+    most per team, by the unique constraint), so no record is listed twice."""
+    return queryset.filter(
+        *conditions, Q(team__memberships__user=user), _holds("team__memberships__", action)
+    ).annotate(**{f"my_{role}": F(f"team__memberships__{role}") for role in roles.ROLE_FIELDS})
 
 
 def roles_on(assessment) -> dict[str, bool]:
@@ -71,13 +73,14 @@ def allowed(assessment, action: str) -> bool:
 
 def assessment_for(user, pk: int, action: str = VIEW) -> Assessment:
     """The record and the user's roles in its team, in one query; 404 or 403 as above."""
+    if not user.is_authenticated:
+        raise Http404("No Assessment matches the given query.")  # as get_object_or_404 says
     # The version's document is usually compiled in memory already (see bank.compiled).
-    assessment = get_object_or_404(
-        assessments_for(user)
-        .select_related("questionnaire", "team", "owner")
-        .defer("questionnaire__document"),
-        pk=pk,
+    records = Assessment.objects.select_related("questionnaire", "team", "owner").defer(
+        "questionnaire__document"
     )
+    assessment = get_object_or_404(_with_roles(records, user, VIEW, Q(pk=pk)))
+    assessment.my_user_id = user.pk  # as `assessments_for` annotates it, set without SQL
     if not allowed(assessment, action):
         raise _refusal(user, assessment.team, action)
     return assessment
