@@ -137,3 +137,10 @@ def test_the_walk_sees_a_circle_and_a_local_import():
         if in_function
     }
     assert ("assessor.apps", "assessor.models") in seen
+
+
+def test_imports_reach_the_validators_without_the_forms():
+    # The JSON import checks links as the wizard's form does, through validators.py.
+    edges = graph()
+    assert "assessor.validators" in edges["assessor.exchange"]
+    assert "assessor.forms" not in edges["assessor.exchange"]
