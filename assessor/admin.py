@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
@@ -24,6 +23,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, bank, immutability, impact, loading
+from .bank import bank_yaml
 from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
     ApprovedReport,
@@ -265,7 +265,7 @@ class RuleForm(BankForm):
         cleaned = super().clean()
         questionnaire, condition = cleaned.get("questionnaire"), cleaned.get("condition")
         if questionnaire is not None and condition is not None:
-            checker = bank._Checker(bank.load_catalog())
+            checker = bank.Checker(bank.load_catalog())
             checker.condition("condition", condition, _choices_by_question(questionnaire))
             for problem in checker.problems:
                 self.add_error("condition", problem)
@@ -407,13 +407,6 @@ class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
 
     def has_clone_permission(self, request):
         return request.user.has_perm("assessor.add_questionnaire")
-
-
-def bank_yaml(questionnaire: Questionnaire) -> str:
-    raw = loading.bank_from_rows(questionnaire)
-    # Beside the bank's keys: why this version exists, as written at publication.
-    raw["release_note"] = questionnaire.release_note
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
 
 
 @admin.register(Section)

@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +21,18 @@ from .validators import HTTP_URL_MESSAGE, evidence_link, json_problem
 
 FORMAT = "autonomy-assessor/assessment"
 FORMAT_VERSION = 1
-TEXT_LIMITS = {"name": 200, "description": 5000, "system": 200, "business_owner": 200}
+
+
+def _text_limit(name: str) -> int:
+    """The Assessment field's own limit (max_length, or the validator of a text field)."""
+    field = Assessment._meta.get_field(name)
+    return min(v.limit_value for v in field.validators if isinstance(v, MaxLengthValidator))
+
+
+# The record's own texts, with the limits the model enforces (one source for both).
+TEXT_LIMITS = {
+    name: _text_limit(name) for name in ("name", "description", "system", "business_owner")
+}
 
 
 class ImportProblem(ValueError):
@@ -74,12 +86,35 @@ def export_assessment(assessment: Assessment) -> dict:
 
 
 def _check(data) -> tuple[Questionnaire | None, list[str]]:
-    problems: list[str] = []
+    """The questionnaire the file is pinned to, and every problem of the file."""
     if not isinstance(data, dict):
         return None, ["the file must hold a JSON object"]
     problem = json_problem(data)
     if problem:
         return None, [problem]
+    problems = _header_problems(data)
+    questionnaire, version_problems = _pinned_questionnaire(data.get("questionnaire_version"))
+    problems += version_problems
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        problems.append('"answers" must be an object of question_key: choice_key')
+        answers = {}
+    notes = data.get("notes", {})
+    evidence = data.get("evidence", {})
+    for field, value in (("notes", notes), ("evidence", evidence)):
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            problems.append(f'"{field}" must be an object of question_key: text')
+    if problems:
+        return questionnaire, problems
+    problems += scoring.check_answers(questionnaire.scoring_model(), answers)
+    problems += _note_problems(notes, answers)
+    problems += _evidence_problems(evidence, answers)
+    return questionnaire, problems
+
+
+def _header_problems(data: dict) -> list[str]:
+    """The format, and the record's own texts within the model's limits."""
+    problems = []
     if data.get("format") != FORMAT:
         problems.append(f'"format" must be "{FORMAT}": is this an assessment export?')
     if data.get("format_version") != FORMAT_VERSION:
@@ -92,41 +127,37 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
             problems.append(f'"{field}" is longer than {limit} characters')
     if not (isinstance(data.get("name"), str) and data["name"].strip()):
         problems.append('"name" (the workflow name) is required')
+    return problems
 
-    questionnaire = None
-    version = data.get("questionnaire_version")
+
+def _pinned_questionnaire(version) -> tuple[Questionnaire | None, list[str]]:
+    """The published or retired version the export names, or why it cannot be used."""
     if not isinstance(version, str):
-        problems.append('"questionnaire_version" is required')
-    else:
-        questionnaire = Questionnaire.objects.filter(version=version).first()
-        if questionnaire is None:
-            problems.append(f"questionnaire version {version!r} is not loaded on this server")
-        elif questionnaire.status == Questionnaire.Status.DRAFT:
-            # A draft can still change under the record; only published questions are asked.
-            problems.append(
-                f"questionnaire version {version!r} is a draft, not published: "
-                "import an export of a published version"
-            )
-            questionnaire = None
+        return None, ['"questionnaire_version" is required']
+    questionnaire = Questionnaire.objects.filter(version=version).first()
+    if questionnaire is None:
+        return None, [f"questionnaire version {version!r} is not loaded on this server"]
+    if questionnaire.status == Questionnaire.Status.DRAFT:
+        # A draft can still change under the record; only published questions are asked.
+        return None, [
+            f"questionnaire version {version!r} is a draft, not published: "
+            "import an export of a published version"
+        ]
+    return questionnaire, []
 
-    answers = data.get("answers")
-    if not isinstance(answers, dict):
-        problems.append('"answers" must be an object of question_key: choice_key')
-        answers = {}
-    notes = data.get("notes", {})
-    evidence = data.get("evidence", {})
-    for field, value in (("notes", notes), ("evidence", evidence)):
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            problems.append(f'"{field}" must be an object of question_key: text')
-    if problems:
-        return questionnaire, problems
 
-    problems += scoring.check_answers(questionnaire.scoring_model(), answers)
+def _note_problems(notes: dict[str, str], answers: dict) -> list[str]:
+    problems = []
     for key, note in notes.items():
         if key not in answers:
             problems.append(f"note for unanswered question: {key}")
         elif len(note) > NOTE_MAX_LENGTH:
             problems.append(f"note for {key} is longer than {NOTE_MAX_LENGTH} characters")
+    return problems
+
+
+def _evidence_problems(evidence: dict[str, str], answers: dict) -> list[str]:
+    problems = []
     for key, link in evidence.items():
         if link == "":
             continue  # no link, as the wizard allows
@@ -143,7 +174,7 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
                 problems.append(f"evidence link for {key} is not an http:// or https:// link")
             else:
                 problems.append(f"evidence link for {key}: {error.message}")
-    return questionnaire, problems
+    return problems
 
 
 @transaction.atomic

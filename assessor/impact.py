@@ -87,11 +87,44 @@ def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[st
 def impact_preview(draft: Questionnaire, *, teams: QuerySet[Team]) -> Impact:
     """What `draft` would do to the assessments of `teams` (e.g. `access.teams_for(user, VIEW)`)."""
     draft_model = build_model(draft.document)
-    rows = list(
+    rows = _rows(teams)
+    answers = _answers(teams)
+    pinned_models = _pinned_models({row[5] for row in rows})
+    before_counts: Counter[str] = Counter()
+    after_counts: Counter[str] = Counter()
+    changes = []
+    for row in rows:
+        pk, _, _, _, stored, questionnaire_id = row
+        given = answers.get(pk, {})
+        before = stored or INCOMPLETE
+        after = _verdict(draft_model, _known(draft_model, given))
+        before_counts[before] += 1
+        after_counts[after] += 1
+        if before != after:
+            old_model = pinned_models[questionnaire_id]
+            changes.append(_change(row, old_model, draft_model, given, before, after))
+    order = [*scoring.VERDICTS, INCOMPLETE]
+    return Impact(
+        total=len(rows),
+        before={key: before_counts.get(key, 0) for key in order},
+        after={key: after_counts.get(key, 0) for key in order},
+        changes=changes,
+    )
+
+
+# --- the three queries ---------------------------------------------------------------------
+
+
+def _rows(teams: QuerySet[Team]) -> list[tuple]:
+    """(pk, name, team name, status, stored verdict, questionnaire id) of each assessment."""
+    return list(
         Assessment.objects.filter(team__in=teams)
         .values_list("pk", "name", "team__name", "status", "verdict", "questionnaire_id")
         .order_by("pk")
     )
+
+
+def _answers(teams: QuerySet[Team]) -> dict[int, dict[str, str]]:
     answers: dict[int, dict[str, str]] = {}
     for assessment_id, key, choice in (
         Answer.objects.filter(assessment__team__in=teams)
@@ -99,53 +132,33 @@ def impact_preview(draft: Questionnaire, *, teams: QuerySet[Team]) -> Impact:
         .iterator(chunk_size=20_000)
     ):
         answers.setdefault(assessment_id, {})[key] = choice
-    pinned = {q.pk: q for q in Questionnaire.objects.filter(pk__in={row[5] for row in rows})}
-    pinned_models = {pk: build_model(q.document) for pk, q in pinned.items()}
+    return answers
 
-    before_counts: Counter[str] = Counter()
-    after_counts: Counter[str] = Counter()
-    changes = []
-    for pk, name, team, status, stored, questionnaire_id in rows:
-        given = answers.get(pk, {})
-        before = stored or INCOMPLETE
-        after = _verdict(draft_model, _known(draft_model, given))
-        before_counts[before] += 1
-        after_counts[after] += 1
-        if before == after:
-            continue
-        old_model = pinned_models[questionnaire_id]
-        old_result = scoring.evaluate(old_model, _known(old_model, given))
-        new_result = scoring.evaluate(draft_model, _known(draft_model, given))
-        # (id, cap): a rule whose cap the draft changes counts as changed too
-        old_ids = {(r.id, r.cap) for r in old_result.rules_fired}
-        new_ids = {(r.id, r.cap) for r in new_result.rules_fired}
-        changes.append(
-            Change(
-                assessment_id=pk,
-                name=name,
-                team=team,
-                status=status,
-                before=before,
-                after=after,
-                before_score=old_result.score,
-                after_score=new_result.score,
-                rules_added=tuple(
-                    r for r in new_result.rules_fired if (r.id, r.cap) not in old_ids
-                ),
-                rules_removed=tuple(
-                    r for r in old_result.rules_fired if (r.id, r.cap) not in new_ids
-                ),
-                answers=_behind(old_model, draft_model, given, old_result, new_result),
-                after_range=new_result.range_labels,
-                new_questions=tuple(
-                    draft_model.question_map[key].text for key in new_result.missing
-                ),
-            )
-        )
-    order = [*scoring.VERDICTS, INCOMPLETE]
-    return Impact(
-        total=len(rows),
-        before={key: before_counts.get(key, 0) for key in order},
-        after={key: after_counts.get(key, 0) for key in order},
-        changes=changes,
+
+def _pinned_models(ids: set[int]) -> dict[int, scoring.ScoringModel]:
+    return {q.pk: build_model(q.document) for q in Questionnaire.objects.filter(pk__in=ids)}
+
+
+def _change(row: tuple, old_model, draft_model, given, before: str, after: str) -> Change:
+    """A change of verdict, explained with the full engine under both versions."""
+    pk, name, team, status = row[:4]
+    old_result = scoring.evaluate(old_model, _known(old_model, given))
+    new_result = scoring.evaluate(draft_model, _known(draft_model, given))
+    # (id, cap): a rule whose cap the draft changes counts as changed too
+    old_ids = {(r.id, r.cap) for r in old_result.rules_fired}
+    new_ids = {(r.id, r.cap) for r in new_result.rules_fired}
+    return Change(
+        assessment_id=pk,
+        name=name,
+        team=team,
+        status=status,
+        before=before,
+        after=after,
+        before_score=old_result.score,
+        after_score=new_result.score,
+        rules_added=tuple(r for r in new_result.rules_fired if (r.id, r.cap) not in old_ids),
+        rules_removed=tuple(r for r in old_result.rules_fired if (r.id, r.cap) not in new_ids),
+        answers=_behind(old_model, draft_model, given, old_result, new_result),
+        after_range=new_result.range_labels,
+        new_questions=tuple(draft_model.question_map[key].text for key in new_result.missing),
     )

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import bank
+from .bank import bank_from_rows
 from .immutability import ImmutableQuestionnaire
 from .models import (
     Choice,
@@ -75,8 +76,24 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
                 "give the changed bank a new version label"
             ]
         )
-
     refs = sync_framework_references(bank.load_catalog())
+    questionnaire = _create_questionnaire(document, content_hash, refs)
+    dimensions = _create_dimensions(questionnaire, document["dimensions"], refs)
+    _create_thresholds(questionnaire, document["thresholds"])
+    _create_sections(questionnaire, document["sections"], dimensions, refs)
+    _create_rules(questionnaire, document["rules"], refs)
+    _create_ownership_conditions(questionnaire, document["ownership_conditions"])
+    if publish:
+        _publish(questionnaire)
+    return LoadOutcome(questionnaire, created=True)
+
+
+# --- one part of the bank each, written as rows of a new draft ------------------------------
+
+References = dict[str, FrameworkReference]
+
+
+def _create_questionnaire(document: dict, content_hash: str, refs: References) -> Questionnaire:
     questionnaire = Questionnaire.objects.create(
         version=document["version"],
         title=document["title"],
@@ -89,9 +106,14 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         },
     )
     questionnaire.baseline_frameworks.set([refs[r] for r in document["baseline_frameworks"]])
+    return questionnaire
 
-    dimensions = {}
-    for order, dim in enumerate(document["dimensions"]):
+
+def _create_dimensions(
+    questionnaire: Questionnaire, dimensions: list[dict], refs: References
+) -> dict[str, Dimension]:
+    rows = {}
+    for order, dim in enumerate(dimensions):
         row = Dimension.objects.create(
             questionnaire=questionnaire,
             key=dim["key"],
@@ -101,15 +123,26 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
             order=order,
         )
         row.frameworks.set([refs[r] for r in dim["frameworks"]])
-        dimensions[dim["key"]] = row
+        rows[dim["key"]] = row
+    return rows
 
+
+def _create_thresholds(questionnaire: Questionnaire, thresholds: dict) -> None:
     Threshold.objects.bulk_create(
         Threshold(questionnaire=questionnaire, verdict=verdict, min_score=Decimal(str(score)))
-        for verdict, score in document["thresholds"].items()
+        for verdict, score in thresholds.items()
     )
 
+
+def _create_sections(
+    questionnaire: Questionnaire,
+    sections: list[dict],
+    dimensions: dict[str, Dimension],
+    refs: References,
+) -> None:
+    """Sections, their questions and choices; every choice's weights in one insert at the end."""
     weights = []
-    for s_order, section in enumerate(document["sections"]):
+    for s_order, section in enumerate(sections):
         section_row = Section.objects.create(
             questionnaire=questionnaire,
             key=section["key"],
@@ -118,33 +151,47 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
             order=s_order,
         )
         for q_order, q in enumerate(section["questions"]):
-            question = Question.objects.create(
-                questionnaire=questionnaire,
-                section=section_row,
-                key=q["key"],
-                text=q["text"],
-                help_text=q["help"],
-                control=q["control"],
-                core=q["core"],
-                scope=q.get("scope", False),
-                show_if=q["show_if"],
-                order=q_order,
-            )
-            question.frameworks.set([refs[r] for r in q["frameworks"]])
-            choices = Choice.objects.bulk_create(
-                Choice(question=question, key=c["key"], label=c["label"], order=c_order)
-                for c_order, c in enumerate(q["choices"])
-            )
-            for choice, c in zip(choices, q["choices"], strict=True):
-                weights.extend(
-                    ChoiceWeight(
-                        choice=choice, dimension=dimensions[dim], points=Decimal(str(points))
-                    )
-                    for dim, points in c["weights"].items()
-                )
+            question = _create_question(questionnaire, section_row, q, q_order, refs)
+            weights += _create_choices(question, q["choices"], dimensions)
     ChoiceWeight.objects.bulk_create(weights)
 
-    for order, rule in enumerate(document["rules"]):
+
+def _create_question(
+    questionnaire: Questionnaire, section: Section, q: dict, order: int, refs: References
+) -> Question:
+    question = Question.objects.create(
+        questionnaire=questionnaire,
+        section=section,
+        key=q["key"],
+        text=q["text"],
+        help_text=q["help"],
+        control=q["control"],
+        core=q["core"],
+        scope=q.get("scope", False),
+        show_if=q["show_if"],
+        order=order,
+    )
+    question.frameworks.set([refs[r] for r in q["frameworks"]])
+    return question
+
+
+def _create_choices(
+    question: Question, choices: list[dict], dimensions: dict[str, Dimension]
+) -> list[ChoiceWeight]:
+    """The choice rows; their weights are returned unsaved, to be inserted with all others."""
+    rows = Choice.objects.bulk_create(
+        Choice(question=question, key=c["key"], label=c["label"], order=c_order)
+        for c_order, c in enumerate(choices)
+    )
+    return [
+        ChoiceWeight(choice=choice, dimension=dimensions[dim], points=Decimal(str(points)))
+        for choice, c in zip(rows, choices, strict=True)
+        for dim, points in c["weights"].items()
+    ]
+
+
+def _create_rules(questionnaire: Questionnaire, rules: list[dict], refs: References) -> None:
+    for order, rule in enumerate(rules):
         row = Rule.objects.create(
             questionnaire=questionnaire,
             key=rule["id"],
@@ -155,6 +202,8 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         )
         row.frameworks.set([refs[r] for r in rule["frameworks"]])
 
+
+def _create_ownership_conditions(questionnaire: Questionnaire, conditions: list[dict]) -> None:
     OwnershipCondition.objects.bulk_create(
         OwnershipCondition(
             questionnaire=questionnaire,
@@ -164,106 +213,11 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
             reason=c.get("reason", ""),
             order=order,
         )
-        for order, c in enumerate(document["ownership_conditions"])
+        for order, c in enumerate(conditions)
     )
-    if publish:
-        _publish(questionnaire)
-    return LoadOutcome(questionnaire, created=True)
 
 
-# --- from rows back to a bank: export, refresh after edits, clone, publish ------------------
-
-
-def _number(value):
-    """Decimal from the database to a plain YAML number (2, not 2.00; 1.5 stays 1.5)."""
-    as_float = float(value)
-    return int(as_float) if as_float.is_integer() else as_float
-
-
-def bank_from_rows(questionnaire: Questionnaire) -> dict:
-    """The questionnaire as a bank in the shipped YAML format, read from its rows.
-
-    Fixed number of queries whatever the bank's size; parse_bank() of the result gives the
-    document the version scores against.
-    """
-    dimensions = list(questionnaire.dimensions.prefetch_related("frameworks").order_by("order"))
-    sections = list(questionnaire.sections.order_by("order"))
-    questions = list(
-        questionnaire.questions.prefetch_related("frameworks", "choices__weights__dimension")
-        .select_related("section")
-        .order_by("section__order", "order")
-    )
-    rules = list(questionnaire.rules.prefetch_related("frameworks").order_by("order"))
-    return {
-        "version": questionnaire.version,
-        "title": questionnaire.title,
-        "description": questionnaire.description,
-        "dimensions": [
-            {
-                "key": d.key,
-                "label": d.label,
-                "description": d.description,
-                "weight": _number(d.weight),
-                "frameworks": sorted(f.ref for f in d.frameworks.all()),
-            }
-            for d in dimensions
-        ],
-        "thresholds": {
-            t.verdict: _number(t.min_score) for t in questionnaire.thresholds.order_by("min_score")
-        },
-        "baseline_frameworks": sorted(f.ref for f in questionnaire.baseline_frameworks.all()),
-        "sections": [
-            {
-                "key": s.key,
-                "title": s.title,
-                "intro": s.intro,
-                "questions": [_question_raw(q) for q in questions if q.section_id == s.pk],
-            }
-            for s in sections
-        ],
-        "rules": [
-            {
-                "id": r.key,
-                "cap": r.cap,
-                "when": r.condition,
-                "reason": r.reason,
-                "frameworks": sorted(f.ref for f in r.frameworks.all()),
-            }
-            for r in rules
-        ],
-        "ownership_conditions": [
-            {"id": c.key, "title": c.title, "when": c.condition, "reason": c.reason}
-            for c in questionnaire.ownership_conditions.order_by("order")
-        ],
-        "framework_notes": dict(questionnaire.framework_notes or {}),
-    }
-
-
-def _question_raw(question: Question) -> dict:
-    raw = {
-        "key": question.key,
-        "core": question.core,
-        "text": question.text,
-        "help": question.help_text,
-        "control": question.control,
-        "frameworks": sorted(f.ref for f in question.frameworks.all()),
-        "choices": [
-            {
-                "key": c.key,
-                "label": c.label,
-                "weights": {
-                    w.dimension.key: _number(w.points)
-                    for w in sorted(c.weights.all(), key=lambda w: w.dimension.order)
-                },
-            }
-            for c in sorted(question.choices.all(), key=lambda c: c.order)
-        ],
-    }
-    if question.show_if:
-        raw["show_if"] = question.show_if
-    if question.scope:
-        raw["scope"] = True
-    return raw
+# --- from rows back to a bank (bank.dump): refresh after edits, clone, publish --------------
 
 
 def questionnaire_refresh(questionnaire: Questionnaire) -> dict:

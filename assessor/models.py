@@ -1,7 +1,7 @@
 """Database models.
 
 The question bank lives in rows (what admins edit and what history tracks); each questionnaire
-version also stores its compiled *document* (see `bank.py`), which is what assessments are
+version also stores its compiled *document* (see `bank/`), which is what assessments are
 scored and rendered against, so a wizard step or a report reads the whole bank in one row.
 """
 
@@ -12,6 +12,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import roles, scoring
+from .bank import build_model, compiled
 from .history import HistoryQuerySet
 from .immutability import (
     BankQuerySet,
@@ -109,8 +110,6 @@ class Questionnaire(FrozenOnceOut):
 
     def compiled(self) -> tuple[dict, scoring.ScoringModel]:
         """(document, model) of this version, shared by every request in the process."""
-        from .bank import compiled
-
         return compiled(self.content_hash, lambda: self.document)
 
     def scoring_model(self) -> scoring.ScoringModel:
@@ -454,8 +453,6 @@ class Assessment(models.Model):
         return self.questionnaire.compiled()[0]
 
     def scoring_model(self) -> scoring.ScoringModel:
-        from .bank import build_model
-
         if self.snapshot_document:
             return build_model(self.snapshot_document, frozen=True)
         return self.questionnaire.scoring_model()

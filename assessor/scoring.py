@@ -778,9 +778,18 @@ class _Planner:
     TRIM_LIMIT = 8
 
     def _forward(self, everything: Mapping[str, str]) -> dict[str, str] | None:
-        """A plan built up cheaply: clear the blocking rules one change at a time (each step
-        the change that leaves fewest of them firing, nearest safer choice first), then add the
+        """A plan built up cheaply in two passes: clear the blocking rules, then add the
         largest score gains. Checked with the full engine; None if it falls short."""
+        cleared = self._clear_rules(everything)
+        if cleared is None:
+            return None
+        plan, current = cleared
+        return self._add_score_gains(everything, plan, current)
+
+    def _clear_rules(self, everything: Mapping[str, str]) -> tuple[dict, dict] | None:
+        """Clear the blocking rules one change at a time (each step the change that leaves
+        fewest of them firing, nearest safer choice first): (plan, answers with the plan), or
+        None if a rule cannot be cleared this way. Rules only: no score, no engine."""
         model = self.model
         plan: dict[str, str] = {}
         current = dict(self.scored)
@@ -806,7 +815,14 @@ class _Planner:
             _, key, choice = best
             plan[key] = current[key] = choice
             firing = {rule.id for rule in self.capping if rule.when.matches(current)}
+        return plan, current
 
+    def _add_score_gains(
+        self, everything: Mapping[str, str], plan: dict[str, str], current: dict[str, str]
+    ) -> dict[str, str] | None:
+        """Add the largest score gains to a plan that fires no blocking rule, until the full
+        engine says it reaches the target; None if the plan still falls short."""
+        model = self.model
         totals = _totals(model, current)
         # The score is linear in the points while the answered questions stay the same, so
         # the gains add up; the full engine is asked only once the sum comes near the

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessor.admin import bank_yaml
+from assessor.bank import bank_yaml
 from assessor.management.input import text_argument
 from assessor.models import Questionnaire
 
