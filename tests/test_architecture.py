@@ -17,8 +17,6 @@ ALLOWED_LOCAL_IMPORTS = {
     # Django's AppConfig.ready(): signal wiring needs the app registry to be ready.
     ("assessor.apps", "assessor.immutability"),
     ("assessor.apps", "assessor.models"),
-    # For now: bank.py becomes a package in another branch of issue 16, which removes these.
-    ("assessor.models", "assessor.bank"),
 }
 
 
