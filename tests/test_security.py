@@ -18,12 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Engine, engines
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 import assessor.urls
 from assessor import exchange, loading, pdf, services
@@ -32,13 +30,30 @@ from assessor.models import (
     ApprovedReport,
     Assessment,
     ChoiceWeight,
-    Decision,
-    ExportRecord,
-    Questionnaire,
     Team,
 )
-from tests.builders import PASSWORD, SAFEST, make_assessment, make_user, without_csrf_token
-from tests.test_pdf import Canary, assert_nothing_leaked, hostile_payloads, read, text_of
+from tests.builders import (
+    BAD_LINKS,
+    MISSING,
+    OPEN_ROUTES,
+    PASSWORD,
+    RECORD_ROUTES,
+    ROUTE_ARGS,
+    SAFEST,
+    assert_nothing_leaked,
+    assessor_routes,
+    export_upload,
+    hostile_payloads,
+    make_assessment,
+    make_user,
+    read,
+    record_state,
+    route_url,
+    snapshot,
+    sweep_post_data,
+    text_of,
+    without_csrf_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,50 +63,10 @@ CSRF_FAILURE = "CSRF verification failed"
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def snapshot() -> dict:
-    """Every row a state-changing request could touch, audit trail and sessions included."""
-    return {
-        "assessments": list(Assessment.objects.order_by("pk").values()),
-        "answers": list(Answer.objects.order_by("pk").values()),
-        "decisions": list(Decision.objects.order_by("pk").values()),
-        "approved": list(ApprovedReport.objects.order_by("pk").values_list("pk", "sha256")),
-        "exports": list(ExportRecord.objects.order_by("pk").values_list("pk", "sha256")),
-        "weights": list(ChoiceWeight.objects.order_by("pk").values_list("pk", "points")),
-        "questionnaires": list(
-            Questionnaire.objects.order_by("pk").values_list("pk", "status", "content_hash")
-        ),
-        "users": list(
-            get_user_model().objects.order_by("pk").values_list("pk", "password", "last_login")
-        ),
-        "sessions": list(
-            Session.objects.order_by("session_key").values_list("session_key", "session_data")
-        ),
-        "history": (Assessment.history.count(), Answer.history.count()),
-    }
-
-
-def record_state(assessment) -> dict:
-    """One record as stored: its row, its answers (notes and links too), decisions and PDF."""
-    return {
-        "row": Assessment.objects.filter(pk=assessment.pk).values().get(),
-        "answers": list(Answer.objects.filter(assessment=assessment).order_by("pk").values()),
-        "decisions": list(Decision.objects.filter(assessment=assessment).order_by("pk").values()),
-        "pdf": list(
-            ApprovedReport.objects.filter(assessment=assessment).values_list("sha256", flat=True)
-        ),
-    }
-
-
 def csrf_token(client) -> str:
     """The token a browser would send: from the cookie set by a page with a form."""
     client.get(reverse("login"))
     return client.cookies[settings.CSRF_COOKIE_NAME].value
-
-
-def export_upload(assessment, **changes) -> SimpleUploadedFile:
-    data = exchange.export_assessment(assessment)
-    data.update(changes)
-    return SimpleUploadedFile("export.json", json.dumps(data).encode(), "application/json")
 
 
 def step_of(assessment, key) -> int:
@@ -361,28 +336,6 @@ def test_user_text_is_text_in_the_approved_pdf_and_a_fresh_one(hostile):
 
 # --- evidence links: http and https only --------------------------------------------------------
 
-BAD_LINKS = [
-    "javascript:alert(1)",
-    "JavaScript:alert(document.cookie)",
-    "  javascript:alert(1)",
-    "java\tscript:alert(1)",
-    "javascript://example.com/%0aalert(1)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "data:text/html,<script>alert(1)</script>",
-    "file:///etc/passwd",
-    "file://localhost/etc/shadow",
-    "vbscript:msgbox(1)",
-    "VBScript:MsgBox(1)",
-    "ftp://example.com/x",
-    "//evil.example/x",
-    "http://",
-    "https://",
-    "https:///etc/passwd",
-    "not a link",
-    "https://exa mple.com/",
-    "https://[::1/",
-]
-
 
 @pytest.fixture
 def draft(owner, questionnaire):
@@ -431,12 +384,6 @@ def test_a_bad_link_stored_by_other_means_is_never_rendered_as_a_hyperlink(owner
 
 
 # --- the PDF renderer fetches nothing -----------------------------------------------------------
-
-
-@pytest.fixture
-def canary():
-    with Canary() as server:
-        yield server
 
 
 FILE_READS = [
@@ -508,40 +455,8 @@ def test_even_with_escaping_off_the_report_template_fetches_and_attaches_nothing
 
 # --- team boundaries on every URL ----------------------------------------------------------------
 
-RECORD_ROUTES = {
-    "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
-    "approve", "return", "reassess", "compare",
-}  # fmt: skip
-# no record in the URL
-OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx"}
-ROUTE_ARGS = {"pk", "step", "other"}
-MISSING = 987654
 SECRET_NAME = "Quokka payroll deprovisioning"
 SECRET_NOTE = "Break-glass key kept in vault path ops/zebra-17"
-
-
-def assessor_routes() -> dict[str, set[str]]:
-    """name -> URL arguments, for every pattern the live resolver sends to the assessor app."""
-    routes: dict[str, set[str]] = {}
-
-    def walk(patterns, inside):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                module = getattr(pattern.urlconf_module, "__name__", "")
-                walk(pattern.url_patterns, inside or module == "assessor.urls")
-            elif inside or pattern.callback.__module__ == "assessor.views":
-                assert pattern.name, f"unnamed assessor URL pattern: {pattern.pattern}"
-                routes[pattern.name] = set(getattr(pattern.pattern, "converters", {}))
-
-    walk(get_resolver().url_patterns, False)
-    return routes
-
-
-def route_url(name, args, pk, other=None, step=1) -> str:
-    values = {"pk": pk, "other": other if other is not None else pk, "step": step}
-    unknown = args - ROUTE_ARGS
-    assert not unknown, f"{name} takes {unknown}: teach the sweeps how to fill it"
-    return reverse(name, kwargs={arg: values[arg] for arg in args})
 
 
 def test_every_assessor_url_pattern_is_covered_by_the_sweeps():
@@ -570,15 +485,6 @@ def secret(owner, approver, questionnaire):
             services.assessment_approve(assessment=record, user=approver)
         records.append(record)
     return records
-
-
-def sweep_post_data(record) -> dict:
-    return {
-        "version": Assessment.objects.get(pk=record.pk).version,
-        "task_type": "other",
-        "comment": "outsider was here",
-        "name": "outsider",
-    }
 
 
 def test_another_team_gets_404_on_every_record_url_and_learns_nothing(
