@@ -28,6 +28,7 @@ from assessor.examples import SAFEST as EXAMPLE_SAFEST
 from assessor.membership import member_add
 from assessor.models import (
     Answer,
+    ApiToken,
     ApprovedReport,
     Assessment,
     ChoiceWeight,
@@ -180,6 +181,7 @@ def snapshot() -> dict:
             Session.objects.order_by("session_key").values_list("session_key", "session_data")
         ),
         "history": (Assessment.history.count(), Answer.history.count()),
+        "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
     }
 
 

@@ -280,12 +280,6 @@ def test_the_report_page_links_to_the_pdf(owner_client, complete):
     assert f'href="{reverse("report_pdf", args=[complete.pk])}"' in html
 
 
-def test_only_the_owner_gets_the_pdf(client, outsider, complete):
-    assert client.get(reverse("report_pdf", args=[complete.pk])).status_code == 302
-    client.force_login(outsider)
-    assert client.get(reverse("report_pdf", args=[complete.pk])).status_code == 404
-
-
 # --- robustness -----------------------------------------------------------------------------
 
 
