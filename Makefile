@@ -34,11 +34,11 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_TESTING=1 $(PY) -m pytest -n $(TEST_WORKERS)
+	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.dev-installed system-deps
-	DJANGO_TESTING=1 $(PY) bench/run.py
+	$(PY) bench/run.py
 
 audit: $(VENV)/.dev-installed
 	scripts/audit.sh

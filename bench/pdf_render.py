@@ -96,7 +96,6 @@ def measure(workdir: Path, password: str) -> dict:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
         DJANGO_DEBUG="0",
-        DJANGO_TESTING="0",
         PYTHONPATH=str(ROOT),
         BENCH_USER_PASSWORD=password,
         BENCH_PLAIN_TEXT=str(text_file),

@@ -303,7 +303,6 @@ def server_env(url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=url,
         DJANGO_DEBUG="0",
-        DJANGO_TESTING="0",
         PYTHONPATH=str(ROOT),
     )
     return env

@@ -43,13 +43,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-# The fallback key exists so that `make run` and the tests work on a fresh clone. It is public,
-# so it is refused whenever DEBUG is off and the process is not the test suite.
+# The fallback key exists so that `make run` works on a fresh clone. It is public, so it is
+# refused whenever DEBUG is off (the test settings bring their own key).
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-TESTING = env_bool("DJANGO_TESTING", default=False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random value, "
             "or set DJANGO_DEBUG=1 on a development machine."
@@ -167,7 +166,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -1,13 +1,22 @@
-"""Settings for the test suite: production settings (DEBUG off), with the development key.
+"""Settings for the test suite: production settings (DEBUG off), with a public test key and
+static files served from the finders (nobody runs collectstatic for the tests).
 
-pytest imports settings before any conftest runs, so the switch lives here.
+Production settings refuse to load without DJANGO_SECRET_KEY when DEBUG is off, so the key
+is put in the environment before they are imported (and gunicorn processes started by tests,
+given these settings, get it the same way).
 """
 
 import os
 
-os.environ.setdefault("DJANGO_TESTING", "1")
+TEST_SECRET_KEY = "test-only-insecure-key-never-use-outside-the-test-suite"  # noqa: S105
+os.environ.setdefault("DJANGO_SECRET_KEY", TEST_SECRET_KEY)
 
 from .settings import *  # noqa: E402,F403
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
 

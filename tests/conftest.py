@@ -1,6 +1,9 @@
 import pytest
+from aiosmtpd.controller import Controller
 
 from assessor import bank
+from assessor.loading import questionnaire_load
+from tests.builders import Canary, SmtpInbox, free_port, make_user
 
 
 @pytest.fixture(scope="session")
@@ -30,46 +33,34 @@ def safe_answers(model):
 
 @pytest.fixture
 def questionnaire(db, document):
-    from assessor.loading import questionnaire_load
-
     return questionnaire_load(document=document, publish=True).questionnaire
 
 
 @pytest.fixture
 def owner(db):
     """A reviewer of Team A: creates and edits Team A's assessments."""
-    from tests.builders import make_user
-
     return make_user("owner")
 
 
 @pytest.fixture
 def teammate(db):
     """Another reviewer of Team A."""
-    from tests.builders import make_user
-
     return make_user("teammate")
 
 
 @pytest.fixture
 def approver(db):
-    from tests.builders import make_user
-
     return make_user("approver", roles=("approver",))
 
 
 @pytest.fixture
 def auditor(db):
-    from tests.builders import make_user
-
     return make_user("auditor", roles=("auditor",))
 
 
 @pytest.fixture
 def outsider(db):
     """A reviewer and approver of Team B: sees nothing of Team A."""
-    from tests.builders import make_user
-
     return make_user("outsider", team="Team B", roles=("reviewer", "approver"))
 
 
@@ -83,10 +74,6 @@ def owner_client(client, owner):
 def smtp_server(settings):
     """A real SMTP server on a loopback port (aiosmtpd, in its own thread), with Django's SMTP
     backend pointed at it; yields its inbox (tests.builders.SmtpInbox)."""
-    from aiosmtpd.controller import Controller
-
-    from tests.builders import SmtpInbox, free_port
-
     inbox = SmtpInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -98,3 +85,11 @@ def smtp_server(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def canary():
+    """An HTTP server that records every request (tests.builders.Canary): a PDF renderer that
+    fetched anything would show up in its list."""
+    with Canary() as server:
+        yield server

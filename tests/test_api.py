@@ -128,29 +128,6 @@ def test_a_record_reads_with_its_team_and_owner(people, records):
     assert data["verdict"] == "owner" and data["status"] == "draft"
 
 
-RECORD_ENDPOINTS = {
-    "": "get",
-    "answers/": "get",
-    "answers/1/": "put",
-    "result/": "get",
-    "export/": "get",
-    "pdf/": "get",
-    "submit/": "post",
-    "approve/": "post",
-    "return/": "post",
-}
-
-
-@pytest.mark.parametrize(("tail", "verb"), RECORD_ENDPOINTS.items())
-def test_another_teams_record_is_404_like_a_missing_one(people, records, tail, verb):
-    method = getattr(api_client(people["carol"]), verb)
-    theirs = method(url(records["b"].pk, tail), {}, format="json")
-    missing = method(url(987654, tail), {}, format="json")
-    assert theirs.status_code == missing.status_code == 404
-    assert theirs.content == missing.content
-    assert b"Payments" not in theirs.content
-
-
 # --- create -----------------------------------------------------------------------------------
 
 

@@ -50,8 +50,16 @@ from assessor.models import (
     Section,
     Team,
 )
-from tests.builders import SAFEST, changelist_data, make_assessment, make_user
-from tests.test_security import BAD_LINKS, RECORD_ROUTES, assessor_routes, route_url
+from tests.builders import (
+    BAD_LINKS,
+    RECORD_ROUTES,
+    SAFEST,
+    assessor_routes,
+    changelist_data,
+    make_assessment,
+    make_user,
+    route_url,
+)
 
 pytestmark = pytest.mark.django_db
 

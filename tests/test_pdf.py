@@ -1,20 +1,23 @@
 """The board-ready PDF: content, print quality, and a renderer that fetches nothing it must not."""
 
 import hashlib
-import http.server
-import io
 import json
 import re
-import threading
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from assessor import pdf
 from assessor import review as workflow  # `review` names a date below
-from tests.builders import SAFEST, make_assessment
+from tests.builders import (
+    SAFEST,
+    assert_nothing_leaked,
+    hostile_payloads,
+    make_assessment,
+    read,
+    text_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +27,6 @@ def download(client, assessment):
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/pdf"
     return response
-
-
-def read(content: bytes) -> PdfReader:
-    return PdfReader(io.BytesIO(content))
-
-
-def text_of(reader: PdfReader) -> str:
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def flat(text: str) -> str:
@@ -286,12 +281,6 @@ def test_the_report_page_links_to_the_pdf(owner_client, complete):
     assert f'href="{reverse("report_pdf", args=[complete.pk])}"' in html
 
 
-def test_only_the_owner_gets_the_pdf(client, outsider, complete):
-    assert client.get(reverse("report_pdf", args=[complete.pk])).status_code == 302
-    client.force_login(outsider)
-    assert client.get(reverse("report_pdf", args=[complete.pk])).status_code == 404
-
-
 # --- robustness -----------------------------------------------------------------------------
 
 
@@ -328,68 +317,6 @@ def test_accented_cjk_and_right_to_left_text(owner_client, owner, questionnaire)
 
 
 # --- the renderer fetches nothing but our static files ----------------------------------------
-
-
-class Canary:
-    """An HTTP server on 127.0.0.1 that records every request it receives."""
-
-    def __init__(self):
-        self.requests = []
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                canary.requests.append(self.path)
-                body = b"root:x:0:0:CANARY-CONTENT"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def canary():
-    with Canary() as server:
-        yield server
-
-
-def hostile_payloads(base):
-    return [
-        "<img src=file:///etc/passwd>",
-        f'<img src="{base}/img.png">',
-        f'<link rel=attachment href="{base}/attached.txt">',
-        '<a rel="attachment" href="file:///etc/passwd">passwd</a>',
-        f'<style>@import url("{base}/import.css");</style>',
-        f"@import url({base}/bare-import.css);",
-        f"<style>@font-face {{ font-family: x; src: url({base}/font.woff) }}</style>",
-        f'<svg xmlns="http://www.w3.org/2000/svg"><image href="{base}/svg-image.png"/></svg>',
-        '<svg><image xlink:href="file:///etc/passwd"/></svg>',
-    ]
-
-
-def assert_nothing_leaked(content: bytes, canary):
-    reader = read(content)
-    assert canary.requests == []
-    assert reader.attachments == {}
-    text = text_of(reader)
-    assert "CANARY-CONTENT" not in text and "root:x:0:0" not in text
-    assert b"/EmbeddedFile" not in content
-    return text
 
 
 def test_hostile_user_text_puts_nothing_fetched_into_the_pdf(

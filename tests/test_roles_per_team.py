@@ -1,6 +1,7 @@
 """Roles per team: people who hold different roles in different teams, on every URL.
 
-Extends the resolver-driven sweeps of test_security.py (same route list, same URL filling):
+Extends the resolver-driven sweeps of test_security.py (same route list, same URL filling,
+from tests/builders.py):
 each person below is checked against every record URL of both teams, with GET and POST, and
 a role held in one team must give nothing in the other.
 
@@ -30,15 +31,18 @@ import assessor.urls
 from assessor import access, exchange, pdf, review, services
 from assessor.models import Assessment, Decision, ExportRecord, Membership, Team
 from assessor.roles import APPROVE, EDIT, VIEW
-from tests.builders import SAFEST, make_assessment, make_user, without_csrf_token
-from tests.test_security import (
+from tests.builders import (
     MISSING,
     RECORD_ROUTES,
+    SAFEST,
     assessor_routes,
     export_upload,
+    make_assessment,
+    make_user,
     record_state,
     route_url,
     sweep_post_data,
+    without_csrf_token,
 )
 
 pytestmark = pytest.mark.django_db

@@ -18,12 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Engine, engines
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 import assessor.urls
 from assessor import exchange, loading, pdf, review, services
@@ -32,13 +30,27 @@ from assessor.models import (
     ApprovedReport,
     Assessment,
     ChoiceWeight,
-    Decision,
-    ExportRecord,
-    Questionnaire,
     Team,
 )
-from tests.builders import PASSWORD, SAFEST, make_assessment, make_user, without_csrf_token
-from tests.test_pdf import Canary, assert_nothing_leaked, hostile_payloads, read, text_of
+from tests.builders import (
+    BAD_LINKS,
+    OPEN_ROUTES,
+    PASSWORD,
+    RECORD_ROUTES,
+    ROUTE_ARGS,
+    SAFEST,
+    assert_nothing_leaked,
+    assessor_routes,
+    export_upload,
+    hostile_payloads,
+    make_assessment,
+    make_user,
+    read,
+    record_state,
+    route_url,
+    snapshot,
+    text_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,50 +60,10 @@ CSRF_FAILURE = "CSRF verification failed"
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def snapshot() -> dict:
-    """Every row a state-changing request could touch, audit trail and sessions included."""
-    return {
-        "assessments": list(Assessment.objects.order_by("pk").values()),
-        "answers": list(Answer.objects.order_by("pk").values()),
-        "decisions": list(Decision.objects.order_by("pk").values()),
-        "approved": list(ApprovedReport.objects.order_by("pk").values_list("pk", "sha256")),
-        "exports": list(ExportRecord.objects.order_by("pk").values_list("pk", "sha256")),
-        "weights": list(ChoiceWeight.objects.order_by("pk").values_list("pk", "points")),
-        "questionnaires": list(
-            Questionnaire.objects.order_by("pk").values_list("pk", "status", "content_hash")
-        ),
-        "users": list(
-            get_user_model().objects.order_by("pk").values_list("pk", "password", "last_login")
-        ),
-        "sessions": list(
-            Session.objects.order_by("session_key").values_list("session_key", "session_data")
-        ),
-        "history": (Assessment.history.count(), Answer.history.count()),
-    }
-
-
-def record_state(assessment) -> dict:
-    """One record as stored: its row, its answers (notes and links too), decisions and PDF."""
-    return {
-        "row": Assessment.objects.filter(pk=assessment.pk).values().get(),
-        "answers": list(Answer.objects.filter(assessment=assessment).order_by("pk").values()),
-        "decisions": list(Decision.objects.filter(assessment=assessment).order_by("pk").values()),
-        "pdf": list(
-            ApprovedReport.objects.filter(assessment=assessment).values_list("sha256", flat=True)
-        ),
-    }
-
-
 def csrf_token(client) -> str:
     """The token a browser would send: from the cookie set by a page with a form."""
     client.get(reverse("login"))
     return client.cookies[settings.CSRF_COOKIE_NAME].value
-
-
-def export_upload(assessment, **changes) -> SimpleUploadedFile:
-    data = exchange.export_assessment(assessment)
-    data.update(changes)
-    return SimpleUploadedFile("export.json", json.dumps(data).encode(), "application/json")
 
 
 def step_of(assessment, key) -> int:
@@ -361,28 +333,6 @@ def test_user_text_is_text_in_the_approved_pdf_and_a_fresh_one(hostile):
 
 # --- evidence links: http and https only --------------------------------------------------------
 
-BAD_LINKS = [
-    "javascript:alert(1)",
-    "JavaScript:alert(document.cookie)",
-    "  javascript:alert(1)",
-    "java\tscript:alert(1)",
-    "javascript://example.com/%0aalert(1)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "data:text/html,<script>alert(1)</script>",
-    "file:///etc/passwd",
-    "file://localhost/etc/shadow",
-    "vbscript:msgbox(1)",
-    "VBScript:MsgBox(1)",
-    "ftp://example.com/x",
-    "//evil.example/x",
-    "http://",
-    "https://",
-    "https:///etc/passwd",
-    "not a link",
-    "https://exa mple.com/",
-    "https://[::1/",
-]
-
 
 @pytest.fixture
 def draft(owner, questionnaire):
@@ -431,12 +381,6 @@ def test_a_bad_link_stored_by_other_means_is_never_rendered_as_a_hyperlink(owner
 
 
 # --- the PDF renderer fetches nothing -----------------------------------------------------------
-
-
-@pytest.fixture
-def canary():
-    with Canary() as server:
-        yield server
 
 
 FILE_READS = [
@@ -507,41 +451,10 @@ def test_even_with_escaping_off_the_report_template_fetches_and_attaches_nothing
 
 
 # --- team boundaries on every URL ----------------------------------------------------------------
+# (another team's 404 on every URL that takes a record: tests/test_cross_team.py)
 
-RECORD_ROUTES = {
-    "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
-    "approve", "return", "reassess", "compare",
-}  # fmt: skip
-# no record in the URL
-OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx"}
-ROUTE_ARGS = {"pk", "step", "other"}
-MISSING = 987654
 SECRET_NAME = "Quokka payroll deprovisioning"
 SECRET_NOTE = "Break-glass key kept in vault path ops/zebra-17"
-
-
-def assessor_routes() -> dict[str, set[str]]:
-    """name -> URL arguments, for every pattern the live resolver sends to the assessor app."""
-    routes: dict[str, set[str]] = {}
-
-    def walk(patterns, inside):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                module = getattr(pattern.urlconf_module, "__name__", "")
-                walk(pattern.url_patterns, inside or module == "assessor.urls")
-            elif inside or pattern.callback.__module__ == "assessor.views":
-                assert pattern.name, f"unnamed assessor URL pattern: {pattern.pattern}"
-                routes[pattern.name] = set(getattr(pattern.pattern, "converters", {}))
-
-    walk(get_resolver().url_patterns, False)
-    return routes
-
-
-def route_url(name, args, pk, other=None, step=1) -> str:
-    values = {"pk": pk, "other": other if other is not None else pk, "step": step}
-    unknown = args - ROUTE_ARGS
-    assert not unknown, f"{name} takes {unknown}: teach the sweeps how to fill it"
-    return reverse(name, kwargs={arg: values[arg] for arg in args})
 
 
 def test_every_assessor_url_pattern_is_covered_by_the_sweeps():
@@ -570,56 +483,6 @@ def secret(owner, approver, questionnaire):
             review.assessment_approve(assessment=record, user=approver)
         records.append(record)
     return records
-
-
-def sweep_post_data(record) -> dict:
-    return {
-        "version": Assessment.objects.get(pk=record.pk).version,
-        "task_type": "other",
-        "comment": "outsider was here",
-        "name": "outsider",
-    }
-
-
-def test_another_team_gets_404_on_every_record_url_and_learns_nothing(
-    client, owner, outsider, secret
-):
-    routes = {name: args for name, args in assessor_routes().items() if name in RECORD_ROUTES}
-    urls = [
-        (name, route_url(name, args, record.pk, other=secret[0].pk), record)
-        for record in secret
-        for name, args in sorted(routes.items())
-    ]
-    # The owner's team reaches every one of them, so a 404 below is the team boundary at work,
-    # not a URL that leads nowhere.
-    insider = Client()
-    insider.force_login(owner)
-    for _, url, _ in urls:
-        assert insider.get(url).status_code != 404, url
-
-    client.force_login(outsider)
-    before = snapshot()
-    swept = set()
-    for name, url, record in urls:
-        missing = route_url(name, routes[name], MISSING, other=MISSING)
-        for method in ("get", "post"):
-            send = getattr(client, method)
-            data = sweep_post_data(record) if method == "post" else None
-            response = send(url, data)
-            blind = send(missing, data)
-            # POST-only views answer GET with 405 before any lookup, whatever the record
-            allowed = {404} if method == "post" else {404, 405}
-            assert response.status_code in allowed, (method, url, response.status_code)
-            assert response.status_code == blind.status_code, (method, url)
-            # existence is not revealed: the pages are the same but for the CSRF token of the
-            # styled 404's Sign out form, which Django masks afresh on every response
-            assert without_csrf_token(response.content) == without_csrf_token(blind.content)
-            body = response.content.decode(errors="replace")
-            assert SECRET_NAME not in body and SECRET_NOTE not in body
-        swept.add(name)
-    assert swept == RECORD_ROUTES
-    assert swept | OPEN_ROUTES == {pattern.name for pattern in assessor.urls.urlpatterns}
-    assert snapshot() == before
 
 
 def test_pages_without_a_record_show_another_team_nothing_and_create_nothing_in_it(

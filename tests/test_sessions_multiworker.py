@@ -96,10 +96,10 @@ def server(server_database, tmp_path):
     """gunicorn with two sync workers on a free loopback port; always stopped."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+        # the test settings: static files from the finders (nobody ran collectstatic)
+        DJANGO_SETTINGS_MODULE="config.test_settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_DEBUG="0",
-        DJANGO_TESTING="1",  # static files from the finders: nobody ran collectstatic
         DJANGO_ALLOWED_HOSTS=HOST,
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_COOKIES="0",

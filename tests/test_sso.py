@@ -439,9 +439,9 @@ def gunicorn_app(tmp_path):
     with running_provider(tmp_path, f"{app_url}/oidc/callback/") as provider:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ASSESSOR_"))}
         env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
+            # the test settings: static files from the finders (nobody ran collectstatic)
+            DJANGO_SETTINGS_MODULE="config.test_settings",
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_TESTING="1",  # static files from the finders: nobody ran collectstatic
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_SECURE_COOKIES="0",

@@ -305,12 +305,6 @@ def test_resume_asks_for_a_shown_follow_up_left_unanswered(owner_client, owner, 
 # --- who may see it -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["resume", "report", "export_json"])
-def test_another_users_assessment_answers_404(client, outsider, assessment, name):
-    client.force_login(outsider)
-    assert client.get(reverse(name, args=[assessment.pk])).status_code == 404
-
-
 def test_another_users_wizard_and_preview_answer_404_and_save_nothing(client, outsider, assessment):
     client.force_login(outsider)
     assert client.get(step_url(assessment, 1)).status_code == 404

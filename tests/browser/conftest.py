@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import PASSWORD, sign_in
+from tests.builders import PASSWORD, TIMEOUT_MS, sign_in
 
 # Playwright's sync API keeps an event loop running in this thread; without this, Django
 # refuses ORM calls made from test code ("You cannot call this from an async context").
@@ -28,8 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Generous for a slow CI machine, short enough that a broken page fails fast.
-TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")

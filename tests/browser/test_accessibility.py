@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import STEPS, assert_accessible, radio, wizard_url
+from tests.builders import STEPS, assert_accessible, radio, wizard_url
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ Content-Security-Policy (no inline script or style) violated nowhere."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import assert_accessible, sign_in
+from tests.builders import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessor.models import Answer, Assessment
-
-from .helpers import (
+from tests.builders import (
     STEPS,
     answer_step,
     checked_value,

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from assessor import services
 from assessor.models import Answer
-
-from .helpers import checked_value, radio, wizard_url
+from tests.builders import checked_value, radio, wizard_url
 
 pytestmark = pytest.mark.browser
 

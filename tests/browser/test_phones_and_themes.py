@@ -9,9 +9,9 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import TIMEOUT_MS
-from .helpers import (
+from tests.builders import (
     STEPS,
+    TIMEOUT_MS,
     assert_accessible,
     make_member,
     radio,

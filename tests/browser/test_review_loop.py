@@ -11,10 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessor.models import Answer, Assessment
-from tests.builders import SAFEST
-
-from .conftest import TIMEOUT_MS
-from .helpers import PASSWORD, assert_accessible, sign_in
+from tests.builders import PASSWORD, SAFEST, TIMEOUT_MS, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessor.models import Answer, Membership
-
-from .helpers import make_member, radio, records_in_every_state, sign_in, wizard_url
+from tests.builders import make_member, radio, records_in_every_state, sign_in, wizard_url
 
 pytestmark = pytest.mark.browser
 

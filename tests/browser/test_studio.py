@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessor.models import Assessment, ChoiceWeight, Questionnaire, Rule
-
-from .helpers import PASSWORD, assert_accessible, sign_in
+from tests.builders import PASSWORD, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 SLOW_MS = 90_000

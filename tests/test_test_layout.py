@@ -1,0 +1,77 @@
+"""The tests' own layout: test modules import tests/builders.py (and get conftest fixtures),
+never each other, so each module can be read, run and moved on its own and pytest collects each
+test once."""
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+# Support code beside the tests: the one shared module, and the OpenID provider that
+# test_sso.py starts as a process of its own.
+SUPPORT = {"tests.builders"}
+OWN_PROCESS = "tests.oidc_provider"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(TESTS.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, source: str) -> set[str]:
+    """Every module `source` (the text of `path`) imports, relative imports resolved against
+    its package."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(source, filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *filter(None, [node.module])])
+            found.add(module)
+            # `from tests import test_x` names a module, not an attribute
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def is_test_module(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return name.startswith("tests.") and (last.startswith("test_") or last == "conftest")
+
+
+def test_no_test_module_imports_another_or_a_conftest():
+    offenders = [
+        f"{path.relative_to(TESTS.parent)} imports {name}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for name in sorted(imported_modules(path, path.read_text()))
+        if is_test_module(name)
+    ]
+    assert not offenders, "move what they share into tests/builders.py:\n" + "\n".join(offenders)
+
+
+def test_builders_is_the_one_support_module():
+    support = {
+        module_name(path)
+        for path in TESTS.rglob("*.py")
+        if path.name != "__init__.py"
+        and not is_test_module(module_name(path))
+        and not module_name(path).startswith(OWN_PROCESS)
+    }
+    assert support == SUPPORT
+
+
+def test_the_check_sees_each_form_of_import():
+    """Absolute, relative and package-level imports of a test module are all resolved."""
+    probe = TESTS / "browser" / "test_probe.py"
+    for source in (
+        "from tests.test_pdf import read\n",
+        "import tests.test_pdf\n",
+        "from tests import test_pdf\n",
+        "from .test_journeys import x\n",
+        "from .conftest import TIMEOUT_MS\n",
+        "from ..test_security import x\n",
+    ):
+        assert any(map(is_test_module, imported_modules(probe, source))), source
+    assert not any(map(is_test_module, imported_modules(probe, "from tests.builders import x\n")))
