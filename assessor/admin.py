@@ -14,9 +14,10 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -553,6 +554,28 @@ class AssessmentAdmin(TeamRecordsAdmin, SimpleHistoryAdmin):
     list_filter = ["status", "verdict", ("team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name"]
     exclude = ["snapshot_document", "snapshot_result"]
+
+    # django-simple-history answers 403 for a record it found and 404 for one it did not, which
+    # tells another team's staff that a record exists: both pages answer 404 unless the user
+    # reads records in the record's team (a deleted record's team comes from its history).
+    def history_view(self, request, object_id, extra_context=None):
+        self._404_unless_readable(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._404_unless_readable(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _404_unless_readable(self, request, object_id):
+        pk = unquote(object_id)
+        if not str(pk).isdigit():
+            raise Http404
+        team_ids = Assessment.history.filter(id=pk).values_list("team_id", flat=True)
+        team_id = Assessment.objects.filter(pk=pk).values_list("team_id", flat=True).first()
+        if team_id is None:
+            team_id = team_ids.order_by("-history_date").first()
+        if team_id is None or not access.may(request.user, team_id, access.VIEW):
+            raise Http404
 
 
 @admin.register(Decision)

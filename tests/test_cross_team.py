@@ -92,11 +92,9 @@ COVERED = {
     # another person's token (a team member's)
     "accounts/tokens/<int:pk>/revoke/": Target("token"),
     # the back office's review records and teams
-    **{
-        route: target
-        for route, target in admin_routes("assessment", "assessment").items()
-        if not route.endswith("/history/")  # a known gap, below
-    },
+    **admin_routes("assessment", "assessment"),
+    "admin/assessor/assessment/^([^/]+)/history/([^/]+)/$": Target("history", admin=True),
+    "admin/r/<path:content_type_id>/<path:object_id>/": Target("site", admin=True),
     **admin_routes("decision", "decision"),
     **admin_routes("exportrecord", "export"),
     **admin_routes("approvedreport", "pdf"),
@@ -191,17 +189,6 @@ EXEMPT_ADMIN_MODELS = {
         )
     },
 }
-# Found by this test, left for a product change: to a staff member of another team these
-# back-office pages answer a record that exists otherwise than one that does not, so they tell
-# that it exists (never its content). The "view on site" shortcut redirects to the record's
-# report (itself 404) where a missing record is 404; an assessment's history pages
-# (django-simple-history) are 403 where a missing record is 404. Each is checked to be still
-# so (strict xfail): once fixed, move it to COVERED.
-KNOWN_GAPS = {
-    "admin/r/<path:content_type_id>/<path:object_id>/": Target("site", admin=True),
-    "admin/assessor/assessment/<path:object_id>/history/": Target("assessment", admin=True),
-    "admin/assessor/assessment/^([^/]+)/history/([^/]+)/$": Target("history", admin=True),
-}
 
 
 def every_route() -> set[str]:
@@ -229,14 +216,14 @@ def test_every_url_pattern_is_covered_or_exempt():
     routes = every_route()
     unclassified = {
         route
-        for route in routes - set(COVERED) - set(EXEMPT) - set(KNOWN_GAPS)
+        for route in routes - set(COVERED) - set(EXEMPT)
         if admin_model(route) not in EXEMPT_ADMIN_MODELS
     }
     assert not unclassified, (
         "new URL patterns: add each to COVERED (it takes a record of a team) or to EXEMPT "
         f"with the reason it takes none: {sorted(unclassified)}"
     )
-    stale = (set(COVERED) | set(EXEMPT) | set(KNOWN_GAPS)) - routes
+    stale = (set(COVERED) | set(EXEMPT)) - routes
     assert not stale, f"no longer routed: {sorted(stale)}"
     assert not set(COVERED) & set(EXEMPT)
     exempt_models = {admin_model(route) for route in routes} & set(EXEMPT_ADMIN_MODELS)
@@ -415,9 +402,3 @@ def test_another_team_gets_404_on_every_record_url_and_nothing_changes(
     route, secret, insider, stranger
 ):
     sweep(route, COVERED[route], secret, insider, stranger)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="KNOWN_GAPS: tells that it exists")
-@pytest.mark.parametrize("route", sorted(KNOWN_GAPS))
-def test_known_gaps_still_reveal_that_a_record_exists(route, secret, insider, stranger):
-    sweep(route, KNOWN_GAPS[route], secret, insider, stranger)
