@@ -13,6 +13,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from assessor.roles import ROLE_NAMES  # plain data, no models: safe before apps load
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -308,8 +310,6 @@ ASSESSOR_OIDC_GROUPS_CLAIM = os.environ.get("ASSESSOR_OIDC_GROUPS_CLAIM", "group
 
 def env_group_roles(name: str) -> dict[str, list[tuple[str, str]]]:
     """{"group": [["Team", "role"], ...]} from JSON; roles as `add_member --role` names them."""
-    from assessor.roles import ROLE_NAMES  # plain data, no models
-
     raw = os.environ.get(name, "")
     if not raw:
         return {}
