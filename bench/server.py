@@ -1,0 +1,278 @@
+"""What every HTTP benchmark shares: its own database, gunicorn, the load generator, the ORM.
+
+The databases are the bench's own (`*_bench` names only), on the server of BENCH_DATABASE_URL if
+set, else on the local cluster `scripts/start-postgres.sh` starts. gunicorn serves
+`bench.settings` (the app plus the baseline views of `bench/urls.py`). The load generator
+(`bench/loadgen.py`, locust) runs in its own process: locust patches the standard library with
+gevent, which must stay out of this Django process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import dj_database_url
+import psutil
+import psycopg
+from django.db import connections
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+APP = "config.wsgi:application"
+RATIO_WORKERS = 2  # gunicorn sync workers of the ratio benchmarks
+# Seconds: a warm-up of each scenario, then CYCLES cycles of a SLICE of each (after SETTLE s).
+RATIO_SLICES = {"warmup": 1.5, "slice": 1.25, "settle": 0.2, "cycles": 12}
+
+
+class BenchError(Exception):
+    """The bench could not set itself up (as opposed to a request failing under load)."""
+
+
+def database_url(name: str) -> str:
+    """postgres://.../NAME: BENCH_DATABASE_URL's server, or the local cluster's."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        started = script([str(ROOT / "scripts" / "start-postgres.sh")], timeout=300, raw=True)
+        url = started.strip().splitlines()[-1]
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _admin(url: str):
+    parts = urlsplit(url)
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=5,
+    )
+
+
+def recreate_database(url: str, create: bool = True) -> None:
+    """Drop (and create again) the database `url` names; only ever a `*_bench` one."""
+    name = unquote(urlsplit(url).path.lstrip("/"))
+    if not name.endswith("_bench"):
+        raise BenchError(f"refusing to drop {name!r}: the bench only owns *_bench databases")
+    with _admin(url) as conn:
+        conn.execute("SET statement_timeout = '15s'")
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def redacted(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = f"{parts.username}:***@{parts.hostname}:{parts.port}" if parts.password else None
+    return urlunsplit(parts._replace(netloc=netloc or parts.netloc))
+
+
+def server_env(url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=url, PYTHONPATH=str(ROOT))
+    return {**env, **extra}
+
+
+def script(command: list[str], env=None, stdin: str = "", timeout: float = 300, raw=False):
+    """Run a helper to completion: its last stdout line as JSON (or all of stdout if raw)."""
+    try:
+        done = subprocess.run(
+            command,
+            env=env,
+            cwd=ROOT,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as late:
+        raise BenchError(f"{Path(command[-1]).name} did not finish in time") from late
+    if done.returncode != 0:
+        print((done.stdout + done.stderr)[-3000:])
+        raise BenchError(f"{' '.join(command[:3])} failed (output above)")
+    return done.stdout if raw else json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def seed(env: dict[str, str], kind: str, *args: str) -> dict:
+    """`bench/seed.py KIND` against env's database."""
+    return script([sys.executable, str(ROOT / "bench" / "seed.py"), kind, *args], env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving the bench on a free port, with its workers' pids (psutil)."""
+
+    def __init__(self, env: dict, workers: int, log, threads: int = 1, timeout: int = 60):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        gthread = ["--worker-class=gthread", f"--threads={threads}"] if threads > 1 else []
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                APP,
+                f"--workers={workers}",
+                *gthread,
+                f"--bind={HOST}:{self.port}",
+                f"--chdir={ROOT}",
+                "--log-level=warning",
+                f"--timeout={timeout}",
+                "--graceful-timeout=10",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_until_serving(workers)
+
+    def wait_until_serving(self, workers: int, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited with status {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/accounts/login/", timeout=5) as page:  # noqa: S310
+                    if page.status == 200 and len(self.workers()) == workers:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer with {workers} workers within {seconds:g} s")
+
+    def workers(self) -> list[int]:
+        try:
+            return [child.pid for child in psutil.Process(self.process.pid).children()]
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # graceful shutdown of the workers
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@contextmanager
+def serving(env: dict, workers: int, log, threads: int = 1, timeout: int = 60):
+    server = None
+    try:
+        server = Gunicorn(env, workers, log, threads, timeout)
+        yield server
+    except BaseException:
+        log.seek(0)
+        print("gunicorn log (tail):\n" + log.read()[-3000:])
+        raise
+    finally:
+        if server:
+            server.stop()
+
+
+def measure_ratios(database: str, kind: str, spec: dict, users: int, **extra: str):
+    """Seed `database` for `kind`, serve it with 2 gunicorn workers and run the loadgen's
+    ratio mode on it: (seeded, loadgen result, database url)."""
+    url = database_url(database)
+    recreate_database(url)
+    password = secrets.token_urlsafe(16)
+    env = server_env(url, BENCH_USER_PASSWORD=password, **extra)
+    seeded = seed(env, kind, "--users", str(users))
+    with tempfile.TemporaryFile(mode="w+") as log, serving(env, RATIO_WORKERS, log) as server:
+        spec = {
+            **RATIO_SLICES,
+            **spec,
+            "mode": "ratio",
+            "host": server.url,
+            "accounts": seeded["clients"],
+            "password": password,
+            "workers": server.workers(),
+        }
+        return seeded, loadgen(spec, timeout=600), url
+
+
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """Median of the per-cycle ratios (a cycle measures both sides within a few seconds), so
+    other work on the machine weighs on both sides of every ratio alike."""
+    ratios = [n / d for n, d in zip(numerators, denominators, strict=True) if d]
+    return statistics.median(ratios) if ratios else 0.0
+
+
+def loadgen(spec: dict, timeout: float, on_line=None) -> dict:
+    """Run `bench/loadgen.py` (locust) with `spec`; lines before its last go to on_line."""
+    command = [sys.executable, str(ROOT / "bench" / "loadgen.py")]
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as process:
+        process.stdin.write(json.dumps(spec))
+        process.stdin.close()
+        deadline, last = time.monotonic() + timeout, ""
+        for line in process.stdout:
+            last = line
+            if on_line and not line.startswith("{"):
+                on_line(line.strip())
+            if time.monotonic() > deadline:
+                process.kill()
+                raise BenchError("the load generator did not finish in time")
+        if process.wait(timeout=30) != 0:
+            raise BenchError(f"the load generator failed (exit {process.returncode})")
+    return json.loads(last)
+
+
+@contextmanager
+def orm(url: str):
+    """The bench database as a Django connection alias of this process, to check what the
+    server stored with the ORM."""
+    alias = "bench"
+    config = dj_database_url.parse(url)
+    connections.settings[alias] = connections.configure_settings(
+        {"default": config, alias: config}
+    )[alias]
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes, to explain the figures."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
