@@ -33,6 +33,7 @@ import psutil
 from gevent.event import Event
 from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
+from locust.log import setup_logging
 from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,7 +49,7 @@ RADIO = re.compile(r'<input\b[^>]*\btype="radio"[^>]*\bname="([^"]*)"[^>]*\bvalu
 TOLD = ("Not saved, try again", "Try again in a moment", 'id="stale-warning"', "nothing was saved")
 SPEC: dict = {}
 STATE = {"scenario": "idle", "ready": 0, "inflight": 0, "acked": 0, "finished": 0}
-GO, DONE = Event(), Event()
+GO = Event()
 OK, ERRORS, TIMES = Counter(), Counter(), defaultdict(list)
 RESULTS: list[dict] = []
 USERS: list = []
@@ -95,7 +96,7 @@ class Browser(FastHttpUser):
 
     def on_start(self) -> None:
         self.auth, self.account = {}, SPEC["accounts"][len(USERS)]
-        self.error, self.number = "", len(USERS) + 1
+        self.error, self.number, self.worked = "", len(USERS) + 1, False
         USERS.append(self)
         try:
             if "token" in self.account:
@@ -126,10 +127,11 @@ class Browser(FastHttpUser):
     def work(self) -> None:
         if SPEC["mode"] == "ratio":
             return SCENARIOS[STATE["scenario"]](self)
+        if self.worked:  # once per user: then idle until the run ends
+            return gevent.sleep(1)
+        self.worked = True
         GO.wait()
-        download_pdfs(self) if SPEC["mode"] == "pdf" else Reviewer(self).complete()
-        DONE.wait()
-        return None
+        return download_pdfs(self) if SPEC["mode"] == "pdf" else Reviewer(self).complete()
 
 
 # --- ratio scenarios: one request each --------------------------------------------------
@@ -349,17 +351,21 @@ class Reviewer:
 
     def create(self) -> str | None:
         page = self.call("new GET", "/assessments/new/", expect=lambda r: CSRF.search(r.page))
-        form = page and {
+        form = page is not None and {
             "csrfmiddlewaretoken": CSRF.search(page.page)[1],
             "system": "Okta",
             "name": f"Leaver deprovisioning {self.number} ({SPEC['run_id']})",
             "description": "Disable the accounts of leavers in the IdP and close their tickets.",
             "business_owner": "IAM operations",
         }
-        done = form and self.call(
-            "create POST", "/assessments/new/", form, lambda r: CREATED.match(r.location)
+        done = (
+            None
+            if page is None
+            else self.call(
+                "create POST", "/assessments/new/", form, lambda r: CREATED.match(r.location)
+            )
         )
-        if done:
+        if done is not None:
             self.record["assessment"] = int(CREATED.match(done.location)[1])
             return done.location
         return None
@@ -377,7 +383,7 @@ class Reviewer:
                 and title in r.page
             ),
         )
-        if not opened:
+        if opened is None:
             return None
         version = int(VERSION.search(opened.page)[1])
         if step == 1:
@@ -397,7 +403,7 @@ class Reviewer:
         self.record["sent"].update(answers)  # posted, whatever comes back: saved must match
         pk = self.record["assessment"]
         nxt = f"/assessments/{pk}/report/" if last else f"/assessments/{pk}/step/{step + 1}/"
-        if not self.call("step POST", path, form, lambda r: r.location == nxt):
+        if self.call("step POST", path, form, lambda r: r.location == nxt) is None:
             return None
         self.record["acked"].update(answers)
         self.record["saves"] += 1
@@ -405,18 +411,22 @@ class Reviewer:
         print("ACK", STATE["acked"], flush=True)
         return nxt
 
+    def open_report(self, path: str) -> str | None:
+        done = self.call("report GET", path, expect=lambda r: r.status_code == 200)
+        return None if done is None else path
+
     def complete(self) -> None:
         path = self.persist(self.create)
         for step in range(1, STEPS + 1):
             path = path and self.persist(lambda s=step, p=path: self.save_step(p, s))
-        ok = lambda r: r.status_code == 200  # noqa: E731
-        if path and self.persist(lambda: self.call("report GET", path, expect=ok) and path):
+        if path and self.persist(lambda: self.open_report(path)):
             self.record["finished"] = True
         STATE["finished"] += 1
 
 
 def main() -> None:
     SPEC.update(json.load(sys.stdin))
+    setup_logging("WARNING")  # to stderr: a task's exception is shown
     env = Environment(user_classes=[Browser], host=SPEC["host"], events=events)
     runner = env.create_local_runner()
     users = len(SPEC["accounts"])
@@ -435,7 +445,6 @@ def main() -> None:
     duration = time.perf_counter() - began
     while STATE["inflight"]:  # let the requests in flight finish: every one is counted
         gevent.sleep(0.05)
-    DONE.set()
     runner.quit()
     print(
         json.dumps(
