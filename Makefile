@@ -38,7 +38,7 @@ test: $(VENV)/.dev-installed system-deps
 	DJANGO_TESTING=1 $(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.dev-installed system-deps
-	DJANGO_TESTING=1 $(PY) bench/run.py
+	$(PY) bench/run.py
 
 audit: $(VENV)/.dev-installed
 	scripts/audit.sh

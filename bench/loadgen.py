@@ -100,7 +100,8 @@ class Browser(FastHttpUser):
         USERS.append(self)
         try:
             if "token" in self.account:
-                self.auth = {"Authorization": f"Bearer {self.account['token']}"}
+                token = self.account["token"]
+                self.auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             else:
                 self.sign_in()
             if SPEC["mode"] == "ratio" and "wizard" in self.account:

@@ -51,25 +51,13 @@ def database_url(name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def _admin(url: str):
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=5,
-    )
-
-
 def recreate_database(url: str, create: bool = True) -> None:
     """Drop (and create again) the database `url` names; only ever a `*_bench` one."""
     name = unquote(urlsplit(url).path.lstrip("/"))
     if not name.endswith("_bench"):
         raise BenchError(f"refusing to drop {name!r}: the bench only owns *_bench databases")
-    with _admin(url) as conn:
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
         conn.execute("SET statement_timeout = '15s'")
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -90,19 +78,11 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def script(command: list[str], env=None, stdin: str = "", timeout: float = 300, raw=False):
+def script(command: list[str], env=None, timeout: float = 300, raw=False):
     """Run a helper to completion: its last stdout line as JSON (or all of stdout if raw)."""
     try:
-        done = subprocess.run(
-            command,
-            env=env,
-            cwd=ROOT,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout, check=False)  # fmt: skip
     except subprocess.TimeoutExpired as late:
         raise BenchError(f"{Path(command[-1]).name} did not finish in time") from late
     if done.returncode != 0:
