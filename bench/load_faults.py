@@ -96,6 +96,15 @@ class Cluster:
             shutil.rmtree(self.home, ignore_errors=True)
 
 
+def socket_owner(workers: list[int], port: int, pg_port: int) -> int | None:
+    """Which worker holds the connection from local `port` to PostgreSQL (psutil)."""
+    for pid in workers:
+        for conn in psutil.Process(pid).net_connections("tcp"):
+            if conn.laddr.port == port and conn.raddr and conn.raddr.port == pg_port:
+                return pid
+    return None
+
+
 def kill_mid_save(workers: list[int], cluster: Cluster) -> str:
     """SIGKILL a worker whose database session is inside a save's transaction."""
     until, polls, seen = time.monotonic() + HUNT, 0, 0
@@ -103,17 +112,7 @@ def kill_mid_save(workers: list[int], cluster: Cluster) -> str:
         while time.monotonic() < until:
             polls += 1
             for backend, port in admin.execute(IN_SAVE, [DATABASE, SAVE_SQL]).fetchall():
-                worker = next(
-                    (
-                        pid
-                        for pid in workers
-                        if any(
-                            c.laddr.port == port and c.raddr and c.raddr.port == cluster.port
-                            for c in psutil.Process(pid).net_connections("tcp")
-                        )
-                    ),
-                    None,
-                )
+                worker = socket_owner(workers, port, cluster.port)
                 if worker is None:
                     continue
                 seen += 1

@@ -58,7 +58,7 @@ class MinimalApi(APIView):
 @require_GET
 def plain_pdf(request):
     """A plain WeasyPrint document of the text in the file BENCH_PLAIN_TEXT names (the report
-    PDF's own extracted text, written there by bench/pdf_render.py) with WeasyPrint's default
+    PDF's own extracted text, written there by bench/loadgen.py) with WeasyPrint's default
     style: what the same words cost with no design at all. Blocks separated by a blank line
     (the report's pages) become paragraphs: long ones, the cheapest layout of that text."""
     try:
