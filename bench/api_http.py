@@ -1,12 +1,6 @@
-"""The API over HTTP: gunicorn (2 workers) on PostgreSQL, against a minimal token endpoint.
+"""The API over HTTP: a result GET against a minimal token endpoint, on gunicorn + PostgreSQL.
 
-Run like `bench/wizard_http.py` (locust, 4 users, one API token each, interleaved slices):
-(a) GET /api/v1/assessments/<id>/result/ of a complete assessment (the leaver example, whose
-path to the next level is the costliest to find); (b) GET of a minimal token-authenticated view
-(`bench/urls.py`): the token check and the per-token rate limit, then a constant body. Target:
-(a) >= 50% of (b), no errors. Rate limits stay on, at a rate no user reaches. Also: the queries
-of listing 10 and 100 assessments through the API (counted in-process by `bench/seed.py api`)
-must be equal. The database is `assessor_api_bench`, recreated each run.
+Target (a) >= 0.5 x (b), no errors; listing 10 and 100 assessments costs the same queries.
 """
 
 import statistics

@@ -1,8 +1,6 @@
-"""The admin's impact preview for 10,000 assessments: at most 5 s, with a fixed number of queries.
+"""The admin's impact preview for 10,000 assessments: at most 5 s, a fixed number of queries.
 
-Runs itself in a process of its own (`main()`), on a throw-away SQLite database: seeds 10,000
-assessments (seeded answers, plain bulk inserts), clones the questionnaire into a draft with one
-rule changed, then times the preview page for the draft (best of 3, `timeit`).
+Runs in a process of its own on a throwaway SQLite database (best of 3, `timeit`).
 """
 
 import json

@@ -1,25 +1,8 @@
-"""Faults lose nothing: the twenty-reviewer load with a gunicorn worker killed mid-save and a
-PostgreSQL restart on the way.
+"""The twenty-reviewer load with a worker killed mid-save and a PostgreSQL restart: lose nothing.
 
-The same reviewers as `bench/load_reviewers.py` (locust, gunicorn 3 sync workers), but a
-reviewer now behaves like a person when a request fails: it waits a moment, opens the step
-again and sends the same answers again, until saved. Meanwhile, counting the acknowledged saves
-(the load generator's `ACK` lines):
-
-1. at a fifth, one worker is frozen (SIGSTOP) while its database session is inside a save's
-   transaction (pg_stat_activity: "idle in transaction" after an UPDATE or INSERT of an
-   assessment, an answer or their history), then killed (SIGKILL); the arbiter starts another;
-2. at 45%, PostgreSQL is restarted (`pg_ctl restart -m fast`).
-
-Then: every answer of an acknowledged save (a 302 onwards) must be stored as posted (the ORM,
-in this process): "lost" must be 0; every failed request must have told its client (no
-response, an error status, or the page saying "Not saved, try again" or a stale warning);
-recovered: every request sent after PostgreSQL was back succeeded, every reviewer finished, and
-gunicorn runs its full count of workers under the same arbiter.
-
-PostgreSQL here is a throwaway cluster of this run's own (initdb in a temporary directory, on a
-free port, as the `postgres` user when run as root), removed afterwards: restarting the shared
-cluster would break everyone else's connections. `scripts/start-postgres.sh` installs it.
+Reviewers retry a failed save as a person would. At KILL_AT of the acknowledged saves one worker
+is frozen inside a save's transaction and killed; at RESTART_AT PostgreSQL (a throwaway cluster
+of this run's own, so the shared one is untouched) restarts. README, "Performance".
 """
 
 import os

@@ -1,22 +1,8 @@
-"""Twenty reviewers at once: each completes an assessment through the real pages, over HTTP.
+"""Twenty reviewers at once, each completing an assessment through the real pages over HTTP.
 
-gunicorn (3 sync workers) on PostgreSQL; locust (`bench/loadgen.py`, mode `reviewers`) runs one
-user per reviewer, each its own account in one team: it signs in through the real login form,
-waits for the others, creates an assessment (POST /assessments/new/), answers all 9 steps as a
-browser would (each step's CSRF token, `version` and visible questions read from the page, a
-choice and a note for each) and opens the report. Each reviewer owns its assessment, so a stale
-refusal can only be a bug: any save not a 302 onwards, a page not a 200, a version that is not
-the last plus 1, or a timeout is an error. Then the ORM (this process, the database as its own
-connection alias) compares every Answer row with what was posted, the audit trail's author of
-each, and each assessment's version. PASS only with 0 errors and saved == sent, row for row.
-
-Sync workers rather than gthread: a wizard request is mostly CPU-bound Python, so on 2 cores
-threads inside a worker only contend for its GIL; three keep both cores busy while one waits
-on PostgreSQL (`run(threads=T)` switches to gthread for comparison). The database is
-`assessor_load_bench`, dropped after the run unless `keep_db`. `bench/load_faults.py` (next in
-`make bench`) runs the same load with a worker killed mid-save and a PostgreSQL restart.
-
-    .venv/bin/python bench/run.py load_reviewers        # as part of `make bench`
+gunicorn (3 sync workers: a wizard request is mostly CPU, threads would only share a GIL) on
+PostgreSQL, locust mode `reviewers`; then the ORM compares every Answer row, its audit author
+and each version with what was posted. `run(threads=T)` switches to gthread for comparison.
 """
 
 import secrets

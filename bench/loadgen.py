@@ -1,19 +1,9 @@
-"""The load generator: locust (library API, headless), in a process of its own.
+"""The load generator: locust (library API, headless) in a process of its own, no Django here.
 
-Reads a JSON spec on stdin, runs locust `FastHttpUser`s against the bench's gunicorn, prints
-one JSON object on its last line. Modes:
-
-- `ratio`: every user signed in (a session or an API token); all run one scenario at a time,
-  in interleaved slices (`warmup` s of each, then `cycles` cycles of every scenario in turn,
-  the order rotating, each slice after `settle` s of unmeasured load). Per slice: completed
-  expected answers per second, and the gunicorn workers' CPU per request (psutil).
-- `pdf`: one user downloads the report PDF, a plain PDF of its text and the stored PDF, in turn.
-- `reviewers`: each user signs in, waits for the others, then completes an assessment as a
-  browser would (every step: its CSRF token, `version` and visible questions read from the
-  page). With `retry`, a failed request is sent again until saved, as a person would, and
-  each acknowledged save prints an `ACK` line (the fault injector's clock).
-
-Locust monkey-patches the standard library with gevent: nothing here imports Django.
+Reads a JSON spec on stdin, prints one JSON object on its last line. Modes: `ratio` (every user
+runs one scenario at a time, in interleaved slices; rates and workers' CPU per slice), `pdf`
+(one user alternates three PDFs) and `reviewers` (each user completes an assessment as a browser
+would; with `retry` until saved, printing an `ACK` line per acknowledged save).
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""The PDF over HTTP: a fresh report.pdf download against a plain PDF of the same text.
+"""The PDF over HTTP: a fresh report.pdf against a plain PDF of its text and the stored copy.
 
-gunicorn (1 sync worker) serves `bench.settings` on a throwaway SQLite database (`bench/seed.py
-pdf`): a fully answered assessment with a long note and a link on every question, and an
-approved copy of it. One locust user (`bench/loadgen.py`, mode `pdf`) downloads the draft's
-report once (untimed), writes the text pypdf extracts from it where `bench/urls.py`'s plain PDF
-view reads it, then times RUNS of each, alternated: (a) the draft's report.pdf, a fresh render
-every time; (b) /bench/plain.pdf, a plain WeasyPrint document of that text; and the approved
-copy's PDF, served from storage. Targets: median (a) at most 0.8 s and at most 2x (b); stored
-at least 20x faster than (a); the worker's peak memory (VmHWM) at most 250 MB.
+One gunicorn worker on SQLite, one locust user alternating RUNS downloads of each (README).
 """
 
 import statistics

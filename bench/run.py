@@ -1,9 +1,6 @@
-"""`make bench`: the performance figures the README quotes, measured on this machine.
+"""`make bench`: every figure with its target and PASS or FAIL (README, "Performance").
 
-Each benchmark module has a `run() -> bool` that prints its figures, each with its target and
-PASS or FAIL. Run from the project root: `make bench`, or `.venv/bin/python bench/run.py NAME`
-for one module. In-process timings use `timeit`; the HTTP benchmarks start gunicorn through
-`bench/server.py` and load it with locust (`bench/loadgen.py`, a process of its own).
+`.venv/bin/python bench/run.py NAME` runs one module; each has a `run() -> bool`.
 """
 
 import importlib

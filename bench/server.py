@@ -1,10 +1,6 @@
-"""What every HTTP benchmark shares: its own database, gunicorn, the load generator, the ORM.
+"""What every HTTP benchmark shares: its own `*_bench` database, gunicorn, the loadgen, the ORM.
 
-The databases are the bench's own (`*_bench` names only), on the server of BENCH_DATABASE_URL if
-set, else on the local cluster `scripts/start-postgres.sh` starts. gunicorn serves
-`bench.settings` (the app plus the baseline views of `bench/urls.py`). The load generator
-(`bench/loadgen.py`, locust) runs in its own process: locust patches the standard library with
-gevent, which must stay out of this Django process.
+The load generator (locust) runs in its own process: its gevent patches must stay out of Django.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""The wizard over HTTP: gunicorn (2 workers) on PostgreSQL, against signed-in baselines.
+"""The wizard over HTTP against signed-in baselines (`bench/urls.py`), gunicorn + PostgreSQL.
 
-Four scenarios, run by locust (`bench/loadgen.py`, 4 users, each its own session) in short
-interleaved slices, with identical load: (a) GET of a wizard step; (b) GET of a tiny signed-in
-template page; (c) POST saving a whole wizard step; (d) POST saving one row. Targets: (a) >= 50%
-of (b), (c) >= 50% of (d), not below the floors kept since roles per team, and no errors (a 200
-for the GETs, a 302 to the next page for the POSTs). The baselines live in `bench/urls.py`.
-Afterwards the ORM checks that each session's last save is what step 5 holds. The database is
-`assessor_bench` (see `bench/server.py`), recreated on each run.
+Four scenarios in interleaved slices; then the ORM checks each session's last save was stored.
 """
 
 import statistics

@@ -1,9 +1,7 @@
-"""Where a wizard step GET spends its time, in-process: figures that explain `wizard_http`.
+"""Where a wizard step GET spends its time, in-process (no targets; explains `wizard_http`).
 
-No targets: it times the step-5 GET of `wizard_http` and the minimal signed-in baseline page
-through Django's test client (no HTTP server, SQLite; `timeit`, mean of RUNS after a warm-up),
-and splits the GET into its parts by timing the functions the view calls. Runs in its own
-process, on a throw-away database. A part whose function has moved is left out, with a note.
+Times the functions the view calls (`timeit`, SQLite, a process of its own); a part whose
+function has moved is left out with a note.
 """
 
 import json
