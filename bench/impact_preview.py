@@ -6,32 +6,22 @@ Runs in a process of its own on a throwaway SQLite database (best of 3, `timeit`
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 import timeit
-from pathlib import Path
 
 from bench.common import note, report
+from bench.server import BenchError, script
 
-ROOT = Path(__file__).resolve().parent.parent
 ASSESSMENTS = 10_000
 
 
 def run() -> bool:
-    completed = subprocess.run(
-        [sys.executable, __file__],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    if completed.returncode != 0:
-        print(completed.stderr[-3000:])
-        return report("impact preview worker", completed.returncode, "exit", "0", False)
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    try:
+        figures = script([sys.executable, __file__], timeout=900)
+    except BenchError as problem:
+        return report(f"impact preview: {problem}", 0, "", "runs", False)
     note(
         f"{figures['assessments']:,} assessments, {figures['answers']:,} answers seeded in "
         f"{figures['seed_seconds']:.1f} s; {figures['changed']:,} verdicts would change"

@@ -147,7 +147,7 @@ class Injector(threading.Thread):
 def faulty_load(cluster: Cluster, reviewers: int, workers: int):
     env = server_env(cluster.url, BENCH_USER_PASSWORD="bench-faults-1")
     users = seed(env, "load", "--users", str(reviewers))["users"]
-    with tempfile.TemporaryFile(mode="w+") as log, serving(env, workers, log) as server:
+    with serving(env, workers) as server:
         first = set(server.workers())
         injector = Injector(sorted(first), cluster, reviewers * STEPS)
         injector.start()

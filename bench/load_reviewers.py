@@ -7,7 +7,6 @@ and each version with what was posted. `run(threads=T)` switches to gthread for 
 
 import secrets
 import statistics
-import tempfile
 import time
 
 import psutil
@@ -87,10 +86,7 @@ def load(reviewers: int, workers: int, threads: int, keep_db: bool):
     env = server_env(url, BENCH_USER_PASSWORD=password)
     try:
         users = seed(env, "load", "--users", str(reviewers))["users"]
-        with (
-            tempfile.TemporaryFile(mode="w+") as log,
-            serving(env, workers, log, threads) as server,
-        ):
+        with serving(env, workers, threads) as server:
             pids, spent = server.workers(), cpu_seconds(server.workers())
             psutil.cpu_percent(None)  # from here: the next call's share of busy CPU
             result = loadgen(reviewer_spec(server, users, password, False, LOAD_BUDGET), 180)

@@ -31,7 +31,7 @@ def measure(workdir: Path) -> tuple[dict, float]:
         BENCH_PLAIN_TEXT=str(text_file),
     )
     records = seed(env, "pdf")
-    with open(workdir / "gunicorn.log", "w+") as log, serving(env, 1, log, timeout=120) as server:
+    with serving(env, 1, timeout=120) as server:
         (worker,) = server.workers()
         spec = {
             "mode": "pdf",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import socket
 import statistics
 import subprocess
@@ -77,6 +76,7 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
 
 def script(command: list[str], env=None, timeout: float = 300, raw=False):
     """Run a helper to completion: its last stdout line as JSON (or all of stdout if raw)."""
+    env = env or {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
                               timeout=timeout, check=False)  # fmt: skip
@@ -100,32 +100,16 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn serving the bench on a free port, with its workers' pids (psutil)."""
+    """A running gunicorn: its url, its process, its workers' pids (psutil)."""
 
-    def __init__(self, env: dict, workers: int, log, threads: int = 1, timeout: int = 60):
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        gthread = ["--worker-class=gthread", f"--threads={threads}"] if threads > 1 else []
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                APP,
-                f"--workers={workers}",
-                *gthread,
-                f"--bind={HOST}:{self.port}",
-                f"--chdir={ROOT}",
-                "--log-level=warning",
-                f"--timeout={timeout}",
-                "--graceful-timeout=10",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.wait_until_serving(workers)
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process, self.url = process, f"http://{HOST}:{port}"
+
+    def workers(self) -> list[int]:
+        try:
+            return [child.pid for child in psutil.Process(self.process.pid).children()]
+        except psutil.NoSuchProcess:
+            return []
 
     def wait_until_serving(self, workers: int, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -141,35 +125,33 @@ class Gunicorn:
             time.sleep(0.2)
         raise BenchError(f"gunicorn did not answer with {workers} workers within {seconds:g} s")
 
-    def workers(self) -> list[int]:
-        try:
-            return [child.pid for child in psutil.Process(self.process.pid).children()]
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # graceful shutdown of the workers
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
 
 @contextmanager
-def serving(env: dict, workers: int, log, threads: int = 1, timeout: int = 60):
-    server = None
-    try:
-        server = Gunicorn(env, workers, log, threads, timeout)
-        yield server
-    except BaseException:
-        log.seek(0)
-        print("gunicorn log (tail):\n" + log.read()[-3000:])
-        raise
-    finally:
-        if server:
-            server.stop()
+def serving(env: dict, workers: int, threads: int = 1, timeout: int = 60):
+    """gunicorn on a free port until the block ends; its log's tail is printed on a failure."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", APP, f"--bind={HOST}:{port}", f"--chdir={ROOT}"]
+    command += f"--workers={workers} --timeout={timeout} --graceful-timeout=10".split()
+    command += ["--log-level=warning"]
+    if threads > 1:
+        command += ["--worker-class=gthread", f"--threads={threads}"]
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            server = Gunicorn(process, port)
+            server.wait_until_serving(workers)
+            yield server
+        except BaseException:
+            log.seek(0)
+            print("gunicorn log (tail):\n" + log.read()[-3000:])
+            raise
+        finally:
+            process.terminate()  # SIGTERM: a graceful shutdown of the workers
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
 
 
 def measure_ratios(database: str, kind: str, spec: dict, users: int, **extra: str):
@@ -180,7 +162,7 @@ def measure_ratios(database: str, kind: str, spec: dict, users: int, **extra: st
     password = secrets.token_urlsafe(16)
     env = server_env(url, BENCH_USER_PASSWORD=password, **extra)
     seeded = seed(env, kind, "--users", str(users))
-    with tempfile.TemporaryFile(mode="w+") as log, serving(env, RATIO_WORKERS, log) as server:
+    with serving(env, RATIO_WORKERS) as server:
         spec = {
             **RATIO_SLICES,
             **spec,

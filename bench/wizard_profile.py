@@ -6,18 +6,16 @@ function has moved is left out with a note.
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 import timeit
 from collections import Counter
 from importlib import import_module
-from pathlib import Path
 
 from bench.common import ANSWER_SETS, STEP, note, report
+from bench.server import BenchError, script
 
-ROOT = Path(__file__).resolve().parent.parent
 RUNS = 300
 # part -> (label, [(module, attribute path)]): every function a part's time is spent in.
 PARTS = {
@@ -40,18 +38,10 @@ PARTS = {
 
 
 def run() -> bool:
-    completed = subprocess.run(
-        [sys.executable, __file__],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    if completed.returncode != 0:
-        print(completed.stderr[-3000:])
-        return report("wizard profile worker", completed.returncode, "exit", "0", False)
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    try:
+        figures = script([sys.executable, __file__], timeout=300)
+    except BenchError as problem:
+        return report(f"wizard profile: {problem}", 0, "", "runs", False)
     note(f"Django test client, SQLite, mean of {RUNS} requests each (timeit), after a warm-up")
     report(
         "minimal signed-in page GET (the HTTP bench's baseline)",
