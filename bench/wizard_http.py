@@ -58,34 +58,14 @@ def run() -> bool:
     report(label["b"], median["b"], "req/s", "baseline", errors["b"] == 0)
     report(label["c"], median["c"], "req/s", ">= 0.5 x (d)", post >= TARGET_RATIO)
     report(label["d"], median["d"], "req/s", "baseline", errors["d"] == 0)
-    ok = report(
-        "wizard GET / baseline GET, (a) / (b), median of cycles",
-        get,
-        "x",
-        f">= {TARGET_RATIO:.2f}",
-        get >= TARGET_RATIO,
-    )
-    ok &= report(
-        "wizard POST / baseline POST, (c) / (d), median of cycles",
-        post,
-        "x",
-        f">= {TARGET_RATIO:.2f}",
-        post >= TARGET_RATIO,
-    )
-    ok &= report(
-        "wizard GET ratio, kept at or above its level before roles per team",
-        get,
-        "x",
-        f">= {FLOOR_GET:.2f}",
-        get >= FLOOR_GET,
-    )
-    ok &= report(
-        "wizard POST ratio, kept at or above its level before roles per team",
-        post,
-        "x",
-        f">= {FLOOR_POST:.2f}",
-        post >= FLOOR_POST,
-    )
+    ok = True
+    for name, value, least in (
+        ("wizard GET / baseline GET, (a) / (b), median of cycles", get, TARGET_RATIO),
+        ("wizard POST / baseline POST, (c) / (d), median of cycles", post, TARGET_RATIO),
+        ("wizard GET ratio, kept at or above its level before roles per team", get, FLOOR_GET),
+        ("wizard POST ratio, kept at or above its level before roles per team", post, FLOOR_POST),
+    ):
+        ok &= report(name, value, "x", f">= {least:.2f}", value >= least)
     total = sum(errors.values())
     ok &= report("errors: unexpected answers, all scenarios", total, "", "0", total == 0)
     note("errors per scenario: " + ", ".join(f"({k}) {n}" for k, n in errors.items()))
