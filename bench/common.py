@@ -5,6 +5,8 @@ No Django and no gevent here: both the runner and `bench/loadgen.py` (locust) im
 
 import math
 
+import psutil
+
 STEPS = 9  # the shipped questionnaire's sections, one wizard step each
 STEP = 5  # "Blast radius": 5 questions (the fifth a follow-up the answers below make visible)
 # question key -> (choice, note, evidence link). Every field differs between the two sets, so
@@ -46,3 +48,15 @@ def p95(values: list[float]) -> float:
     """Nearest-rank 95th percentile."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (a worker that has gone counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total

@@ -12,10 +12,9 @@ import time
 import psutil
 
 from assessor.models import Answer, Assessment
-from bench.common import STEPS, figure, note, p95, report
+from bench.common import STEPS, cpu_seconds, figure, note, p95, report
 from bench.server import (
     BenchError,
-    cpu_seconds,
     database_url,
     loadgen,
     orm,

@@ -219,15 +219,3 @@ def orm(url: str):
         connections[alias].close()
         del connections[alias]
         del connections.settings[alias]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes, to explain the figures."""
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
