@@ -28,6 +28,10 @@ from bench.server import (
 DATABASE = "assessor_load_bench"
 REVIEWERS, WORKERS, THREADS = 20, 3, 1
 LOAD_BUDGET = 75.0  # seconds for every reviewer's whole assessment
+ERRORS = "errors: any save not a 302 onwards (stale refusals too), page not 200"
+SAVED = "answers saved (Answer rows after the run) vs sent"
+MATCHING = "rows identical to what was posted (assessment, question, choice, note)"
+AUDITED = "answers whose creation the audit trail credits to their reviewer"
 
 
 def reviewer_spec(server, users: list[str], password: str, retry: bool, budget: float) -> dict:
@@ -103,42 +107,19 @@ def load(reviewers: int, workers: int, threads: int, keep_db: bool):
     return url, result, checked, cpu
 
 
-def report_load(result: dict, checked: dict, cpu: tuple) -> bool:
-    records = result["results"]
+def report_checks(records: list[dict], checked: dict) -> bool:
+    """The errors, and every posted answer stored as posted, by its reviewer, version by version."""
     errors = [f"{r['username']}: {r['error']}" for r in records if r["error"]]
     sent = sum(len(r["sent"]) for r in records)
-    saved_ok = checked["saved"] == sent == checked["matching"]
-    ok = report(
-        "errors: any save not a 302 onwards (stale refusals too), page not 200",
-        len(errors),
-        "",
-        "0",
-        not errors,
-    )
+    saved, matching, audited = checked["saved"], checked["matching"], checked["audited"]
+    ok = report(ERRORS, len(errors), "", "0", not errors)
     for line in errors[:10]:
         note(line)
-    ok &= report(
-        f"answers saved (Answer rows after the run) vs sent ({sent})",
-        checked["saved"],
-        "rows",
-        f"= {sent}",
-        saved_ok,
-    )
-    ok &= report(
-        "rows identical to what was posted (assessment, question, choice, note)",
-        checked["matching"],
-        "rows",
-        f"= {sent}",
-        checked["matching"] == sent,
-    )
+    saved_ok = saved == sent == matching
+    ok &= report(f"{SAVED} ({sent})", saved, "rows", f"= {sent}", saved_ok)
+    ok &= report(MATCHING, matching, "rows", f"= {sent}", matching == sent)
     note(f"notes identical: {checked['notes']} of {sent}")
-    ok &= report(
-        "answers whose creation the audit trail credits to their reviewer",
-        checked["audited"],
-        "rows",
-        f"= {sent}",
-        checked["audited"] == sent,
-    )
+    ok &= report(AUDITED, audited, "rows", f"= {sent}", audited == sent)
     if checked["wrong"] or checked["extra"]:
         note(f"differing rows: {checked['wrong']}; rows nobody posted: {checked['extra']}")
     # Each save bumps the version once; only reviewers who opened step 1 know where it began.
@@ -147,19 +128,21 @@ def report_load(result: dict, checked: dict, cpu: tuple) -> bool:
     if versions != saves or checked["owners"] != len(checked["versions"]):
         ok = False
         note(f"versions in the database {versions} != first + saves {saves}")
-    times = result["times"]
+    return ok and not errors and saved_ok
+
+
+def report_times(result: dict, cpu: tuple) -> None:
+    times, records = result["times"], result["results"]
     posts, gets = times.get("step POST", []), times.get("step GET", [])
     figure(f"p95 latency, wizard step POST (save + 302), n={len(posts)}", p95(posts) * 1000, "ms")
     figure(f"p95 latency, wizard step GET, n={len(gets)}", p95(gets) * 1000, "ms")
     figure("total duration, all reviewers, from the common start", result["duration"], "s")
-    note(
-        "median / max, ms: "
-        + ", ".join(
-            f"{name} {statistics.median(v) * 1000:.0f} / {max(v) * 1000:.0f}"
-            for name, v in times.items()
-            if v
-        )
+    medians = (
+        f"{name} {statistics.median(v) * 1000:.0f} / {max(v) * 1000:.0f}"
+        for name, v in times.items()
+        if v
     )
+    note("median / max, ms: " + ", ".join(medians))
     requests = sum(len(v) for name, v in times.items() if name != "sign-in")
     note(
         f"{requests} requests after sign-in, {requests / max(result['duration'], 1e-9):.1f} "
@@ -167,7 +150,6 @@ def report_load(result: dict, checked: dict, cpu: tuple) -> bool:
         f"gunicorn workers' CPU {cpu[0]:.1f} s ({cpu[0] / max(requests, 1) * 1000:.0f} ms a "
         f"request), the machine's CPUs {cpu[1]:.0f}% busy (psutil)"
     )
-    return ok and not errors and saved_ok
 
 
 def run(reviewers=REVIEWERS, workers=WORKERS, threads=THREADS, keep_db=False) -> bool:
@@ -181,6 +163,7 @@ def run(reviewers=REVIEWERS, workers=WORKERS, threads=THREADS, keep_db=False) ->
         f"gunicorn {workers} {kind} workers; locust, {reviewers} users, one account and session "
         f"each (real login form), {STEPS} steps each; PostgreSQL {redacted(url)}"
     )
-    ok = report_load(result, checked, cpu)
+    ok = report_checks(result["results"], checked)
+    report_times(result, cpu)
     note(f"wall time {time.monotonic() - began:.0f} s")
     return ok
