@@ -33,6 +33,9 @@ IN_SAVE = """
     WHERE datname = %s AND backend_type = 'client backend' AND pid <> pg_backend_pid()
       AND state IN ('active', 'idle in transaction') AND query ~ %s
 """
+LOST = "faults: acknowledged answers not stored as posted"
+UNTOLD = "faults: failed requests that did not tell their client"
+RECOVERED = "faults: failed requests sent after the restart"
 AFTER = "SELECT state, left(query, 60) FROM pg_stat_activity WHERE pid = %s"
 
 
@@ -173,11 +176,7 @@ def run(reviewers: int = REVIEWERS, workers: int = WORKERS) -> bool:
     finally:
         if cluster is not None:
             cluster.remove()
-    records = result["results"]
-    saves, answers = sum(r["saves"] for r in records), sum(len(r["acked"]) for r in records)
-    told = sum((Counter(r["told"]) for r in records), Counter())
-    untold = [f"{r['username']}: {line}" for r in records for line in r["untold"]]
-    back = faults.restart[1]
+    records, back = result["results"], faults.restart[1]
     after = [ok for r in records for sent, ok in r["log"] if back and sent >= back]
     finished = sum(r["finished"] for r in records)
     recovered = (
@@ -195,36 +194,32 @@ def run(reviewers: int = REVIEWERS, workers: int = WORKERS) -> bool:
         + (f"PostgreSQL restarted in {took:.1f} s" if back else "PostgreSQL not restarted")
         + (f"; injector: {faults.error}" if faults.error else "")
     )
+    ok = report_faults(records, lost, recovered)
+    failed = after.count(False)
+    ok &= report(f"{RECOVERED} (of {len(after)}), recovered", failed, "", "0, all done", recovered)
+    note(
+        f"recovered {'yes' if recovered else 'no'}: {finished} of {len(records)} reviewers "
+        f"finished; arbiter {'still running' if alive else 'gone'}, {len(last)} of {workers} "
+        f"workers, {len(first - last)} replaced; wall time {time.monotonic() - began:.0f} s"
+    )
+    return ok
+
+
+def report_faults(records: list[dict], lost: list[str], recovered: bool) -> bool:
+    """Every acknowledged answer stored, every failure told to its client."""
+    saves, answers = sum(r["saves"] for r in records), sum(len(r["acked"]) for r in records)
+    told = sum((Counter(r["told"]) for r in records), Counter())
+    untold = [f"{r['username']}: {line}" for r in records for line in r["untold"]]
     note(
         f"faults: acknowledged saves {saves} ({answers} answers), stored {answers - len(lost)}, "
         f"failed and told {sum(told.values())}, lost {len(lost)}, "
         f"recovered {'yes' if recovered else 'no'}"
     )
     note("failed and told: " + (", ".join(f"{k} {v}" for k, v in sorted(told.items())) or "none"))
-    ok = report(
-        f"faults: acknowledged answers not stored as posted (of {answers})",
-        len(lost),
-        "rows",
-        "= 0",
-        not lost,
-    )
+    ok = report(f"{LOST} (of {answers})", len(lost), "rows", "= 0", not lost)
     for line in lost[:10]:
         note(f"lost: {line}")
-    ok &= report(
-        "faults: failed requests that did not tell their client", len(untold), "", "0", not untold
-    )
+    ok &= report(UNTOLD, len(untold), "", "0", not untold)
     for line in untold[:10] + [f"{r['username']}: {r['error']}" for r in records if r["error"]][:5]:
         note(line)
-    ok &= report(
-        f"faults: failed requests sent after the restart (of {len(after)}), recovered",
-        after.count(False),
-        "",
-        "0, all done",
-        recovered,
-    )
-    note(
-        f"recovered {'yes' if recovered else 'no'}: {finished} of {len(records)} reviewers "
-        f"finished; arbiter {'still running' if alive else 'gone'}, {len(last)} of {workers} "
-        f"workers, {len(first - last)} replaced; wall time {time.monotonic() - began:.0f} s"
-    )
     return ok
