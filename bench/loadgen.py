@@ -56,22 +56,18 @@ class Browser(FastHttpUser):
     wait_time = constant(0)
     network_timeout = connection_timeout = 15.0
 
-    def call(self, name: str, path: str, form: dict | None = None, expect=None, **headers):
+    def call(self, name: str, path: str, form: dict | None = None, expect=None):
         """One request; `expect(response)` says whether it was the expected answer."""
-        body = urlencode(form) if form is not None else None
-        if body is not None:
+        headers = {"Accept-Encoding": "identity", **self.auth}
+        if form is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        method, body = ("GET", None) if form is None else ("POST", urlencode(form))
         STATE["inflight"] += 1
         try:
             with self.client.request(
-                "POST" if form is not None else "GET",
-                path,
-                data=body,
-                name=name,
-                allow_redirects=False,
-                catch_response=True,
-                headers={"Accept-Encoding": "identity", **self.auth, **headers},
-            ) as response:
+                method, path, data=body, name=name, headers=headers,
+                allow_redirects=False, catch_response=True,
+            ) as response:  # fmt: skip
                 response.location = (response.headers or {}).get("Location", "")
                 kind = (response.headers or {}).get("Content-Type", "")
                 response.page = response.text or "" if "pdf" not in kind else ""

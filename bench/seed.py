@@ -1,10 +1,7 @@
-"""Fill a bench database (run by the HTTP benchmarks, as a script, after they recreate it).
+"""Fill a bench database: migrate, load the questionnaire, make what the benchmark KIND needs.
 
-    DATABASE_URL=... DJANGO_SETTINGS_MODULE=bench.settings BENCH_USER_PASSWORD=... \\
-        .venv/bin/python bench/seed.py {wizard,api,pdf,load} [--users N]
-
-Migrates, loads the shipped questionnaire, then makes what the benchmark named needs. Prints
-one JSON object on its last line.
+Run by the HTTP benchmarks as `bench/seed.py {wizard,api,pdf,load} [--users N]` with the
+server's environment; prints one JSON object on its last line.
 """
 
 import argparse
