@@ -43,13 +43,8 @@ def run() -> bool:
     except BenchError as problem:
         return report(f"wizard profile: {problem}", 0, "", "runs", False)
     note(f"Django test client, SQLite, mean of {RUNS} requests each (timeit), after a warm-up")
-    report(
-        "minimal signed-in page GET (the HTTP bench's baseline)",
-        figures["minimal"],
-        "ms",
-        "(reported)",
-        True,
-    )
+    minimal = "minimal signed-in page GET (the HTTP bench's baseline)"
+    report(minimal, figures["minimal"], "ms", "(reported)", True)
     report("wizard step GET, whole request", figures["wizard"], "ms", "(reported)", True)
     for part, (label, _) in PARTS.items():
         if part in figures["parts"]:
