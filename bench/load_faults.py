@@ -171,8 +171,6 @@ def run(reviewers: int = REVIEWERS, workers: int = WORKERS) -> bool:
     try:
         cluster = Cluster()
         result, faults, lost, (first, last, alive) = faulty_load(cluster, reviewers, workers)
-    except BenchError as problem:
-        return report(f"faults: {problem}", 0, "", "runs", False)
     finally:
         if cluster is not None:
             cluster.remove()

@@ -154,10 +154,7 @@ def report_times(result: dict, cpu: tuple) -> None:
 
 def run(reviewers=REVIEWERS, workers=WORKERS, threads=THREADS, keep_db=False) -> bool:
     began = time.monotonic()
-    try:
-        url, result, checked, cpu = load(reviewers, workers, threads, keep_db)
-    except BenchError as problem:
-        return report(f"reviewers under load: {problem}", 0, "", "runs", False)
+    url, result, checked, cpu = load(reviewers, workers, threads, keep_db)
     kind = f"gthread ({threads} threads each)" if threads > 1 else "sync"
     note(
         f"gunicorn {workers} {kind} workers; locust, {reviewers} users, one account and session "

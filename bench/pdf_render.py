@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bench.common import note, report
-from bench.server import BenchError, loadgen, seed, server_env, serving
+from bench.server import loadgen, seed, server_env, serving
 
 RUNS = 10
 MAX_SECONDS, MAX_RATIO, MIN_SPEEDUP, MAX_MB = 0.8, 2.0, 20.0, 250.0
@@ -58,10 +58,7 @@ def measure(workdir: Path) -> tuple[dict, float]:
 
 def run() -> bool:
     with tempfile.TemporaryDirectory(prefix="assessor-pdf-bench-") as workdir:
-        try:
-            result, memory = measure(Path(workdir))
-        except BenchError as problem:
-            return report(f"PDF over HTTP: {problem}", 0, "", "runs", False)
+        result, memory = measure(Path(workdir))
     times, errors = result["times"], sum(result["errors_by_name"].values())
     if errors or not result["results"]:
         return report("PDF over HTTP: downloads that were not a PDF", errors, "", "0", False)

@@ -14,6 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
 import django  # noqa: E402
 
+from bench.common import report  # noqa: E402
+from bench.server import BenchError  # noqa: E402
+
 MODULES = [
     "scoring",  # core engine, in-process
     "wizard_http",  # reviewer experience (gunicorn + PostgreSQL)
@@ -32,7 +35,10 @@ def main(selected: list[str]) -> int:
     results = []
     for name in selected or MODULES:
         print(f"\n[{name}]", flush=True)
-        results.append(importlib.import_module(f"bench.{name}").run())
+        try:
+            results.append(importlib.import_module(f"bench.{name}").run())
+        except BenchError as problem:  # the bench could not set itself up
+            results.append(report(f"{name}: {problem}", 0, "", "runs", False))
         sys.stdout.flush()
     return 0 if all(results) else 1
 
