@@ -147,6 +147,14 @@ def save_post(u: Browser) -> None:
     u.call("d", "/bench/save/", form, lambda r: r.location == "/bench/minimal/")
 
 
+def api_result(response) -> bool:
+    return response.status_code == 200 and response.page.startswith('{"name"')
+
+
+def api_minimal(response) -> bool:
+    return response.status_code == 200 and response.page == '{"ok":true}'
+
+
 SCENARIOS = {
     "idle": lambda u: gevent.sleep(0.05),
     "a": lambda u: u.call("a", u.step, expect=lambda r: r.status_code == 200),
@@ -154,15 +162,9 @@ SCENARIOS = {
     "c": wizard_post,
     "d": save_post,
     "result": lambda u: u.call(
-        "result",
-        f"/api/v1/assessments/{u.account['assessment']}/result/",
-        expect=lambda r: r.status_code == 200 and r.page.startswith('{"name"'),
+        "result", f"/api/v1/assessments/{u.account['assessment']}/result/", expect=api_result
     ),
-    "minimal": lambda u: u.call(
-        "minimal",
-        "/bench/api/minimal/",
-        expect=lambda r: r.status_code == 200 and r.page == '{"ok":true}',
-    ),
+    "minimal": lambda u: u.call("minimal", "/bench/api/minimal/", expect=api_minimal),
 }
 
 
@@ -209,14 +211,8 @@ def download_pdfs(user: Browser) -> None:
             spent = cpu_seconds(SPEC["workers"])
             user.call(name, path, expect=pdf)
             cpu[name].append(cpu_seconds(SPEC["workers"]) - spent)
-    RESULTS.append(
-        {
-            "pages": len(reader.pages),
-            "plain_pages": len(plain.pages),
-            "words": len(text.split()),
-            "cpu": cpu,
-        }
-    )
+    pages, words = len(reader.pages), len(text.split())
+    RESULTS.append({"pages": pages, "plain_pages": len(plain.pages), "words": words, "cpu": cpu})
 
 
 # --- the reviewers ----------------------------------------------------------------------
