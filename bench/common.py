@@ -1,10 +1,62 @@
-"""Shared helpers for the benchmarks: one line per figure, with its target and PASS/FAIL."""
+"""Shared by the benchmarks and the load generator: the figure lines and the wizard's data.
+
+No Django and no gevent here: both the runner and `bench/loadgen.py` (locust) import it.
+"""
+
+import math
+
+import psutil
+
+STEPS = 9  # the shipped questionnaire's sections, one wizard step each
+STEP = 5  # "Blast radius": 5 questions (the fifth a follow-up the answers below make visible)
+# question key -> (choice, note, evidence link). Every field differs between the two sets, so
+# each wizard POST of `wizard_http`, alternating between them, rewrites all five answers.
+ANSWER_SETS = [
+    {
+        "privilege_scope": ("narrow", "Scoped to one OU.", "https://wiki.example.com/iam/scope-a"),
+        "identities_affected": ("one", "One leaver per run.", "https://wiki.example.com/ids-a"),
+        "reversibility": ("automatic_rollback", "Rollback job.", "https://wiki.example.com/rb-a"),
+        "tool_chaining": ("two_systems", "HR then IdP.", "https://wiki.example.com/iam/chain-a"),
+        "chain_credentials": ("separate_per_system", "Own token each.", "https://ex.com/cred-a"),
+    },
+    {
+        "privilege_scope": ("moderate", "Two OUs.", "https://wiki.example.com/iam/scope-b"),
+        "identities_affected": ("tens", "Batches of leavers.", "https://wiki.example.com/ids-b"),
+        "reversibility": ("manual_rollback", "Runbook only.", "https://wiki.example.com/rb-b"),
+        "tool_chaining": ("identity_ticketing_cloud", "IdP, ITSM, AWS.", "https://ex.com/chain-b"),
+        "chain_credentials": ("shared_token", "One token shared.", "https://ex.com/cred-b"),
+    },
+]
 
 
 def report(name: str, value: float, unit: str, target: str, ok: bool) -> bool:
+    """One figure with its target and PASS or FAIL."""
     print(f"{name:<72} {value:>9.3f} {unit:<5} target {target:<14} {'PASS' if ok else 'FAIL'}")
     return ok
 
 
+def figure(name: str, value: float, unit: str) -> None:
+    """A figure without a target, in the same columns."""
+    print(f"{name:<72} {value:>9.3f} {unit:<5} (reported, no target)")
+
+
 def note(text: str) -> None:
     print(f"  {text}")
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (a worker that has gone counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total

@@ -1,8 +1,6 @@
-"""`make bench`: the performance figures the README quotes, measured on this machine.
+"""`make bench`: every figure with its target and PASS or FAIL (README, "Performance").
 
-Each benchmark module has a `run() -> bool` that prints its figures, each with its target and
-PASS or FAIL. Run from the project root: `make bench`, or `.venv/bin/python bench/run.py NAME`
-for one module.
+`.venv/bin/python bench/run.py NAME` runs one module; each has a `run() -> bool`.
 """
 
 import importlib
@@ -14,27 +12,34 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
+import django  # noqa: E402
+
+from bench.common import report  # noqa: E402
+from bench.server import BenchError  # noqa: E402
+
 MODULES = [
-    "scoring",  # issue: core engine
-    "wizard_http",  # issue: reviewer experience (gunicorn + PostgreSQL)
+    "scoring",  # core engine, in-process
+    "wizard_http",  # reviewer experience (gunicorn + PostgreSQL)
     "api_http",  # issue 15: the API's result vs a minimal token endpoint (gunicorn + PostgreSQL)
     "wizard_profile",  # where a wizard GET's time goes, in-process (explains wizard_http)
-    "pdf_render",  # issue: board-ready PDF
-    "impact_preview",  # issue: admin tuning
-    "load_reviewers",  # issue: 20 concurrent reviewers, each completing an assessment
+    "pdf_render",  # board-ready PDF (gunicorn + SQLite)
+    "impact_preview",  # admin tuning, in-process
+    "load_reviewers",  # 20 concurrent reviewers, each completing an assessment
+    "load_faults",  # the same with a worker killed mid-save and a PostgreSQL restart
 ]
 
 
 def main(selected: list[str]) -> int:
-    import django
-
     django.setup()
     print(f"Benchmarks on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
     results = []
     for name in selected or MODULES:
-        print(f"\n[{name}]")
-        module = importlib.import_module(f"bench.{name}")
-        results.append(module.run())
+        print(f"\n[{name}]", flush=True)
+        try:
+            results.append(importlib.import_module(f"bench.{name}").run())
+        except BenchError as problem:  # the bench could not set itself up
+            results.append(report(f"{name}: {problem}", 0, "", "runs", False))
+        sys.stdout.flush()
     return 0 if all(results) else 1
 
 

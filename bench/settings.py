@@ -1,4 +1,4 @@
-"""Settings for `bench/wizard_http.py` only: production settings plus two baseline views.
+"""Settings for the HTTP benchmarks (`bench/server.py`): production settings plus baseline views.
 
 The baseline views live in `bench.urls`, never in the production URLconf. DATABASE_URL comes
 from the environment (the bench points it at its own PostgreSQL database, `assessor_bench`).

@@ -1,15 +1,11 @@
-"""URLconf for the HTTP bench only (`bench.settings`): the app, plus three baseline views.
-
-The baselines are the cheapest signed-in pages the wizard can be compared with, and the plain
-PDF the report PDF is compared with, going through the same middleware (sessions, CSRF, login
-required, messages) as every page of the app.
-"""
+"""URLconf of the HTTP bench only (`bench.settings`): the app plus its baselines, which go
+through the same middleware as every page of the app."""
 
 import os
 from pathlib import Path
 
 import weasyprint
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path
 from django.utils.html import escape
@@ -29,16 +25,8 @@ def minimal(request):
 
 @require_POST
 def save_one(request):
-    """Save one row (an answer's note in one of the user's assessments), then redirect.
-
-    The row is an Answer, so the app's audit trail (django-simple-history) adds its history
-    row too, as it does for every answer the wizard saves.
-    """
-    try:
-        pk = int(request.POST["assessment"])
-    except (KeyError, ValueError):
-        return HttpResponseBadRequest("assessment: an id is required")
-    assessment = get_object_or_404(Assessment, pk=pk, owner=request.user)
+    """Save one row, then redirect: an Answer, so the audit trail adds its history row too."""
+    assessment = get_object_or_404(Assessment, pk=request.POST["assessment"], owner=request.user)
     Answer.objects.update_or_create(
         assessment=assessment,
         question_key="privilege_scope",
@@ -57,14 +45,9 @@ class MinimalApi(APIView):
 
 @require_GET
 def plain_pdf(request):
-    """A plain WeasyPrint document of the text in the file BENCH_PLAIN_TEXT names (the report
-    PDF's own extracted text, written there by bench/pdf_render.py) with WeasyPrint's default
-    style: what the same words cost with no design at all. Blocks separated by a blank line
-    (the report's pages) become paragraphs: long ones, the cheapest layout of that text."""
-    try:
-        text = Path(os.environ["BENCH_PLAIN_TEXT"]).read_text(encoding="utf-8")
-    except (KeyError, OSError):
-        return HttpResponseBadRequest("BENCH_PLAIN_TEXT: no readable text file")
+    """The report PDF's own text (written to BENCH_PLAIN_TEXT by the loadgen) in WeasyPrint's
+    default style, one paragraph per page of the report: the same words with no design."""
+    text = Path(os.environ["BENCH_PLAIN_TEXT"]).read_text(encoding="utf-8")
     blocks = [" ".join(block.split()) for block in text.split("\n\n")]
     body = "".join(f"<p>{escape(block)}</p>" for block in blocks if block)
     content = weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf()
