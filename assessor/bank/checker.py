@@ -26,6 +26,23 @@ class Checker:
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
+    def keyed(self, raw: list, path: str, noun: str, key: str = "key", prefix: str = ""):
+        """Each mapping of a list of keyed items, with the name to report its problems under.
+
+        An item without its key is named by position and skipped; a key seen before is named
+        as a duplicate (the item still counts, so its other problems are named too)."""
+        needs = f"needs {'an' if key[0] in 'aeiou' else 'a'} {key}"
+        seen = set()
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict) or not text(item.get(key)):
+                self.fail(f"{path}[{index}]", needs)
+                continue
+            where = f"{prefix}{noun} {item[key]!r}"
+            if item[key] in seen:
+                self.fail(where, f"duplicate {noun} {key}")
+            seen.add(item[key])
+            yield item, where
+
     def refs(self, where: str, value: Any) -> list[str]:
         if value is None:
             return []

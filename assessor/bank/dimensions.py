@@ -14,14 +14,8 @@ def parse_dimensions(check: Checker, raw: Any) -> list[dict]:
     if not isinstance(raw, list) or not raw:
         check.fail("dimensions", "a non-empty list is required")
         raw = []
-    for i, dim in enumerate(raw):
-        if not isinstance(dim, dict) or not text(dim.get("key")):
-            check.fail(f"dimensions[{i}]", "needs a key")
-            continue
-        where = f"dimension {dim['key']!r}"
+    for dim, where in check.keyed(raw, "dimensions", "dimension"):
         weight = _weight(check, where, dim.get("weight", 1))
-        if any(d["key"] == dim["key"] for d in dimensions):
-            check.fail(where, "duplicate dimension key")
         dimensions.append(
             {
                 "key": dim["key"],

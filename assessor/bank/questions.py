@@ -18,13 +18,7 @@ def parse_sections(
     if not isinstance(raw, list) or not raw:
         check.fail("sections", "a non-empty list is required")
         raw = []
-    for s, section in enumerate(raw):
-        if not isinstance(section, dict) or not text(section.get("key")):
-            check.fail(f"sections[{s}]", "needs a key")
-            continue
-        where = f"section {section['key']!r}"
-        if any(x["key"] == section["key"] for x in sections):
-            check.fail(where, "duplicate section key")
+    for section, where in check.keyed(raw, "sections", "section"):
         raw_questions = section.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
             check.fail(where, "needs a non-empty list of questions")
@@ -129,13 +123,7 @@ def _choices(check: Checker, where: str, raw: Any, dimension_keys: set[str]) -> 
     if not isinstance(raw, list) or len(raw) < 2:
         check.fail(where, "needs at least two choices")
         raw = []
-    for c, choice in enumerate(raw):
-        if not isinstance(choice, dict) or not text(choice.get("key")):
-            check.fail(f"{where}.choices[{c}]", "needs a key")
-            continue
-        cwhere = f"{where} choice {choice['key']!r}"
-        if any(x["key"] == choice["key"] for x in choices):
-            check.fail(cwhere, "duplicate choice key")
+    for choice, cwhere in check.keyed(raw, f"{where}.choices", "choice", prefix=f"{where} "):
         weights = _weights(check, cwhere, choice.get("weights") or {}, dimension_keys)
         label = _label(check, cwhere, choice)
         choices.append({"key": choice["key"], "label": label or choice["key"], "weights": weights})

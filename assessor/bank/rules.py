@@ -14,13 +14,7 @@ def parse_rules(check: Checker, raw: Any, choices: dict[str, list[str]]) -> list
         check.fail("rules", "must be a list")
         raw = []
     caps = list(scoring.VERDICTS[:-1])
-    for r, rule in enumerate(raw):
-        if not isinstance(rule, dict) or not text(rule.get("id")):
-            check.fail(f"rules[{r}]", "needs an id")
-            continue
-        where = f"rule {rule['id']!r}"
-        if any(x["id"] == rule["id"] for x in rules):
-            check.fail(where, "duplicate rule id")
+    for rule, where in check.keyed(raw, "rules", "rule", key="id"):
         if rule.get("cap") not in caps:
             check.fail(where, f"cap must be one of {caps}, not {rule.get('cap')!r}")
         if not text(rule.get("reason")):
