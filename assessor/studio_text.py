@@ -77,6 +77,19 @@ class _Differ:
         if old != new:
             self.found.append(Difference(area, item, name, words(old), words(new)))
 
+    def condition(self, area, item, name, old, new):
+        """A changed condition, in words read against each version's own questions."""
+        if old != new:
+            self.found.append(
+                Difference(
+                    area,
+                    item,
+                    name,
+                    condition_words(old, self.before),
+                    condition_words(new, self.after),
+                )
+            )
+
     def presence(self, area, item, old, new) -> bool:
         """Records an item added or removed; True when both versions have it."""
         if old is None or new is None:
@@ -115,9 +128,14 @@ def _by_key(items: list[dict], key: str = "key") -> dict[str, dict]:
     return {item[key]: item for item in items}
 
 
+def _keys(old: dict, new: dict) -> list:
+    """The keys of both versions: the published order, then what the draft adds."""
+    return [*old, *(k for k in new if k not in old)]
+
+
 def _dimensions(d: _Differ, published: dict, draft: dict) -> None:
     old, new = _by_key(published["dimensions"]), _by_key(draft["dimensions"])
-    for key in [*old, *(k for k in new if k not in old)]:
+    for key in _keys(old, new):
         item = (new.get(key) or old[key])["label"]
         if d.presence("Dimension weights", item, old.get(key), new.get(key)):
             d.field("Dimension weights", item, "weight", old[key]["weight"], new[key]["weight"])
@@ -126,38 +144,25 @@ def _dimensions(d: _Differ, published: dict, draft: dict) -> None:
 
 def _questions(d: _Differ, published: dict, draft: dict) -> None:
     old, new = questions_of(published), questions_of(draft)
-    for key in [*old, *(k for k in new if k not in old)]:
+    for key in _keys(old, new):
         if not d.presence("Questions", key, old.get(key), new.get(key)):
             continue
         o, n = old[key], new[key]
         for name, label in (("text", "text"), ("help", "help"), ("control", "control")):
             d.field("Questions", key, label, o[name], n[name])
         d.field("Questions", key, "scope", o.get("scope", False), n.get("scope", False))
-        if o["show_if"] != n["show_if"]:
-            d.found.append(
-                Difference(
-                    "Questions",
-                    key,
-                    "asked when",
-                    condition_words(o["show_if"], published),
-                    condition_words(n["show_if"], draft),
-                )
-            )
+        d.condition("Questions", key, "asked when", o["show_if"], n["show_if"])
         _choices(d, key, o, n)
 
 
 def _choices(d: _Differ, question: str, old: dict, new: dict) -> None:
     olds, news = _by_key(old["choices"]), _by_key(new["choices"])
-    for key in [*olds, *(k for k in news if k not in olds)]:
+    for key in _keys(olds, news):
         item = f"{question} = {key}"
         if not d.presence("Choices", item, olds.get(key), news.get(key)):
             continue
         d.field("Choices", item, "label", olds[key]["label"], news[key]["label"])
-        dims = [
-            *olds[key]["weights"],
-            *(k for k in news[key]["weights"] if k not in olds[key]["weights"]),
-        ]
-        for dim in dims:
+        for dim in _keys(olds[key]["weights"], news[key]["weights"]):
             d.field(
                 "Choices",
                 item,
@@ -169,41 +174,23 @@ def _choices(d: _Differ, question: str, old: dict, new: dict) -> None:
 
 def _rules(d: _Differ, published: dict, draft: dict) -> None:
     old, new = _by_key(published["rules"], "id"), _by_key(draft["rules"], "id")
-    for key in [*old, *(k for k in new if k not in old)]:
+    for key in _keys(old, new):
         if not d.presence("Rules", key, old.get(key), new.get(key)):
             continue
         o, n = old[key], new[key]
         d.field("Rules", key, "cap", VERDICT_LABELS.get(o["cap"]), VERDICT_LABELS.get(n["cap"]))
         d.field("Rules", key, "reason", o["reason"], n["reason"])
-        if o["when"] != n["when"]:
-            d.found.append(
-                Difference(
-                    "Rules",
-                    key,
-                    "when",
-                    condition_words(o["when"], published),
-                    condition_words(n["when"], draft),
-                )
-            )
+        d.condition("Rules", key, "when", o["when"], n["when"])
         d.field("Rules", key, "frameworks", o["frameworks"], n["frameworks"])
 
 
 def _conditions(d: _Differ, published: dict, draft: dict) -> None:
     old = _by_key(published["ownership_conditions"], "id")
     new = _by_key(draft["ownership_conditions"], "id")
-    for key in [*old, *(k for k in new if k not in old)]:
+    for key in _keys(old, new):
         if not d.presence("Conditions for ownership", key, old.get(key), new.get(key)):
             continue
         o, n = old[key], new[key]
         d.field("Conditions for ownership", key, "title", o["title"], n["title"])
         d.field("Conditions for ownership", key, "reason", o.get("reason", ""), n.get("reason", ""))
-        if o["when"] != n["when"]:
-            d.found.append(
-                Difference(
-                    "Conditions for ownership",
-                    key,
-                    "met when",
-                    condition_words(o["when"], published),
-                    condition_words(n["when"], draft),
-                )
-            )
+        d.condition("Conditions for ownership", key, "met when", o["when"], n["when"])
