@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from assessor import scoring
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = ROOT / "assessor" / "bank" / "default.yaml"
 
@@ -45,7 +47,7 @@ def test_prints_the_verdict_for_the_safest_answers(questionnaire, safe_answers, 
     result = json.loads(out.getvalue())
     assert result["verdict"] == "owner"
     assert result["name"] == "Rotate CI secrets"
-    assert result["questionnaire_version"] == "2026.2"
+    assert result["questionnaire_version"] == "2026.3"
     assert result["decided_by"] == "score"
     assert result["score"] == 100.0
     assert set(result["dimensions"]) == {
@@ -119,7 +121,10 @@ def test_reads_standard_input_with_a_dash(safe_answers):
         # a choice of another question
         ({"kill_switch": "ephemeral_jit"}, ["unknown choice for kill_switch: 'ephemeral_jit'"]),
         # a refinement whose parent answer (input_sources: internal systems) does not ask it
-        ({"input_isolation": "validated_parameters"}, ["input_isolation", "without its parent"]),
+        (
+            {"input_isolation": "validated_parameters"},
+            ["input_isolation is answered, but it is asked only for certain answers"],
+        ),
         (
             {"extra_question": "x", "input_isolation": "filtered"},
             ["unknown question: extra_question", "input_isolation"],
@@ -182,7 +187,9 @@ def test_an_unreadable_file_exits_2(tmp_path):
         ({"tool_chaining": "identity_ticketing_cloud"}, "supervised"),
     ],
 )
-def test_the_command_line_applies_the_caps(safe_answers, risky, cap):
-    completed = run_cli(json.dumps({"answers": {**safe_answers, **risky}}))
+def test_the_command_line_applies_the_caps(model, safe_answers, risky, cap):
+    # without the follow-ups the risky answer no longer asks (sent, they would be refused)
+    answers = scoring.effective_answers(model, {**safe_answers, **risky})
+    completed = run_cli(json.dumps({"answers": answers}))
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["verdict"] == cap
