@@ -105,8 +105,11 @@ def why(result: scoring.Result, thresholds) -> str:
     """How the verdict was reached, without the engine's words (rules, caps, dimensions)."""
     label = scoring.VERDICT_LABELS[result.verdict]
     strength = f"Its controls rate {result.score:g} out of 100 overall"
+    own = scoring.VERDICT_LABELS[result.score_verdict]
+    if scoring.VERDICT_RANK[result.verdict] > scoring.VERDICT_RANK[result.score_verdict]:
+        # A floor (a clear, enforced approval chain) set the verdict above the rating.
+        return f"{strength}, enough for {own} on their own; the reasons below lift it to {label}."
     if result.decided_by == "rule":
-        own = scoring.VERDICT_LABELS[result.score_verdict]
         return f"{strength}, enough for {own} on their own; the reasons below hold it at {label}."
     if result.decided_by == "score and rule":
         return (

@@ -3,7 +3,9 @@
 Pure functions over the scoring model, the bank document and a result: no database. The
 report lists, beside each reason (a rule that holds the verdict down), each condition for
 ownership not met and each weak area, the references it touches; the appendix lists every
-reference once with what it is cited for. Rule ids never appear in what a person reads.
+reference once with what it is cited for. A floor that lifted the verdict (a clear, enforced
+approval chain: at least Supervised) is a reason too. Rule ids never appear in what a person
+reads.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ class Ref:
 class Reason:
     number: int
     rule: str  # the rule id: for data attributes and tests only, never shown
-    cap: str
+    cap: str  # the level: the rule holds the verdict at it, or a floor lifts it to it
     text: str
     refs: tuple[Ref, ...]
     condition: bool  # a condition for ownership not met
+    floor: bool = False  # a floor that lifted the score's verdict, not a cap
 
 
 @dataclass(frozen=True)
@@ -98,16 +101,30 @@ def _refs(model: scoring.ScoringModel, keys) -> tuple[Ref, ...]:
 
 def reasons(model: scoring.ScoringModel, result: scoring.Result) -> list[Reason]:
     """Every rule holding the verdict down, most severe first; within a level the bank's own
-    rules before the conditions for ownership (the conditions have their own checklist)."""
+    rules before the conditions for ownership (the conditions have their own checklist).
+
+    Floors that lifted the score's verdict are reasons too: first when the verdict stands above
+    what the score alone gives (the floor is why it is that high), else after the caps.
+    """
     condition_rules = {c.rule_id for c in model.ownership_conditions}
     fired = sorted(
         result.rules_fired,
         key=lambda r: (scoring.VERDICT_RANK[r.cap], r.id in condition_rules),
     )
+    caps = [(r.id, r.cap, r.reason, r.frameworks, r.id in condition_rules, False) for r in fired]
+    floors = [(f.id, f.floor, f.reason, f.frameworks, False, True) for f in result.floors_applied]
+    lifted = scoring.VERDICT_RANK[result.verdict] > scoring.VERDICT_RANK[result.score_verdict]
+    ordered = [*floors, *caps] if lifted else [*caps, *floors]
     return [
-        Reason(n, r.id, r.cap, r.reason, _refs(model, r.frameworks), r.id in condition_rules)
-        for n, r in enumerate(fired, start=1)
+        Reason(n, rule, level, text, _refs(model, refs), condition, floor)
+        for n, (rule, level, text, refs, condition, floor) in enumerate(ordered, start=1)
     ]
+
+
+def short_reason(model: scoring.ScoringModel, rule: scoring.FiredRule) -> Reason:
+    """One fired rule as a reason outside the numbered list (the control gaps)."""
+    condition = rule.id in {c.rule_id for c in model.ownership_conditions}
+    return Reason(0, rule.id, rule.cap, rule.reason, _refs(model, rule.frameworks), condition)
 
 
 def condition_refs(model: scoring.ScoringModel) -> dict[str, tuple[Ref, ...]]:

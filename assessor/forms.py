@@ -139,6 +139,7 @@ class SectionForm(forms.Form):
             {
                 "key": question["key"],
                 "help": question["help"],
+                "optional": question.get("optional", False),
                 "show_if": json.dumps(question["show_if"]) if question["show_if"] else "",
                 "condition": self.conditions.get(question["key"], "")
                 if question["show_if"]

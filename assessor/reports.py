@@ -72,7 +72,8 @@ def frameworks_grouped(citations: list[findings.Citation]) -> list[dict]:
 
 
 def answered_sections(assessment, result: scoring.Result, answers: dict[str, Answer]):
-    """Every section with each visible question, its answer, note and evidence link."""
+    """Every section with each visible question, its answer, note and evidence link; an
+    optional question left unanswered is marked so (it counts for nothing)."""
     model = assessment.scoring_model()
     visible = {q.key for q in scoring.visible_questions(model, result.answers)}
     sections = []
@@ -95,6 +96,7 @@ def answered_sections(assessment, result: scoring.Result, answers: dict[str, Ans
                     "core": question["core"],
                     "choice": choice,
                     "assumed": assumed,
+                    "optional": question.get("optional", False),
                     "choice_label": labels.get(choice, ""),
                     "note": answer.note if answer and choice and not assumed else "",
                     "evidence_url": (
@@ -381,20 +383,41 @@ def _open_questions_context(assessment, model, result, answers) -> dict:
             for key in result.missing
         ],
         "assumed": [{"key": key, "text": question_text[key]} for key in result.assumed],
+        "optional_unanswered": [
+            {"key": key, "text": question_text[key]} for key in result.optional_unanswered
+        ],
         "blocked_by": [
             {
                 "key": key,
                 "text": question_text[key],
-                # Blocking scope questions are answered: a plan is sought only when complete.
-                "label": model.question_map[key].choice_map[result.answers[key]].label,
+                "label": _now_label(model, result, key),
+                "assumed": key in result.assumed,
             }
             for key in result.next_level_blocked_by
         ],
+        **_control_gaps_context(model, result),
     }
+
+
+def _now_label(model: scoring.ScoringModel, result: scoring.Result, key: str) -> str:
+    """The label of the answer a blocking scope question counts as: the one given, or for a
+    shown follow-up left unanswered, its riskiest (`assumed` in the context says so)."""
+    question = model.question_map[key]
+    return question.choice_map[result.answers.get(key) or question.riskiest.key].label
+
+
+def _control_gaps_context(model, result) -> dict:
+    """When scope blocks the next level: the rules on controls alone that a narrower scope
+    would leave standing, and the level they would still hold the verdict at."""
+    gaps = [findings.short_reason(model, gap) for gap in result.control_gaps]
+    held_at = min((g.cap for g in gaps), key=scoring.VERDICT_RANK.__getitem__, default="")
+    return {"control_gaps": gaps, "gaps_hold_at": held_at}
 
 
 def _verdict_context(model: scoring.ScoringModel, result: scoring.Result) -> dict:
     return {
+        # A floor set the verdict above what the score alone gives.
+        "lifted": scoring.VERDICT_RANK[result.verdict] > scoring.VERDICT_RANK[result.score_verdict],
         "verdict_label": scoring.VERDICT_LABELS[result.verdict],
         "verdict_meaning": scoring.VERDICT_MEANINGS[result.verdict],
         "next_label": (

@@ -49,9 +49,11 @@ class Step:
 
     @property
     def first_open_follow_up(self) -> str | None:
-        """The first shown follow-up still unanswered (it counts at its riskiest until then)."""
+        """The first shown follow-up still unanswered (it counts at its riskiest until then);
+        an optional question left unanswered counts for nothing, so it is not pressed for."""
+        optional = {q["key"] for q in self.section["questions"] if q.get("optional")}
         for key in self.visible_keys:
-            if key not in self.answered_keys:
+            if key not in self.answered_keys and key not in optional:
                 return key
         return None
 

@@ -81,3 +81,13 @@ def test_an_unfinished_assessment_names_no_verdict_anywhere(model):
     words = page.subject + page.keywords(["NIST CSF 2.0"]) + page.decision_text
     for label in scoring.VERDICT_LABELS.values():
         assert label not in words
+
+
+def test_a_verdict_a_floor_lifted_says_the_reasons_lift_it(model):
+    from tests.builders import LOWER_TRUST
+
+    answers = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
+    page = brief_for(model, "draft", answers=answers)
+    assert page.headline == "Verdict: Supervised"
+    assert "enough for Copilot on their own; the reasons below lift it to Supervised." in page.why
+    assert "hold it at" not in page.why

@@ -103,12 +103,12 @@ def test_every_answer_appears_with_its_note_and_evidence_link(owner_client, owne
     )
     html = report_html(owner_client, assessment)
     assert "Can a person stop the agent at once, mid-run?" in html
-    assert "Yes, and it was tested in the last six months" in html
+    assert "Yes, it was tested in the last six months" in html
     assert "Tested in the March game day." in html
     assert (
         '<a href="https://wiki.example.com/kill-switch" rel="noopener noreferrer nofollow">' in html
     )
-    assert "version 2026.2" in html
+    assert "version 2026.3" in html
     assert "Generated " in html
 
 
@@ -151,7 +151,8 @@ def test_a_scope_that_blocks_the_next_level_is_named_instead_of_a_plan(
     answers = {**SAFEST, "task_type": "access_approval", "environment_tier": "production"}
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert 'data-verdict="supervised"' in html
-    assert 'data-blocked-by="task_type environment_tier"' in html
+    # decision_source (who took the decision) is unanswered: counted as the agent deciding
+    assert 'data-blocked-by="task_type environment_tier decision_source"' in html
     assert "This workflow, as scoped, stays at <strong>Supervised</strong>" in html
     assert "would lift the verdict" not in html
     assert "Non-production only" not in html.split('id="next-title"')[1].split("</section>")[0]
@@ -210,3 +211,71 @@ def test_no_rule_id_appears_in_the_text_a_person_reads(owner_client, owner, ques
     assert "Reasons for this verdict" in text
     fired = [rule.id for rule in model.binding_rules]
     assert [rule_id for rule_id in fired if rule_id in text] == []
+
+
+# --- 2026.3: floors, control gaps, optional questions, assumed answers in the plan ------------
+
+# A lower-trust workflow whose approval chain is codified and enforced: the score alone gives
+# copilot, the approval-chain floor lifts it to supervised.
+ENFORCED_CHAIN = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
+
+
+def test_a_floor_that_lifts_the_verdict_is_a_reason_and_says_so(owner_client, owner, questionnaire):
+    html = report_html(owner_client, make_assessment(owner, answers=ENFORCED_CHAIN))
+    assert 'data-verdict="supervised"' in html
+    assert 'data-decided-by="rule"' in html
+    text = visible_text(html)
+    assert "alone would give copilot, but the reason below lifts it to at least supervised" in text
+    floor = finding(html, "data-rule", "approval-chain-enforced")
+    assert 'data-floor="supervised"' in floor and "At least Supervised" in floor
+    assert "Approvals are codified" in floor and ">SP 800-53 AC-5</abbr>" in floor
+    assert "1." in floor  # the floor is why it stands above the score: it comes first
+    assert "approval-chain-enforced" not in text
+
+
+def test_control_gaps_are_listed_where_scope_blocks_the_next_level(
+    owner_client, owner, questionnaire
+):
+    answers = {
+        **SAFEST,
+        "task_type": "access_approval",
+        "environment_tier": "production",
+        "credential_lifetime": "standing",
+    }
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    path = html.split('id="next-title"')[1].split("</section>")[0]
+    assert "This workflow, as scoped, stays at <strong>Supervised</strong>" in path
+    assert 'data-control-gaps="standing-credentials condition-ephemeral-credentials"' in path
+    assert "Even with a narrower scope, these would still hold it at Supervised:" in path
+    assert "(holds it at Supervised)" in path
+
+
+def test_optional_questions_left_unanswered_count_for_nothing_and_say_so(
+    owner_client, owner, questionnaire
+):
+    html = report_html(owner_client, make_assessment(owner, answers=SAFEST))
+    assert 'data-verdict="owner"' in html
+    assert 'data-optional-unanswered="approval_signal reserved_decision"' in html
+    assert "not answered (optional: counts for nothing)" in html
+    assert 'data-optional="reserved_decision"' in html  # and beside the answer itself
+    assert "data-assumed-count" not in html  # not assumed at their riskiest
+
+
+def test_a_plan_step_on_an_unanswered_follow_up_says_what_it_was_counted_as(
+    owner_client, owner, questionnaire
+):
+    html = report_html(owner_client, make_assessment(owner, answers=ENFORCED_CHAIN))
+    step = re.search(r'<span data-assumed-change="chain_credentials">[^<]*</span>', html).group(0)
+    assert "Not answered (counted as “" in step
+    plan = html.split('id="next-title"')[1].split("</section>")[0]
+    assert "Not answered (counted as “No, one credential covers several systems”)" in step
+    assert "From “No, one credential covers several systems”" not in plan
+
+
+def test_a_blocking_follow_up_left_unanswered_says_what_it_was_counted_as(
+    owner_client, owner, questionnaire
+):
+    answers = {**SAFEST, "task_type": "access_approval", "environment_tier": "production"}
+    html = report_html(owner_client, make_assessment(owner, answers=answers))
+    path = html.split('id="next-title"')[1].split("</section>")[0]
+    assert "(now: not answered (counted as “" in path

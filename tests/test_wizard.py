@@ -447,3 +447,29 @@ def test_a_step_reads_the_record_and_the_users_roles_in_its_team_in_one_query(
         assert len(access) == 1, access
         assert access[0].startswith('SELECT "assessor_assessment"."id"')
         assert '"assessor_membership"' in access[0]
+
+
+def step_of(assessment, key):
+    for number, section in enumerate(assessment.document["sections"], start=1):
+        if key in {q["key"] for q in section["questions"]}:
+            return number
+    raise AssertionError(key)
+
+
+def test_optional_questions_are_marked_optional_and_count_for_nothing(owner_client, assessment):
+    for key in ("reserved_decision", "approval_signal"):
+        html = owner_client.get(step_url(assessment, step_of(assessment, key))).content.decode()
+        block = html.split(f'<div id="q-{key}"')[1].split('<div id="q-')[0]
+        assert f'data-optional="{key}"' in block
+        assert "Optional" in block and "Left unanswered, it counts for nothing" in block
+        assert "counts as its riskiest answer" not in block
+
+
+def test_the_live_panel_shows_a_floor_lifting_the_verdict(owner_client, owner, questionnaire):
+    from tests.builders import LOWER_TRUST
+
+    answers = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
+    assessment = make_assessment(owner, answers=answers)
+    html = owner_client.get(step_url(assessment, 1)).content.decode()
+    assert 'data-floors="1"' in html
+    assert "At least Supervised:</span> Approvals are codified" in html
