@@ -38,6 +38,9 @@ class Change:
     # Incomplete under the draft (it asks new core questions): the verdicts still possible.
     after_range: tuple[str, str] | None = None
     new_questions: tuple[str, ...] = ()  # texts of the draft's core questions left unanswered
+    # Floors (rules that lift the score's verdict) that now lift it, or no longer do.
+    floors_added: tuple[scoring.FiredFloor, ...] = ()
+    floors_removed: tuple[scoring.FiredFloor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,26 @@ def _verdict(model: scoring.ScoringModel, answers: dict[str, str]) -> str:
     return scoring.evaluate_verdict(model, counted)
 
 
+def _fired(result: scoring.Result) -> set[tuple[str, str, str]]:
+    """(kind, id, level) of every cap that fired and every floor that lifted the verdict."""
+    return {("cap", r.id, r.cap) for r in result.rules_fired} | {
+        ("floor", f.id, f.floor) for f in result.floors_applied
+    }
+
+
+def _condition(model: scoring.ScoringModel, kind: str, rule_id: str) -> scoring.Condition:
+    rules = model.binding_rules if kind == "cap" else model.floors
+    return next(r.when for r in rules if r.id == rule_id)
+
+
 def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[str, str], ...]:
-    """The answers that explain a change: those named by rules that appear or disappear, else
-    those whose weights differ between the two versions."""
+    """The answers that explain a change: those named by rules (caps and floors) that appear
+    or disappear, else those whose weights differ between the two versions."""
     keys: list[str] = []
-    before_rules = {(r.id, r.cap) for r in before.rules_fired}
-    after_rules = {(r.id, r.cap) for r in after.rules_fired}
-    for rule, _cap in sorted(before_rules ^ after_rules):
-        model = after_model if rule in {r for r, _ in after_rules} else before_model
-        condition = next(r.when for r in model.binding_rules if r.id == rule)
+    before_rules, after_rules = _fired(before), _fired(after)
+    for kind, rule, level in sorted(before_rules ^ after_rules):
+        model = after_model if (kind, rule, level) in after_rules else before_model
+        condition = _condition(model, kind, rule)
         keys.extend(k for k in sorted(condition.questions()) if k not in keys)
     if not keys:
         for key, choice in answers.items():
@@ -147,6 +161,8 @@ def _change(row: tuple, old_model, draft_model, given, before: str, after: str) 
     # (id, cap): a rule whose cap the draft changes counts as changed too
     old_ids = {(r.id, r.cap) for r in old_result.rules_fired}
     new_ids = {(r.id, r.cap) for r in new_result.rules_fired}
+    old_floors = {(f.id, f.floor) for f in old_result.floors_applied}
+    new_floors = {(f.id, f.floor) for f in new_result.floors_applied}
     return Change(
         assessment_id=pk,
         name=name,
@@ -161,4 +177,10 @@ def _change(row: tuple, old_model, draft_model, given, before: str, after: str) 
         answers=_behind(old_model, draft_model, given, old_result, new_result),
         after_range=new_result.range_labels,
         new_questions=tuple(draft_model.question_map[key].text for key in new_result.missing),
+        floors_added=tuple(
+            f for f in new_result.floors_applied if (f.id, f.floor) not in old_floors
+        ),
+        floors_removed=tuple(
+            f for f in old_result.floors_applied if (f.id, f.floor) not in new_floors
+        ),
     )

@@ -10,9 +10,10 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessor import pdf, studio, studio_text
-from assessor.models import ChoiceWeight, Question, Questionnaire, Rule, Threshold
-from tests.builders import SAFEST, make_assessment, make_user
+from assessor import bank, loading, pdf, studio, studio_text
+from assessor.impact import impact_preview
+from assessor.models import ChoiceWeight, Question, Questionnaire, Rule, Team, Threshold
+from tests.builders import LOWER_TRUST, SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -650,9 +651,9 @@ def test_the_changes_page_shows_each_difference_side_by_side(web, draft):
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("2026.2", "already exists"),
-        ("2026.3-draft", "a draft"),
-        ("2026.3-draft2", "a draft"),
+        ("2026.3", "already exists"),
+        ("2026.4-draft", "a draft"),
+        ("2026.4-draft2", "a draft"),
         ("my version", "letters, digits"),
         ("", "This field is required"),
     ],
@@ -667,7 +668,7 @@ def test_publishing_refuses_a_name_that_is_not_a_real_new_one(web, draft, name, 
 
 def test_publishing_needs_a_release_note(web, draft):
     before = state(draft)
-    response = web.post(url("studio_publish", draft.version), {"name": "2026.3", "note": " "})
+    response = web.post(url("studio_publish", draft.version), {"name": "2026.4", "note": " "})
     assert response.status_code == 400
     assert state(draft) == before
 
@@ -700,20 +701,20 @@ def test_publishing_names_the_version_and_keeps_the_note_everywhere(
 ):
     response = web.post(
         url("studio_publish", draft.version),
-        {"name": "2026.3", "note": "Kill switch counts for more."},
+        {"name": "2026.4", "note": "Kill switch counts for more."},
     )
     assert response.status_code == 302
     draft.refresh_from_db()
     questionnaire.refresh_from_db()
-    assert (draft.version, draft.status, draft.published_by) == ("2026.3", "published", qadmin)
-    assert draft.document["version"] == "2026.3"
+    assert (draft.version, draft.status, draft.published_by) == ("2026.4", "published", qadmin)
+    assert draft.document["version"] == "2026.4"
     assert questionnaire.status == "retired"
     assert "Kill switch counts for more." in web.get(url("studio_versions")).content.decode()
     out = io.StringIO()
     call_command("export_questionnaire", stdout=out)
     exported = yaml.safe_load(out.getvalue())
     assert exported["release_note"] == "Kill switch counts for more."
-    assert exported["version"] == "2026.3"
+    assert exported["version"] == "2026.4"
     # A new assessment uses it, and its report (web and PDF) carries the note.
     assessment = make_assessment(qadmin, answers=SAFEST)
     assert assessment.questionnaire_id == draft.pk
@@ -734,7 +735,7 @@ def test_a_published_version_cannot_be_published_again(web, questionnaire):
     "name, args, expected",
     [
         ("studio_rule_new", (), "Rule id"),
-        ("studio_rule", ("high-blast-radius",), "When privilege scope is “"),
+        ("studio_rule", ("high-blast-radius",), "When (privilege scope is “"),
         ("studio_follow_up", ("input_isolation",), "Now: only when input sources is"),
         ("studio_condition", ("evidence-capture",), "Met when evidence capture is"),
         ("studio_weights", ("monitoring",), "Periodic review of logs"),
@@ -746,3 +747,47 @@ def test_each_studio_page_opens_on_a_draft(web, draft, name, args, expected):
     response = web.get(url(name, draft.version, *args))
     assert response.status_code == 200
     assert expected in response.content.decode()
+
+
+def test_publishing_2026_3_over_2026_2_lists_a_record_the_ephemeral_condition_moves(web, qadmin):
+    """A one-run token that lapses at its time-to-live: 2026.2 held the record at supervised
+    (the ephemeral-credentials condition demanded revocation at task end); 2026.3 accepts it."""
+    loading.questionnaire_load(
+        document=bank.load_bank_file(bank.BANK_DIR / "2026.2.yaml"), publish=True
+    )
+    record = make_assessment(
+        qadmin, answers=SAFEST | {"revocation": "expires_at_ttl"}, name="CI token rotation"
+    )
+    assert record.verdict == "supervised"
+    unmoved = make_assessment(qadmin, answers=SAFEST, name="Still owner")
+    draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
+    assert draft.version == "2026.3" and draft.status == "draft"
+
+    impact = impact_preview(draft, teams=Team.objects.all())
+    (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
+    assert (change.before, change.after) == ("supervised", "owner")
+    assert "condition-ephemeral-credentials" in {r.id for r in change.rules_removed}
+    questions = studio_text.questions_of(draft.document)
+    assert questions["revocation"]["text"] in {text for text, _ in change.answers}
+    assert unmoved.pk not in {c.assessment_id for c in impact.changes}
+
+    page = web.get(url("studio_publish", draft.version)).content.decode()
+    assert "CI token rotation" in page and "would get a different verdict" in page
+    assert "No longer capped by condition-ephemeral-credentials." in page
+
+
+def test_the_impact_preview_names_a_floor_that_now_lifts_a_verdict(web, qadmin):
+    loading.questionnaire_load(
+        document=bank.load_bank_file(bank.BANK_DIR / "2026.2.yaml"), publish=True
+    )
+    answers = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
+    record = make_assessment(qadmin, answers=answers, name="Enforced chain")
+    draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
+    impact = impact_preview(draft, teams=Team.objects.all())
+    (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
+    assert (change.before, change.after) == ("copilot", "supervised")
+    assert [f.id for f in change.floors_added] == ["approval-chain-enforced"]
+    questions = studio_text.questions_of(draft.document)
+    assert questions["approval_chain"]["text"] in {text for text, _ in change.answers}
+    page = web.get(url("studio_publish", draft.version)).content.decode()
+    assert "Now lifted to at least Supervised by approval-chain-enforced." in page
