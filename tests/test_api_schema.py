@@ -10,7 +10,8 @@ import pytest
 import yaml
 from django.test import Client
 
-from assessor import review
+from assessor import review, selectors
+from assessor.api.serializers import ResultSerializer
 from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_token, make_user
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,18 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(
     Path(os.environ.get("SCHEMATHESIS_LOG", os.devnull)).write_text(output)
     assert run.returncode == 0, output[-6000:]
     assert "No issues found" in output or " passed" in output, output[-3000:]
+
+
+def test_the_result_schema_documents_every_field_the_result_carries(owner, questionnaire):
+    schema = yaml.safe_load(api_client(owner).get("/api/v1/schema/").content)
+    result = schema["components"]["schemas"]["Result"]
+    for name in ("floors_applied", "control_gaps", "optional_unanswered"):
+        assert result["properties"][name]["description"], name
+    assert "floor" in schema["components"]["schemas"]["FiredFloor"]["properties"]
+    path = schema["paths"]["/api/v1/assessments/{id}/result/"]["get"]
+    assert path["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Result"
+    }
+    # the documented fields are exactly the ones served
+    served = selectors.assessment_result_json(make_assessment(owner, answers=SAFEST))
+    assert set(ResultSerializer().fields) == set(served)

@@ -152,3 +152,116 @@ class QuestionnaireSerializer(serializers.Serializer):
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
     document = serializers.DictField(help_text="The compiled bank: sections, questions, rules.")
+
+
+# --- the result (what `manage.py assess` prints): documented for the schema, never parsed ------
+
+LEVELS = ["copilot", "supervised"]
+
+
+class FiredRuleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    cap = serializers.ChoiceField(choices=LEVELS, help_text="The level it holds the verdict at.")
+    reason = serializers.CharField()
+    frameworks = serializers.ListField(child=serializers.CharField())
+
+
+class FiredFloorSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    floor = serializers.ChoiceField(
+        choices=LEVELS, help_text="The level it lifts the score's verdict to, at least."
+    )
+    reason = serializers.CharField()
+    frameworks = serializers.ListField(child=serializers.CharField())
+
+
+# "from" is a Python keyword, so the fields are given as a mapping.
+ChangeSerializer = type(
+    "ChangeSerializer",
+    (serializers.Serializer,),
+    {
+        "question": serializers.CharField(),
+        "question_text": serializers.CharField(),
+        "from": serializers.CharField(help_text="The choice now counted."),
+        "from_label": serializers.CharField(),
+        "to": serializers.CharField(),
+        "to_label": serializers.CharField(),
+        "rules_cleared": serializers.ListField(child=serializers.CharField()),
+        "dimension": serializers.CharField(),
+        "dimension_label": serializers.CharField(),
+        "control": serializers.CharField(allow_blank=True),
+        "assumed": serializers.BooleanField(
+            help_text="Left unanswered and counted as its riskiest choice (`from`)."
+        ),
+    },
+)
+
+
+class ConditionStatusSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    met = serializers.BooleanField()
+
+
+class ResultFrameworkSerializer(serializers.Serializer):
+    framework = serializers.CharField()
+    id = serializers.CharField()
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class VerdictRangeSerializer(serializers.Serializer):
+    lowest = serializers.CharField()
+    highest = serializers.CharField()
+
+
+class ResultSerializer(serializers.Serializer):
+    """A record's result over its saved answers, as `manage.py assess` prints it."""
+
+    name = serializers.CharField()
+    questionnaire_version = serializers.CharField()
+    verdict = serializers.CharField()
+    label = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    score_verdict = serializers.CharField()
+    decided_by = serializers.ChoiceField(
+        choices=["score", "rule", "score and rule"],
+        help_text="A floor that sets the verdict counts as `rule`.",
+    )
+    dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    rules_fired = FiredRuleSerializer(many=True, help_text="Every cap whose condition holds.")
+    floors_applied = FiredFloorSerializer(
+        many=True,
+        help_text=(
+            "Rules that lifted the score's verdict (e.g. a clear, enforced approval chain: at "
+            "least supervised); caps still apply after them."
+        ),
+    )
+    next_level_target = serializers.CharField(allow_null=True)
+    next_level = ChangeSerializer(many=True, help_text="Answer changes that lift it one level.")
+    next_level_blocked_by = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Scope questions in the way when no change of controls lifts it.",
+    )
+    control_gaps = FiredRuleSerializer(
+        many=True,
+        help_text=(
+            "When scope blocks the next level: the rules on controls alone that would still hold "
+            "it below the next level with a narrower scope."
+        ),
+    )
+    conditions = ConditionStatusSerializer(many=True)
+    assumed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown follow-ups left unanswered, counted at their riskiest choice.",
+    )
+    optional_unanswered = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown optional questions left unanswered: they count for nothing.",
+    )
+    frameworks = ResultFrameworkSerializer(many=True)
+    complete = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    verdict_range = VerdictRangeSerializer(
+        allow_null=True, help_text="While core answers are missing: the verdicts still possible."
+    )
