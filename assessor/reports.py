@@ -382,15 +382,19 @@ def _open_questions_context(assessment, model, result, answers) -> dict:
         ],
         "assumed": [{"key": key, "text": question_text[key]} for key in result.assumed],
         "blocked_by": [
-            {
-                "key": key,
-                "text": question_text[key],
-                # Blocking scope questions are answered: a plan is sought only when complete.
-                "label": model.question_map[key].choice_map[result.answers[key]].label,
-            }
+            {"key": key, "text": question_text[key], "label": _scope_label(model, result, key)}
             for key in result.next_level_blocked_by
         ],
     }
+
+
+def _scope_label(model: scoring.ScoringModel, result: scoring.Result, key: str) -> str:
+    """The answer a blocking scope question stands at. Core scope questions are answered (a
+    plan is sought only when complete); a scope follow-up left open counts at its riskiest."""
+    question = model.question_map[key]
+    if key in result.answers:
+        return question.choice_map[result.answers[key]].label
+    return f"not answered (counted as “{question.riskiest.label}”)"
 
 
 def _verdict_context(model: scoring.ScoringModel, result: scoring.Result) -> dict:
@@ -431,6 +435,7 @@ def report_page_context(assessment: Assessment, user) -> dict:
         "can_answer": may_edit and not assessment.is_locked,
         "can_approve": access.allowed(assessment, access.APPROVE)
         and submitter is not None
-        and submitter.pk != user.pk,
+        and submitter.pk != user.pk
+        and user.pk not in selectors.answer_editors(assessment),
         "submitter": submitter,
     }
