@@ -45,7 +45,7 @@ def test_prints_the_verdict_for_the_safest_answers(questionnaire, safe_answers, 
     result = json.loads(out.getvalue())
     assert result["verdict"] == "owner"
     assert result["name"] == "Rotate CI secrets"
-    assert result["questionnaire_version"] == "2026.2"
+    assert result["questionnaire_version"] == "2026.3"
     assert result["decided_by"] == "score"
     assert result["score"] == 100.0
     assert set(result["dimensions"]) == {

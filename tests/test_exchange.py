@@ -37,7 +37,7 @@ def exported(owner_client, owner, questionnaire):
 
 def test_the_export_carries_answers_notes_links_result_and_version(exported):
     assert exported["format"] == "autonomy-assessor/assessment"
-    assert exported["questionnaire_version"] == "2026.2"
+    assert exported["questionnaire_version"] == "2026.3"
     assert exported["answers"]["input_isolation"] == "validated_parameters"
     assert len(exported["answers"]) == 27  # 25 core and two follow-ups
     assert exported["notes"] == NOTES

@@ -53,7 +53,7 @@ def frozen(request, questionnaire, owner):
     """A version out of draft, with a draft assessment pinned to it."""
     pinned = make_assessment(owner, answers=SAFEST, name="Pinned")
     if request.param == "retired":
-        loading.questionnaire_publish(loading.questionnaire_clone(questionnaire, version="2026.3"))
+        loading.questionnaire_publish(loading.questionnaire_clone(questionnaire, version="2026.4"))
     questionnaire.refresh_from_db()
     assert questionnaire.status == request.param
     before = state(questionnaire, pinned)
@@ -63,7 +63,7 @@ def frozen(request, questionnaire, owner):
 
 @pytest.fixture
 def draft(questionnaire):
-    return loading.questionnaire_clone(questionnaire, version="2026.2-edit")
+    return loading.questionnaire_clone(questionnaire, version="2026.3-edit")
 
 
 def first(queryset):
@@ -212,7 +212,7 @@ def test_the_refusal_names_the_version_and_the_way_out(questionnaire):
     with pytest.raises(ImmutableQuestionnaire) as refused:
         first(questionnaire.dimensions).delete()
     assert refused.value.messages == [
-        "Not deleted. Questionnaire version 2026.2 is published and cannot be changed: "
+        "Not deleted. Questionnaire version 2026.3 is published and cannot be changed: "
         "assessments are pinned to it. Clone a version as a new draft and edit that."
     ]
 
@@ -223,7 +223,7 @@ def test_the_refusal_names_the_version_and_the_way_out(questionnaire):
 def test_publishing_retires_the_previous_version_without_changing_it(questionnaire, owner):
     pinned = make_assessment(owner, answers=SAFEST, name="Pinned")
     before = state(questionnaire, pinned)
-    newer = loading.questionnaire_clone(questionnaire, version="2026.3")
+    newer = loading.questionnaire_clone(questionnaire, version="2026.4")
     loading.questionnaire_publish(newer)
     after = state(questionnaire, pinned)
     assert after.pop("status") == "retired" and before.pop("status") == "published"
@@ -251,7 +251,7 @@ def test_a_draft_is_edited_and_deleted_freely(questionnaire, draft):
     Rule.objects.filter(questionnaire=draft, key="partial-evidence").delete()
     first(draft.questions.exclude(frameworks=None)).frameworks.clear()
     draft.delete()
-    assert not Questionnaire.objects.filter(version="2026.2-edit").exists()
+    assert not Questionnaire.objects.filter(version="2026.3-edit").exists()
     assert not Question.objects.filter(questionnaire_id=draft.pk).exists()
     assert Questionnaire.objects.get(pk=questionnaire.pk).status == "published"
 
@@ -272,7 +272,7 @@ def test_the_refusal_lists_each_cited_reference_and_version(questionnaire):
         reference.delete()
     assert (
         f"Not deleted: framework reference {reference.ref} is cited by questionnaire version "
-        "2026.2 (published), which cannot change." in refused.value.messages
+        "2026.3 (published), which cannot change." in refused.value.messages
     )
 
 
@@ -292,7 +292,7 @@ def test_a_draft_row_cannot_reach_into_a_published_version(questionnaire, draft)
 
 
 def test_a_row_cannot_link_two_drafts(questionnaire, draft):
-    other = loading.questionnaire_clone(questionnaire, version="2026.2-other")
+    other = loading.questionnaire_clone(questionnaire, version="2026.3-other")
     choice = first(Choice.objects.filter(question__questionnaire=draft))
     with pytest.raises(MixedVersions):
         ChoiceWeight.objects.create(choice=choice, dimension=first(other.dimensions), points=1)
@@ -301,7 +301,7 @@ def test_a_row_cannot_link_two_drafts(questionnaire, draft):
 
 
 def test_two_published_versions_never_coexist(questionnaire, draft):
-    with pytest.raises(AlreadyPublished, match="version 2026.2 is published"):
+    with pytest.raises(AlreadyPublished, match="version 2026.3 is published"):
         Questionnaire.objects.filter(pk=draft.pk).update(status="published")
     with pytest.raises(AlreadyPublished):
         changed(draft, status="published")
@@ -454,7 +454,7 @@ def test_reverting_a_frozen_row_from_its_history_is_a_form_error(admin_web, froz
     )
     assert response.status_code == 200
     status = frozen.version.status
-    assert f"Questionnaire version 2026.2 is {status} and cannot be changed" in (
+    assert f"Questionnaire version 2026.3 is {status} and cannot be changed" in (
         response.content.decode()
     )
     assert state(frozen.version, frozen.pinned) == frozen.before

@@ -84,13 +84,13 @@ def test_a_changed_bank_under_a_used_version_label_is_refused(tmp_path):
 def test_a_new_version_from_a_file_loads_as_a_draft_beside_the_published_one(tmp_path):
     call_command("load_questionnaire")
     raw = copy.deepcopy(bank.read_yaml(bank.DEFAULT_BANK))
-    raw["version"] = "2026.3-test"
+    raw["version"] = "2026.4-test"
     path = tmp_path / "next.yaml"
     path.write_text(yaml.safe_dump(raw))
     call_command("load_questionnaire", str(path))
-    draft = Questionnaire.objects.get(version="2026.3-test")
+    draft = Questionnaire.objects.get(version="2026.4-test")
     assert draft.status == Questionnaire.Status.DRAFT
-    assert Questionnaire.current().version == "2026.2"
+    assert Questionnaire.current().version == "2026.3"
 
 
 def test_a_broken_bank_file_exits_2_and_creates_nothing(tmp_path):
@@ -122,9 +122,9 @@ def test_the_shipped_bank_replaces_2026_1_and_retires_it(capsys):
     call_command("load_questionnaire", str(bank.BANK_DIR / "2026.1.yaml"))
     assert Questionnaire.current().version == "2026.1"
     call_command("load_questionnaire")
-    assert Questionnaire.current().version == "2026.2"
+    assert Questionnaire.current().version == "2026.3"
     statuses = dict(Questionnaire.objects.values_list("version", "status"))
-    assert statuses == {"2026.1": "retired", "2026.2": "published"}
+    assert statuses == {"2026.1": "retired", "2026.3": "published"}
     assert Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).count() == 1
 
 

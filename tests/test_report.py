@@ -108,7 +108,7 @@ def test_every_answer_appears_with_its_note_and_evidence_link(owner_client, owne
     assert (
         '<a href="https://wiki.example.com/kill-switch" rel="noopener noreferrer nofollow">' in html
     )
-    assert "version 2026.2" in html
+    assert "version 2026.3" in html
     assert "Generated " in html
 
 
@@ -151,7 +151,7 @@ def test_a_scope_that_blocks_the_next_level_is_named_instead_of_a_plan(
     answers = {**SAFEST, "task_type": "access_approval", "environment_tier": "production"}
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert 'data-verdict="supervised"' in html
-    # Who takes the decision is scope too (2026.3); left open, it counts as the agent deciding.
+    # Who takes the decision is scope too (2026.4); left open, it counts as the agent deciding.
     assert 'data-blocked-by="task_type environment_tier decision_source"' in html
     assert "not answered (counted as “The agent decides during the run”)" in html
     assert "This workflow, as scoped, stays at <strong>Supervised</strong>" in html

@@ -510,9 +510,9 @@ def test_the_changes_page_shows_each_difference_side_by_side(web, draft):
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("2026.2", "already exists"),
-        ("2026.3-draft", "a draft"),
-        ("2026.3-draft2", "a draft"),
+        ("2026.3", "already exists"),
+        ("2026.4-draft", "a draft"),
+        ("2026.4-draft2", "a draft"),
         ("my version", "letters, digits"),
         ("", "This field is required"),
     ],
@@ -527,7 +527,7 @@ def test_publishing_refuses_a_name_that_is_not_a_real_new_one(web, draft, name, 
 
 def test_publishing_needs_a_release_note(web, draft):
     before = state(draft)
-    response = web.post(url("studio_publish", draft.version), {"name": "2026.3", "note": " "})
+    response = web.post(url("studio_publish", draft.version), {"name": "2026.4", "note": " "})
     assert response.status_code == 400
     assert state(draft) == before
 
@@ -560,20 +560,20 @@ def test_publishing_names_the_version_and_keeps_the_note_everywhere(
 ):
     response = web.post(
         url("studio_publish", draft.version),
-        {"name": "2026.3", "note": "Kill switch counts for more."},
+        {"name": "2026.4", "note": "Kill switch counts for more."},
     )
     assert response.status_code == 302
     draft.refresh_from_db()
     questionnaire.refresh_from_db()
-    assert (draft.version, draft.status, draft.published_by) == ("2026.3", "published", qadmin)
-    assert draft.document["version"] == "2026.3"
+    assert (draft.version, draft.status, draft.published_by) == ("2026.4", "published", qadmin)
+    assert draft.document["version"] == "2026.4"
     assert questionnaire.status == "retired"
     assert "Kill switch counts for more." in web.get(url("studio_versions")).content.decode()
     out = io.StringIO()
     call_command("export_questionnaire", stdout=out)
     exported = yaml.safe_load(out.getvalue())
     assert exported["release_note"] == "Kill switch counts for more."
-    assert exported["version"] == "2026.3"
+    assert exported["version"] == "2026.4"
     # A new assessment uses it, and its report (web and PDF) carries the note.
     assessment = make_assessment(qadmin, answers=SAFEST)
     assert assessment.questionnaire_id == draft.pk
