@@ -178,7 +178,7 @@ def test_no_rule_id_appears_anywhere_in_the_pdf(owner_client, owner, questionnai
     )
     compact = "".join(text_of(reader).split())  # a wrapped id would still be found
     fired = [rule.id for rule in model.binding_rules]
-    assert "tool-chain-identity-ticketing-cloud" in fired
+    assert "tool-chain-weak-link" in fired
     assert [rule_id for rule_id in fired if rule_id in compact] == []
 
 
