@@ -703,8 +703,11 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
         next_level_blocked_by=blocked_by,
         verdict_range=_verdict_range(model, given) if missing else None,
         core_total=len(model.core_keys),
+        # A floor a lower cap overrode decided nothing: only those the verdict stands on.
         floors_applied=tuple(
-            FiredFloor(f.id, f.floor, f.reason, f.frameworks) for f in outcome.floors
+            FiredFloor(f.id, f.floor, f.reason, f.frameworks)
+            for f in outcome.floors
+            if VERDICT_RANK[f.floor] <= VERDICT_RANK[outcome.verdict]
         ),
         control_gaps=gaps,
         optional_unanswered=tuple(
