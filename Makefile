@@ -1,11 +1,13 @@
-# Entry points: `make run` (set up and serve on 127.0.0.1:8000), `make test` (everything the
-# tests need, then the whole suite), `make bench` (the performance figures).
+# Entry points: `make run` (set up and serve on 127.0.0.1:8000, or on $PORT), `make test`
+# (everything the tests need, then the whole suite), `make bench` (the performance figures).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
+# `make run` serves on 127.0.0.1:$(PORT); `PORT=9000 make run` picks another port.
+PORT ?= 8000
 
 .PHONY: run test bench audit lint format system-deps
 
@@ -26,7 +28,7 @@ run: $(VENV)/.runtime-installed
 	DJANGO_DEBUG=1 $(PY) manage.py load_questionnaire
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_admin
 	DJANGO_DEBUG=1 $(PY) manage.py seed_examples
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 system-deps:
 	@scripts/system-deps.sh

@@ -112,6 +112,10 @@ class Question:
     # A scope question describes the workflow itself (its task, environment, business
     # impact), not a control: the path to the next level never proposes changing it.
     scope: bool = False
+    # An optional question counts only when answered: shown and left unanswered it counts for
+    # nothing (it is not assumed at its riskiest). Banks give optional questions no points and
+    # fire rules only on their risky choices, so leaving one out keeps the earlier reading.
+    optional: bool = False
 
     @cached_property
     def choice_map(self) -> dict[str, Choice]:
@@ -158,6 +162,21 @@ class Question:
 class Rule:
     id: str
     cap: str
+    reason: str
+    when: Condition
+    frameworks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A rule that lifts the score's verdict to at least `floor` when its condition holds.
+
+    Caps still apply after it: the verdict is the lowest of (the score's verdict lifted by every
+    floor that holds) and every cap that fires.
+    """
+
+    id: str
+    floor: str
     reason: str
     when: Condition
     frameworks: tuple[str, ...] = ()
@@ -217,6 +236,7 @@ class ScoringModel:
     # them and keep the engine's earlier reading, so records pinned to them never rescore.
     binding_conditions: bool = True
     follow_ups_assumed_riskiest: bool = True
+    floors: tuple[Floor, ...] = ()
 
     @cached_property
     def question_map(self) -> dict[str, Question]:
@@ -280,6 +300,11 @@ class ScoringModel:
                 reached = verdict
         return reached
 
+    def lifted(self, score_verdict: str, scored: Mapping[str, str]) -> str:
+        """The score's verdict lifted by every floor whose condition holds."""
+        levels = [score_verdict, *(f.floor for f in self.floors if f.when.matches(scored))]
+        return max(levels, key=VERDICT_RANK.__getitem__)
+
 
 # --- the result ----------------------------------------------------------------------------
 
@@ -288,6 +313,14 @@ class ScoringModel:
 class FiredRule:
     id: str
     cap: str
+    reason: str
+    frameworks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FiredFloor:
+    id: str
+    floor: str
     reason: str
     frameworks: tuple[str, ...]
 
@@ -355,6 +388,11 @@ class Result:
     # While core answers are missing: the lowest and highest verdicts still possible.
     verdict_range: tuple[str, str] | None = None
     core_total: int = 0  # how many core questions the bank has
+    floors_applied: tuple[FiredFloor, ...] = ()  # floors that lifted the score's verdict
+    # When scope blocks the next level: the fired rules on controls alone that cap below it,
+    # which a narrower scope would leave standing.
+    control_gaps: tuple[FiredRule, ...] = ()
+    optional_unanswered: tuple[str, ...] = ()  # shown optional questions left unanswered
 
     @property
     def complete(self) -> bool:
@@ -409,6 +447,15 @@ class Result:
                 for c in self.next_level
             ],
             "next_level_blocked_by": list(self.next_level_blocked_by),
+            "control_gaps": [
+                {"id": r.id, "cap": r.cap, "reason": r.reason, "frameworks": list(r.frameworks)}
+                for r in self.control_gaps
+            ],
+            "floors_applied": [
+                {"id": f.id, "floor": f.floor, "reason": f.reason, "frameworks": list(f.frameworks)}
+                for f in self.floors_applied
+            ],
+            "optional_unanswered": list(self.optional_unanswered),
             "conditions": [{"id": c.id, "title": c.title, "met": c.met} for c in self.conditions],
             "assumed": list(self.assumed),
             "frameworks": [
@@ -440,6 +487,26 @@ def check_answers(model: ScoringModel, answers: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def check_visibility(model: ScoringModel, answers: Mapping[str, str]) -> list[str]:
+    """Every answered follow-up that the other answers do not show, each naming its key.
+
+    For answer sets that arrive whole (the command line, the API, a JSON import): a refinement
+    answered without the answer that asks it is a mistake to report, not to ignore. The wizard
+    keeps an answer whose parent later changed, and the engine simply leaves it out.
+    """
+    counted = effective_answers(model, answers)
+    problems = []
+    for question in model.questions:
+        hidden = question.key in answers and question.key not in counted
+        if hidden and question.show_if is not None and answers[question.key] in question.choice_map:
+            parents = ", ".join(sorted(question.show_if.questions()))
+            problems.append(
+                f"{question.key} is answered, but it is asked only for certain answers to "
+                f"{parents}, and the answers given do not ask it"
+            )
+    return problems
+
+
 def effective_answers(model: ScoringModel, answers: Mapping[str, str]) -> dict[str, str]:
     """The answers given that count: known, and to questions whose show-if condition holds.
 
@@ -464,7 +531,8 @@ def scored_answers(
 
     A follow-up that is shown but left unanswered counts as its riskiest choice, so leaving
     out an honest bad answer never pays. A missing core answer counts for nothing: it makes
-    the assessment incomplete instead.
+    the assessment incomplete instead. So does an optional question left unanswered: it holds
+    a fact that only lowers a verdict, and left out it keeps the bank's earlier reading.
     """
     counted: dict[str, str] = {}
     assumed: list[str] = []
@@ -474,7 +542,7 @@ def scored_answers(
         choice = answers.get(question.key)
         if choice is not None and choice in question.choice_map:
             counted[question.key] = choice
-        elif not question.core and model.follow_ups_assumed_riskiest:
+        elif not question.core and not question.optional and model.follow_ups_assumed_riskiest:
             counted[question.key] = question.riskiest.key
             assumed.append(question.key)
     return counted, tuple(assumed)
@@ -544,6 +612,12 @@ class _Outcome:
     score_verdict: str
     fired: list[Rule]
     verdict: str
+    floors: list[Floor] = field(default_factory=list)  # floors that lifted the score's verdict
+
+    @property
+    def lifted(self) -> str:
+        """The score's verdict after the floors, before the caps."""
+        return _highest([self.score_verdict, *(f.floor for f in self.floors)])
 
 
 def _outcome(model: ScoringModel, scored: Mapping[str, str]) -> _Outcome:
@@ -551,12 +625,25 @@ def _outcome(model: ScoringModel, scored: Mapping[str, str]) -> _Outcome:
     score = _overall(model, dimensions)
     score_verdict = model.score_verdict(score)
     fired = [rule for rule in model.binding_rules if rule.when.matches(scored)]
-    verdict = _lowest([score_verdict, *(rule.cap for rule in fired)])
-    return _Outcome(dimensions, score, score_verdict, fired, verdict)
+    floors = [
+        f
+        for f in model.floors
+        if f.when.matches(scored) and VERDICT_RANK[f.floor] > VERDICT_RANK[score_verdict]
+    ]
+    lifted = _highest([score_verdict, *(f.floor for f in floors)])
+    verdict = _lowest([lifted, *(rule.cap for rule in fired)])
+    return _Outcome(dimensions, score, score_verdict, fired, verdict, floors)
+
+
+def _highest(verdicts: Iterable[str]) -> str:
+    return max(verdicts, key=VERDICT_RANK.__getitem__)
 
 
 def _decided_by(outcome: _Outcome) -> str:
-    by_rule = any(rule.cap == outcome.verdict for rule in outcome.fired)
+    """A floor that sets the verdict is a rule of the bank, so it counts as `rule`."""
+    by_rule = any(rule.cap == outcome.verdict for rule in outcome.fired) or any(
+        floor.floor == outcome.verdict for floor in outcome.floors
+    )
     by_score = outcome.score_verdict == outcome.verdict
     if by_rule and by_score:
         return "score and rule"
@@ -585,10 +672,13 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
     target = None
     path: tuple[Change, ...] = ()
     blocked_by: tuple[str, ...] = ()
+    gaps: tuple[FiredRule, ...] = ()
     if outcome.verdict != VERDICTS[-1]:
         target = VERDICTS[VERDICT_RANK[outcome.verdict] + 1]
         if plan and not missing:  # a plan for an unfinished assessment would rest on guesses
             path, blocked_by = _Planner(model, given, scored, outcome, target).plan()
+        if blocked_by:
+            gaps = _control_gaps(model, outcome, target)
 
     return Result(
         verdict=outcome.verdict,
@@ -602,7 +692,7 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
         decided_by=_decided_by(outcome),
         next_level=path,
         next_level_target=target,
-        frameworks=_framework_refs(model, scored, outcome.fired),
+        frameworks=_framework_refs(model, scored, outcome),
         conditions=tuple(
             ConditionStatus(c.id, c.title, c.when.matches(scored))
             for c in model.ownership_conditions
@@ -613,6 +703,29 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
         next_level_blocked_by=blocked_by,
         verdict_range=_verdict_range(model, given) if missing else None,
         core_total=len(model.core_keys),
+        floors_applied=tuple(
+            FiredFloor(f.id, f.floor, f.reason, f.frameworks) for f in outcome.floors
+        ),
+        control_gaps=gaps,
+        optional_unanswered=tuple(
+            q.key
+            for q in model.questions
+            if q.optional and q.key not in given and _shown(q, scored)
+        ),
+    )
+
+
+def _shown(question: Question, answers: Mapping[str, str]) -> bool:
+    return question.show_if is None or question.show_if.matches(answers)
+
+
+def _control_gaps(model: ScoringModel, outcome: _Outcome, target: str) -> tuple[FiredRule, ...]:
+    """The fired rules that hold the verdict below `target` on controls alone: a narrower
+    scope would not clear them, so the report can say what would still stand."""
+    return tuple(
+        FiredRule(r.id, r.cap, r.reason, r.frameworks)
+        for r in outcome.fired
+        if VERDICT_RANK[r.cap] < VERDICT_RANK[target] and not r.when.questions() & model.scope_keys
     )
 
 
@@ -639,11 +752,12 @@ def _verdict_range(model: ScoringModel, given: Mapping[str, str]) -> tuple[str, 
 
 
 def _framework_refs(
-    model: ScoringModel, answers: Mapping[str, str], fired: list[Rule]
+    model: ScoringModel, answers: Mapping[str, str], outcome: _Outcome
 ) -> tuple[FrameworkRef, ...]:
-    """References for the decision itself, every fired rule, and every answer short of safest."""
+    """References for the decision itself, every fired rule and floor, and every answer short
+    of safest."""
     refs = set(model.baseline_frameworks)
-    for rule in fired:
+    for rule in [*outcome.fired, *outcome.floors]:
         refs.update(rule.frameworks)
     for key, choice in answers.items():
         question = model.question_map[key]
@@ -705,7 +819,7 @@ class _Planner:
         if any(rule.when.matches(scored) for rule in self.capping):
             return False
         score = _overall(self.model, _dimension_scores(self.model, _totals(self.model, scored)))
-        return VERDICT_RANK[self.model.score_verdict(score)] >= self.rank
+        return VERDICT_RANK[self.model.lifted(self.model.score_verdict(score), scored)] >= self.rank
 
     # Trimming a plan tries it with one change dropped or moved, many times over. When that one
     # question shows or hides no follow-up, the rest of the answers count exactly as in the
@@ -732,7 +846,7 @@ class _Planner:
             return self._reaches({**self.given, **plan})
         choice = plan.get(key, self.given.get(key))
         if choice is None:  # a shown follow-up left unanswered counts at its riskiest
-            if question.core or not self.model.follow_ups_assumed_riskiest:
+            if question.core or question.optional or not self.model.follow_ups_assumed_riskiest:
                 return self._reaches({**self.given, **plan})
             choice = question.riskiest.key
         related = {r.id for r in self.model.rules_by_question.get(key, ())}
@@ -750,7 +864,7 @@ class _Planner:
             points[index] += value
         moved = _Totals(points, totals.low, totals.high)
         score = _overall(self.model, _dimension_scores(self.model, moved))
-        return VERDICT_RANK[self.model.score_verdict(score)] >= self.rank
+        return VERDICT_RANK[self.model.lifted(self.model.score_verdict(score), trial)] >= self.rank
 
     def plan(self) -> tuple[tuple[Change, ...], tuple[str, ...]]:
         model = self.model
@@ -829,7 +943,7 @@ class _Planner:
         # threshold (with room for a follow-up that a change shows or hides).
         score = _overall(model, _dimension_scores(model, totals)) or 0.0
         needed = model.thresholds[self.target] - self.SCORE_MARGIN
-        if score >= needed and self.reaches(plan):
+        if (score >= needed or self._floored({**current, **plan})) and self.reaches(plan):
             return plan
         gains = _gain_per_point(model, totals)
         options = []
@@ -843,12 +957,16 @@ class _Planner:
         for _, less, key in sorted(options):
             plan[key] = everything[key]
             score -= less
-            if score >= needed and self.reaches(plan):
+            if (score >= needed or self._floored({**current, **plan})) and self.reaches(plan):
                 return plan
         # The sum of gains fell short; the full engine has the last word all the same.
         return plan if score < needed and self.reaches(plan) else None
 
     SCORE_MARGIN = 5.0
+
+    def _floored(self, answers: Mapping[str, str]) -> bool:
+        """A floor alone lifts these answers to the target, whatever their score."""
+        return VERDICT_RANK[self.model.lifted(VERDICTS[0], answers)] >= self.rank
 
     def _drop_orders(self, plan: Mapping[str, str]) -> list[list[str]]:
         """Least useful first: score-only changes by smallest gain, then rule-clearing ones."""
@@ -910,7 +1028,7 @@ class _Planner:
             for k in model.scope_keys
             if k in scored and scored[k] != model.question_map[k].safest.key
         }
-        if VERDICT_RANK[outcome.score_verdict] < self.rank:
+        if VERDICT_RANK[outcome.lifted] < self.rank:
             keys.update(not_safest)
         keys = keys or not_safest
         return tuple(q.key for q in model.questions if q.key in keys)

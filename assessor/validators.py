@@ -24,9 +24,10 @@ http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
 # one address and lead to another.
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-# "2026.2-draft1", "next-draft", "2026.3_DRAFT2", "draft": labels of work in progress, which
-# no published version carries (PDFs and exports print the version's name).
-DRAFT_LABEL = re.compile(r"draft[-_.]?\d*$", re.IGNORECASE)
+# "2026.2-draft1", "next-draft", "2026.3_DRAFT2", "DRAFT-2026.3", "2026.3-draft-final": labels
+# of work in progress, which no published version carries (PDFs and exports print the version's
+# name). "draft" as a word anywhere in the name, not inside a longer word.
+DRAFT_LABEL = re.compile(r"(?<![a-z])draft(?![a-z])", re.IGNORECASE)
 
 
 def draft_label_problem(version: str) -> str | None:

@@ -26,7 +26,7 @@ def safe_answers(model):
     """
     answers = {}
     for question in model.questions:
-        if question.core or question.show_if.matches(answers):
+        if question.show_if is None or question.show_if.matches(answers):
             answers[question.key] = question.choices[0].key
     return answers
 

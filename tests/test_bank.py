@@ -49,10 +49,20 @@ def test_help_texts_explain_without_steering_toward_an_answer(document):
             assert "Good:" not in q["help"], q["key"]
 
 
-def test_scope_questions_are_the_four_that_describe_the_workflow(document, model):
+def test_scope_questions_are_those_that_describe_the_workflow(document, model):
     flagged = {q["key"] for s in document["sections"] for q in s["questions"] if q.get("scope")}
-    assert flagged == {"task_type", "environment_tier", "task_pattern", "business_impact"}
-    assert model.scope_keys == flagged
+    # 2026.3 marks who takes the decision and a decision reserved by law as scope: facts of
+    # the workflow, not controls. The chain's length and the identities reached count as scope
+    # in every bank (bank.CONTRACT_SCOPE).
+    assert flagged == {
+        "task_type",
+        "environment_tier",
+        "task_pattern",
+        "business_impact",
+        "decision_source",
+        "reserved_decision",
+    }
+    assert model.scope_keys == flagged | {"tool_chaining", "identities_affected"}
 
 
 def test_every_condition_for_ownership_is_binding_with_its_own_reason(document, model):
@@ -225,7 +235,7 @@ BROKEN = [
         "question 'monitoring' choice 'periodic_review': label 'periodic review' only repeats",
     ),
     (
-        lambda d: question(d, "kill_switch")["choices"][2].update(label=False),
+        lambda d: question(d, "kill_switch")["choices"][-1].update(label=False),
         "question 'kill_switch' choice 'no': label was read as true/false",
     ),
     (

@@ -47,8 +47,21 @@ DESIGN_CAPS = [
     ({"completion_criteria": "documented"}, "supervised"),
     ({"credential_lifetime": "short_lived"}, "supervised"),
     ({"credential_lifetime": "fixed_ttl"}, "supervised"),
-    ({"revocation": "expires_at_ttl"}, "supervised"),
+    ({"revocation": "expires_at_ttl", "credential_lifetime": "per_run_hours"}, "supervised"),
     ({"evidence_capture": "platform_audit_logs"}, "supervised"),
+    # questionnaire 2026.3
+    ({"agent_identity": "shared_device_account"}, "copilot"),
+    ({"tool_chaining": "three_or_more_systems", "runtime_policy": "static_roles"}, "copilot"),
+    ({"tool_chaining": "three_or_more_systems"}, "supervised"),  # weak links assumed
+    ({"kill_switch": "tested_not_on_call"}, "supervised"),
+    ({"reserved_decision": "reserved"}, "supervised"),
+    ({"approval_signal": "free_text"}, "supervised"),
+    ({"input_sources": "mixed", "input_isolation": "validated_text_steers"}, "supervised"),
+    (
+        {"task_type": "access_approval", "environment_tier": "non_production_with_production_data"},
+        "supervised",
+    ),
+    ({"revocation": "lapses_within_hour", "credential_lifetime": "short_lived"}, "supervised"),
 ]
 
 # The four conditions of DESIGN.md, each broken by one answer, with the rule that must fire.
@@ -129,7 +142,7 @@ def test_one_risky_answer_caps_the_verdict_as_the_design_says(model, safe_answer
     assert min(rule.cap for rule in result.rules_fired) == cap
 
 
-SHIPPED_RULES = 34  # 30 rules of the bank and one per condition for ownership
+SHIPPED_RULES = 38  # 34 rules of the bank and one per condition for ownership
 
 
 @pytest.mark.parametrize("rule_index", range(SHIPPED_RULES))
@@ -145,7 +158,8 @@ def test_every_shipped_rule_fires_on_its_own_condition(model, safe_answers, rule
 
 def test_the_bank_has_as_many_rules_as_the_parametrised_test_covers(model):
     assert len(model.binding_rules) == SHIPPED_RULES
-    assert len(model.rules) == SHIPPED_RULES - len(model.ownership_conditions) == 30
+    assert len(model.rules) == SHIPPED_RULES - len(model.ownership_conditions) == 34
+    assert [floor.id for floor in model.floors] == ["approval-chain-enforced"]
 
 
 def _first_match(condition, model):
@@ -155,7 +169,8 @@ def _first_match(condition, model):
     if condition.op == "all":
         merged = {}
         for child in condition.children:
-            merged.update(_first_match(child, model))
+            # An earlier leaf's answer wins over what a later follow-up needs to be shown.
+            merged = {**_first_match(child, model), **merged}
         return merged
     question = model.question_map[condition.question]
     shown = _first_match(question.show_if, model) if question.show_if else {}
@@ -373,11 +388,14 @@ def apply(answers, path):
         # the nearest safer choice that clears the rule, not the safest one
         ({"approval_chain": "unclear"}, [{"approval_chain": "documented_manual"}]),
         ({"evidence_capture": "partial"}, [{"evidence_capture": "end_to_end"}]),
-        ({"revocation": "none"}, [{"revocation": "automatic_at_task_end"}]),
+        # with credentials issued for one run that expire within the hour, letting them lapse
+        # is enough (2026.3); revoking them at task end is not needed for ownership
+        ({"revocation": "none"}, [{"revocation": "expires_at_ttl"}]),
         (
             {"tool_chaining": "identity_ticketing_cloud", "runtime_policy": "none"},
-            # copilot -> supervised: one change clears the chain-without-policy rule
-            [{"tool_chaining": "two_systems"}, {"runtime_policy": "policy_as_code"}],
+            # copilot -> supervised: one change clears the chain-without-policy rule; the
+            # chain itself is scope (2026.3), so the plan adds the policy instead
+            [{"runtime_policy": "policy_as_code"}],
         ),
     ],
 )
@@ -399,7 +417,12 @@ def test_next_level_clears_a_rule_that_needs_two_changes(model, safe_answers):
     )
     result = evaluate(model, answers)
     assert result.verdict == "supervised"
-    assert {c.question for c in result.next_level} == {"privilege_scope", "identities_affected"}
+    # How many identities a run reaches is scope (2026.3): the plan bounds it with a batch cap
+    # and narrows what the credentials can do, never "affect fewer identities".
+    changed = {c.question for c in result.next_level}
+    assert "batch_limit" in changed and "identities_affected" not in changed
+    assert changed - {"batch_limit"} <= {"privilege_scope", "grant_capability"}
+    assert len(changed) == 2
     assert all(c.rules_cleared == ("high-blast-radius",) for c in result.next_level)
     assert evaluate(model, apply(answers, result.next_level)).verdict == "owner"
 
@@ -425,7 +448,9 @@ def test_the_path_never_changes_the_workflow_itself(model, safe_answers):
     result = evaluate(model, answers)
     assert result.verdict == "supervised"
     assert result.next_level == ()
-    assert result.next_level_blocked_by == ("task_type", "environment_tier")
+    # Who takes the decision is a fact of the workflow too (2026.3): left unanswered, it
+    # counts as the agent deciding, and only a different workflow would change it.
+    assert result.next_level_blocked_by == ("task_type", "environment_tier", "decision_source")
 
 
 def test_worst_answers_are_blocked_by_their_scope(model):
@@ -502,3 +527,155 @@ def test_the_planners_one_change_shortcut_agrees_with_the_full_engine(model, dat
         return
     full = planner._reaches({**given_answers, **trial})
     assert planner._reaches_by_one(trial, key) == full
+
+
+# --- questionnaire 2026.3: floors, optional questions, scope gaps ----------------------------
+
+
+def test_an_enforced_approval_chain_lifts_a_low_score_to_supervised(model):
+    # LOWER_TRUST falls to copilot on score alone; with its approvals codified (the platform
+    # already stops self-approval, overrides are rare and recorded) the article's answer is
+    # "the AI drafts, a named person approves".
+    answers = {**LOWER_TRUST, "approval_chain": "codified"}
+    result = evaluate(model, answers)
+    assert result.score < model.thresholds["supervised"]
+    assert result.score_verdict == "copilot"
+    assert result.verdict == "supervised"
+    assert result.decided_by == "rule"
+    assert [f.id for f in result.floors_applied] == ["approval-chain-enforced"]
+    assert result.to_dict()["floors_applied"][0]["floor"] == "supervised"
+
+
+def test_a_floor_never_overrides_a_copilot_trigger(model):
+    answers = {**LOWER_TRUST, "approval_chain": "codified", "legacy_iam": "brittle_legacy"}
+    result = evaluate(model, answers)
+    assert result.verdict == "copilot"
+    assert "brittle-legacy-iam" in {r.id for r in result.rules_fired}
+
+
+def test_a_floor_needs_the_chain_to_be_enforced(model):
+    for weak in (
+        {"self_approval": "no_by_convention"},
+        {"informal_overrides": "rare_unlogged"},
+        {"approval_chain": "documented_manual"},
+    ):
+        answers = {**LOWER_TRUST, "approval_chain": "codified", **weak}
+        result = evaluate(model, answers)
+        assert result.floors_applied == (), weak
+        assert result.verdict == "copilot", weak
+
+
+def test_an_optional_question_left_unanswered_counts_for_nothing(model, safe_answers):
+    answers = {k: v for k, v in safe_answers.items() if k != "reserved_decision"}
+    result = evaluate(model, answers)
+    assert result.verdict == "owner"
+    assert "reserved_decision" not in result.assumed
+    assert "reserved_decision" in result.optional_unanswered
+    assert result.score == evaluate(model, safe_answers).score
+    reserved = evaluate(model, {**answers, "reserved_decision": "reserved"})
+    assert reserved.verdict == "supervised"
+    assert [r.id for r in reserved.rules_fired] == ["decision-reserved-to-person"]
+    # A reserved decision is a fact of the workflow: no plan proposes to "unreserve" it.
+    assert reserved.next_level == ()
+    assert reserved.next_level_blocked_by == ("reserved_decision",)
+
+
+def test_an_optional_question_carries_no_points(document):
+    for section in document["sections"]:
+        for question in section["questions"]:
+            if question.get("optional"):
+                assert all(not choice["weights"] for choice in question["choices"])
+
+
+@pytest.mark.parametrize(
+    ("revocation", "lifetime", "met"),
+    [
+        ("automatic_at_task_end", "ephemeral_jit", True),
+        ("lapses_within_hour", "ephemeral_jit", True),
+        ("expires_at_ttl", "ephemeral_jit", True),  # an ephemeral_jit token expires in the hour
+        ("lapses_within_hour", "per_run_hours", False),  # outlives the run by hours
+        ("expires_at_ttl", "per_run_hours", False),
+        ("manual", "ephemeral_jit", False),
+    ],
+)
+def test_one_run_credentials_that_lapse_within_the_hour_meet_the_condition(
+    model, safe_answers, revocation, lifetime, met
+):
+    answers = {**safe_answers, "revocation": revocation, "credential_lifetime": lifetime}
+    result = evaluate(model, answers)
+    condition = {c.id: c.met for c in result.conditions}["ephemeral-credentials"]
+    assert condition is met
+    assert (result.verdict == "owner") is met
+
+
+def test_a_chain_with_strong_links_is_not_capped(model, safe_answers):
+    strong = {
+        **safe_answers,
+        "tool_chaining": "identity_ticketing_cloud",
+        "chain_credentials": "separate_per_system",
+        "chain_policy_coverage": "every_step",
+    }
+    assert evaluate(model, strong).verdict == "owner"
+    for weak in (
+        {"chain_credentials": "mixed_by_step"},
+        {"chain_policy_coverage": "some_steps_unchecked"},
+        {"policy_evaluation": "per_session"},
+        {"evidence_capture": "platform_audit_logs"},
+        {"credential_scope": "role_scoped"},
+    ):
+        result = evaluate(model, {**strong, **weak})
+        assert "tool-chain-weak-link" in {r.id for r in result.rules_fired}, weak
+        assert result.verdict == "supervised", weak
+
+
+def test_remove_only_work_in_capped_batches_is_not_a_high_blast_radius(model, safe_answers):
+    answers = {
+        **safe_answers,
+        "task_type": "deprovisioning",
+        "privilege_scope": "broad",
+        "grant_capability": "remove_only",
+        "identities_affected": "hundreds_plus",
+        "batch_limit": "capped_with_halt",
+    }
+    assert "high-blast-radius" not in {r.id for r in evaluate(model, answers).rules_fired}
+    for harm in ({"grant_capability": "can_grant"}, {"batch_limit": "capped"}):
+        fired = {r.id for r in evaluate(model, {**answers, **harm}).rules_fired}
+        assert "high-blast-radius" in fired, harm
+
+
+def test_a_decision_recorded_before_the_run_is_not_the_agent_deciding(model, safe_answers):
+    answers = {**safe_answers, "task_type": "access_approval", "environment_tier": "production"}
+    recorded = {**answers, "decision_source": "accountable_person_recorded"}
+    assert evaluate(model, recorded).verdict == "owner"
+    assert evaluate(model, {**answers, "decision_source": "agent_decides"}).verdict == (
+        "supervised"
+    )
+
+
+def test_scope_blocked_verdicts_name_the_control_gaps_that_would_remain(model, safe_answers):
+    answers = {
+        **safe_answers,
+        "business_impact": "organisation_wide",
+        "monitoring": "none",
+        "kill_switch": "untested",
+    }
+    result = evaluate(model, answers)
+    assert result.verdict == "supervised"
+    assert result.next_level == ()
+    assert result.next_level_blocked_by == ("business_impact",)
+    # Even with a narrower scope, these controls would still hold it at supervised.
+    assert {r.id for r in result.control_gaps} == {"no-monitoring", "kill-switch-untested"}
+    assert {g["id"] for g in result.to_dict()["control_gaps"]} == {
+        "no-monitoring",
+        "kill-switch-untested",
+    }
+    # With a plan there is nothing to list.
+    assert evaluate(model, {**safe_answers, "monitoring": "none"}).control_gaps == ()
+
+
+def test_a_refinement_answered_without_its_parent_is_named(model, safe_answers):
+    answers = {**safe_answers, "batch_limit": "capped_with_halt"}  # identities_affected = one
+    problems = scoring.check_visibility(model, answers)
+    assert len(problems) == 1 and problems[0].startswith("batch_limit is answered")
+    assert "identities_affected" in problems[0]
+    assert scoring.check_visibility(model, safe_answers) == []

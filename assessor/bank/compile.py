@@ -55,6 +55,14 @@ def _build_model_cached(canonical: str, frozen: bool) -> scoring.ScoringModel:
                 r["id"], r["cap"], r["reason"], condition(r["when"]), tuple(r["frameworks"])
             )
             for r in document["rules"]
+            if "cap" in r
+        ),
+        floors=tuple(
+            scoring.Floor(
+                r["id"], r["floor"], r["reason"], condition(r["when"]), tuple(r["frameworks"])
+            )
+            for r in document["rules"]
+            if "floor" in r
         ),
         thresholds=document["thresholds"],
         frameworks={
@@ -80,6 +88,7 @@ def _question(q: dict) -> scoring.Question:
         control=q["control"],
         frameworks=tuple(q["frameworks"]),
         scope=q.get("scope", False) or q["key"] in CONTRACT_SCOPE,
+        optional=q.get("optional", False),
     )
 
 

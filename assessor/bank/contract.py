@@ -50,7 +50,18 @@ CORE_CONTRACT: dict[str, tuple[str, ...]] = {
 ADDED_IN_2026_2 = frozenset({"business_impact", "self_approval"})
 # Questions that describe the workflow itself, not its controls (DESIGN.md). They count as
 # scope in every bank, including documents stored before banks could mark scope themselves.
-CONTRACT_SCOPE = frozenset({"task_type", "environment_tier", "task_pattern", "business_impact"})
+# How many systems a run chains and how many identities it reaches are facts of the workflow
+# too (2026.3): what bounds them is a control (scoped credentials per step, a batch cap).
+CONTRACT_SCOPE = frozenset(
+    {
+        "task_type",
+        "environment_tier",
+        "task_pattern",
+        "business_impact",
+        "tool_chaining",
+        "identities_affected",
+    }
+)
 CONTRACT_DIMENSIONS = (
     "trigger",
     "data_trust",

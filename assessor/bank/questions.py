@@ -86,6 +86,9 @@ def parse_question(check, where, question, dimension_keys, earlier) -> dict | No
         check.fail(where, "needs text")
     core = _flag(check, where, question, "core")
     scope = _flag(check, where, question, "scope")
+    optional = _flag(check, where, question, "optional")
+    if optional and core:
+        check.fail(where, "a core question must be answered and cannot be optional")
     show_if = None
     if question.get("show_if") is not None:
         if core:
@@ -95,6 +98,10 @@ def parse_question(check, where, question, dimension_keys, earlier) -> dict | No
             f"{where}.show_if", question["show_if"], earlier, "a question not asked before it:"
         )
     choices = _choices(check, where, question.get("choices"), dimension_keys)
+    if optional and any(choice["weights"] for choice in choices):
+        # Left unanswered it counts for nothing; with points, answering it would move the
+        # score of every answer set that skipped it, which an optional question must not do.
+        check.fail(where, "an optional question carries no points: its rules say what it does")
     parsed = {
         "key": key,
         "text": text(question.get("text")),
@@ -107,6 +114,8 @@ def parse_question(check, where, question, dimension_keys, earlier) -> dict | No
     }
     if scope:  # only when set, so documents stored before scope existed keep their hash
         parsed["scope"] = True
+    if optional:  # likewise
+        parsed["optional"] = True
     return parsed
 
 

@@ -9,27 +9,44 @@ from .checker import Checker, text
 
 
 def parse_rules(check: Checker, raw: Any, choices: dict[str, list[str]]) -> list[dict]:
+    """Rules that cap the verdict (`cap:`) and rules that lift the score's verdict (`floor:`)."""
     rules: list[dict] = []
     if not isinstance(raw, list):
         check.fail("rules", "must be a list")
         raw = []
-    caps = list(scoring.VERDICTS[:-1])
     for rule, where in check.keyed(raw, "rules", "rule", key="id"):
-        if rule.get("cap") not in caps:
-            check.fail(where, f"cap must be one of {caps}, not {rule.get('cap')!r}")
+        kind, level = _kind(check, where, rule)
         if not text(rule.get("reason")):
             check.fail(where, "needs a reason a reviewer can read")
         when = check.condition(f"{where}.when", rule.get("when"), choices)
         rules.append(
             {
                 "id": rule["id"],
-                "cap": rule.get("cap"),
+                kind: level,
                 "reason": text(rule.get("reason")),
                 "when": when,
                 "frameworks": check.refs(where, rule.get("frameworks")),
             }
         )
     return rules
+
+
+# A cap holds the verdict below ownership; a floor lifts the score's verdict, never as far as
+# ownership (which needs every condition and the score, whatever else holds).
+CAPS = list(scoring.VERDICTS[:-1])
+FLOORS = list(scoring.VERDICTS[1:-1])
+
+
+def _kind(check: Checker, where: str, rule: dict) -> tuple[str, Any]:
+    if "floor" in rule and "cap" in rule:
+        check.fail(where, "a rule either caps the verdict or lifts it: give cap or floor, not both")
+    if "floor" in rule:
+        if rule["floor"] not in FLOORS:
+            check.fail(where, f"floor must be one of {FLOORS}, not {rule['floor']!r}")
+        return "floor", rule["floor"]
+    if rule.get("cap") not in CAPS:
+        check.fail(where, f"cap must be one of {CAPS}, not {rule.get('cap')!r}")
+    return "cap", rule.get("cap")
 
 
 def parse_ownership_conditions(
