@@ -28,6 +28,7 @@ class Placement:
 
     scale: str  # the scale's catalogue prefix, e.g. "aws_agentic_scope"
     scale_name: str
+    scale_short: str  # the name page 1 of the PDF uses
     level: str  # the level's id in the catalogue, e.g. "Scope 2"
     level_name: str
     reason: str
@@ -105,6 +106,7 @@ def _all() -> dict[str, tuple[Placement, ...]]:
                 Placement(
                     scale=scale["prefix"],
                     scale_name=scale["name"],
+                    scale_short=scale.get("short_name") or scale["name"],
                     level=entry["level"],
                     level_name=titles[entry["level"]],
                     reason=entry["reason"].strip(),
