@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from . import access, brief, findings, scoring, selectors
+from . import access, autonomy_scales, brief, findings, scoring, selectors
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision, ExportRecord
 
@@ -355,6 +355,7 @@ def report_context(
         **_open_questions_context(assessment, model, result, answers),
         **_verdict_context(model, result),
         "chart": dimension_chart(model, result),
+        "autonomy_scales": autonomy_scales.placements(result.verdict) if result.complete else (),
         "frameworks": frameworks_grouped(cited["citations"]),
         "sections": answered_sections(assessment, result, answers),
         **_review_context(assessment, decisions),

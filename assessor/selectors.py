@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from . import access, scoring
+from . import access, autonomy_scales, scoring
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision
 from .step_fields import evidence_field, note_field
@@ -104,8 +104,14 @@ def evaluate(
 
 
 def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
-    """The result as `manage.py assess` prints it and the API's result endpoint returns it."""
-    return {"name": name, "questionnaire_version": questionnaire_version, **result.to_dict()}
+    """The result as `manage.py assess` prints it and the API's result endpoint returns it,
+    with the verdict's level on each published autonomy scale (none while incomplete)."""
+    return {
+        "name": name,
+        "questionnaire_version": questionnaire_version,
+        **result.to_dict(),
+        "autonomy_scales": autonomy_scales.as_json(result.verdict if result.complete else None),
+    }
 
 
 def assessment_result_json(assessment: Assessment) -> dict:

@@ -16,10 +16,17 @@ import tempfile
 import pytest
 from django.core.management import call_command
 
-from assessor import review
+from assessor import autonomy_scales, review
 from assessor.membership import member_add
 from assessor.models import ApprovedReport, Assessment, ExportRecord
-from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_user
+from tests.builders import (
+    AT_VERDICT,
+    LOWER_TRUST,
+    SAFEST,
+    api_client,
+    make_assessment,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -346,6 +353,25 @@ def test_the_result_is_the_json_of_the_assess_command(people, records):
         call_command("assess", workflow.name, stdout=out)
     assert api == json.loads(out.getvalue())
     assert api["verdict"] == "copilot" and api["rules_fired"]
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_the_result_gives_the_verdicts_level_on_each_autonomy_scale(people, verdict):
+    record = make_assessment(people["alice"], answers=AT_VERDICT[verdict], name=verdict)
+    result = api_client(people["alice"]).get(url(record.pk, "result/")).json()
+    assert result["verdict"] == verdict
+    assert result["autonomy_scales"] == autonomy_scales.as_json(verdict)
+    assert {s["scale"] for s in result["autonomy_scales"]} == {
+        "knight_autonomy",
+        "aws_agentic_scope",
+        "hleg_oversight",
+    }
+
+
+def test_an_unfinished_result_places_no_verdict_on_the_scales(people):
+    record = make_assessment(people["alice"], answers={"task_type": "provisioning"})
+    result = api_client(people["alice"]).get(url(record.pk, "result/")).json()
+    assert result["complete"] is False and result["autonomy_scales"] == []
 
 
 def test_the_json_export_is_the_records_export_and_is_recorded(people, records):

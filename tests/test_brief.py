@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessor import brief, scoring
-from tests.builders import SAFEST
+from assessor import autonomy_scales, brief, scoring
+from tests.builders import AT_VERDICT, SAFEST
 
 
 def person(name):
@@ -81,3 +81,19 @@ def test_an_unfinished_assessment_names_no_verdict_anywhere(model):
     words = page.subject + page.keywords(["NIST CSF 2.0"]) + page.decision_text
     for label in scoring.VERDICT_LABELS.values():
         assert label not in words
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_page_one_gives_the_verdicts_level_on_each_autonomy_scale(model, verdict):
+    words = brief_for(model, "draft", answers=AT_VERDICT[verdict])
+    assert words.verdict_label == scoring.VERDICT_LABELS[verdict]
+    assert words.scales == autonomy_scales.placements(verdict)
+    assert [p.scale_short for p in words.scales] == [
+        "Knight Institute levels",
+        "AWS scoping matrix",
+        "EU human oversight",
+    ]
+
+
+def test_an_unfinished_assessment_is_on_no_scale(model):
+    assert brief_for(model, "draft", answers={"task_type": "provisioning"}).scales == ()

@@ -1,11 +1,13 @@
 """The HTML report: verdict, reasons, chart, checklist, path, frameworks and every answer."""
 
+import html as markup
 import re
 
 import pytest
 from django.urls import reverse
 
-from tests.builders import LOWER_TRUST, SAFEST, make_assessment
+from assessor import autonomy_scales
+from tests.builders import AT_VERDICT, LOWER_TRUST, SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +214,23 @@ def test_no_rule_id_appears_in_the_text_a_person_reads(owner_client, owner, ques
     assert "Reasons for this verdict" in text
     fired = [rule.id for rule in model.binding_rules]
     assert [rule_id for rule_id in fired if rule_id in text] == []
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_the_verdict_is_placed_on_each_published_autonomy_scale_with_its_reason(
+    owner_client, owner, questionnaire, verdict
+):
+    html = report_html(owner_client, make_assessment(owner, answers=AT_VERDICT[verdict]))
+    assert f'data-verdict="{verdict}"' in html
+    table = re.search(r"<section [^>]*data-autonomy-scales.*?</section>", html, re.S).group(0)
+    text = markup.unescape(visible_text(table))
+    assert "On published autonomy scales" in text
+    for placement in autonomy_scales.placements(verdict):
+        assert f'data-scale="{placement.scale}" data-level="{placement.level}"' in table
+        row = f"{placement.scale_name} {placement.level}: {placement.level_name} {placement.reason}"
+        assert row in text
+
+
+def test_an_incomplete_assessment_is_placed_on_no_scale(owner_client, owner, questionnaire):
+    html = report_html(owner_client, make_assessment(owner, answers={"task_type": "provisioning"}))
+    assert "data-autonomy-scales" not in html and "On published autonomy scales" not in html

@@ -152,3 +152,76 @@ class QuestionnaireSerializer(serializers.Serializer):
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
     document = serializers.DictField(help_text="The compiled bank: sections, questions, rules.")
+
+
+# --- the result (documentation only: the view returns `selectors.result_json` as it is) -------
+
+
+class FiredRuleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    cap = serializers.CharField(help_text="The verdict key it holds the workflow at, at most.")
+    reason = serializers.CharField()
+    frameworks = serializers.ListField(child=serializers.CharField())
+
+
+class ConditionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    met = serializers.BooleanField()
+
+
+class CitedFrameworkSerializer(serializers.Serializer):
+    framework = serializers.CharField()
+    id = serializers.CharField()
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class AutonomyScaleSerializer(serializers.Serializer):
+    scale = serializers.CharField(help_text="The scale's prefix in the framework catalogue.")
+    scale_name = serializers.CharField()
+    level = serializers.CharField(help_text='The level\'s id on that scale, e.g. "Scope 2".')
+    level_name = serializers.CharField()
+    reason = serializers.CharField(help_text="Why the verdict sits at this level, in one line.")
+
+
+class ResultSerializer(serializers.Serializer):
+    """An assessment's result, as `manage.py assess` prints it."""
+
+    name = serializers.CharField()
+    questionnaire_version = serializers.CharField()
+    verdict = serializers.ChoiceField(
+        choices=VERDICT_CHOICES, help_text="While incomplete, the verdict so far: see `complete`."
+    )
+    label = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    score_verdict = serializers.CharField(help_text="The verdict key the score alone reaches.")
+    decided_by = serializers.ChoiceField(choices=["score", "rule", "score and rule"])
+    dimensions = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="Dimension key -> 0-100."
+    )
+    rules_fired = FiredRuleSerializer(many=True)
+    next_level_target = serializers.CharField(
+        allow_null=True, help_text="The verdict key one level up; null at the top."
+    )
+    next_level = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Answer changes that lift the verdict one level: {question, from, to, ...}.",
+    )
+    next_level_blocked_by = serializers.ListField(child=serializers.CharField())
+    conditions = ConditionSerializer(many=True)
+    assumed = serializers.ListField(child=serializers.CharField())
+    frameworks = CitedFrameworkSerializer(many=True)
+    complete = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    verdict_range = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="While incomplete: the lowest and highest verdicts still possible.",
+    )
+    autonomy_scales = AutonomyScaleSerializer(
+        many=True,
+        help_text="The verdict's level on each published autonomy scale (Knight Institute "
+        "levels, AWS Agentic AI Security Scoping Matrix, AI HLEG human oversight), each with "
+        "a one-line reason; empty while the assessment is incomplete.",
+    )

@@ -236,7 +236,7 @@ def _stale_payload(stale: services.StaleVersion) -> dict:
 @extend_schema(
     tags=["assessments"],
     responses={
-        200: OpenApiResponse(OpenApiTypes.OBJECT, description="As `manage.py assess`."),
+        200: OpenApiResponse(s.ResultSerializer, description="As `manage.py assess`."),
         **ERRORS,
     },
 )
