@@ -256,11 +256,28 @@ def _choices_by_question(questionnaire: Questionnaire) -> dict[str, list[str]]:
 class RuleForm(BankForm):
     class Meta:
         model = Rule
-        fields = ["questionnaire", "key", "cap", "reason", "condition", "order", "frameworks"]
+        fields = [
+            "questionnaire",
+            "key",
+            "kind",
+            "cap",
+            "reason",
+            "condition",
+            "order",
+            "frameworks",
+        ]
         help_texts = {
             "condition": 'e.g. {"question": "approval_chain", "in": ["unclear"]}, or '
             '{"all": [...]} / {"any": [...]} of such conditions.'
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].required = False  # a post that leaves it out keeps a cap
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.instance.kind or Rule.Kind.CAP
 
     def clean(self):
         cleaned = super().clean()
@@ -270,6 +287,8 @@ class RuleForm(BankForm):
             checker.condition("condition", condition, _choices_by_question(questionnaire))
             for problem in checker.problems:
                 self.add_error("condition", problem)
+        if cleaned.get("kind") == Rule.Kind.FLOOR and cleaned.get("cap") == "copilot":
+            self.add_error("cap", "A floor at Copilot lifts nothing: give Supervised.")
         return cleaned
 
 
@@ -426,8 +445,8 @@ class DimensionAdmin(BankAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(BankAdmin):
-    list_display = ["key", "section", "core", "questionnaire"]
-    list_filter = ["questionnaire", "core"]
+    list_display = ["key", "section", "core", "scope", "optional", "questionnaire"]
+    list_filter = ["questionnaire", "core", "optional"]
     search_fields = ["key", "text"]
     inlines = [ChoiceInline]
     filter_horizontal = ["frameworks"]
@@ -453,8 +472,8 @@ class ChoiceWeightAdmin(BankAdmin):
 @admin.register(Rule)
 class RuleAdmin(BankAdmin):
     form = RuleForm
-    list_display = ["key", "cap", "questionnaire"]
-    list_filter = ["questionnaire", "cap"]
+    list_display = ["key", "kind", "cap", "questionnaire"]
+    list_filter = ["questionnaire", "kind", "cap"]
     filter_horizontal = ["frameworks"]
 
 

@@ -3,6 +3,11 @@
 The file carries answers by question key, notes, evidence links, the result as it was computed
 and the questionnaire version. An import is checked as a whole before anything is written:
 a bad file creates nothing.
+
+`answers` holds the answers that count: a follow-up in it must be asked by the answers beside
+it. A follow-up the record answered before its parent answer changed is kept, as the wizard
+keeps it (it counts for nothing until its parent asks it again), under `hidden_answers`, which
+an export carries only when there are such answers.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ def fingerprint(data: dict) -> str:
 def export_assessment(assessment: Assessment) -> dict:
     answers = selectors.answers_of(assessment)
     result = selectors.evaluate(assessment, selectors.choices_of(answers))
+    hidden = {key: a.choice_key for key, a in sorted(answers.items()) if key not in result.answers}
     data = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -69,7 +75,10 @@ def export_assessment(assessment: Assessment) -> dict:
         "business_owner": assessment.business_owner,
         "status": assessment.status,
         "questionnaire_version": assessment.questionnaire.version,
-        "answers": {key: a.choice_key for key, a in sorted(answers.items())},
+        "answers": {
+            key: a.choice_key for key, a in sorted(answers.items()) if key in result.answers
+        },
+        **({"hidden_answers": hidden} if hidden else {}),
         "notes": {key: a.note for key, a in sorted(answers.items()) if a.note},
         "evidence": {key: a.evidence_url for key, a in sorted(answers.items()) if a.evidence_url},
         "result": result.to_dict(),
@@ -99,6 +108,9 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
     if not isinstance(answers, dict):
         problems.append('"answers" must be an object of question_key: choice_key')
         answers = {}
+    hidden = data.get("hidden_answers", {})
+    if not isinstance(hidden, dict):
+        problems.append('"hidden_answers" must be an object of question_key: choice_key')
     notes = data.get("notes", {})
     evidence = data.get("evidence", {})
     for field, value in (("notes", notes), ("evidence", evidence)):
@@ -106,10 +118,28 @@ def _check(data) -> tuple[Questionnaire | None, list[str]]:
             problems.append(f'"{field}" must be an object of question_key: text')
     if problems:
         return questionnaire, problems
-    problems += scoring.check_answers(questionnaire.scoring_model(), answers)
-    problems += _note_problems(notes, answers)
-    problems += _evidence_problems(evidence, answers)
+    model = questionnaire.scoring_model()
+    problems += scoring.check_answers(model, answers)
+    problems += [f"hidden_answers: {p}" for p in scoring.check_answers(model, hidden)]
+    if not problems:
+        problems += _visibility_problems(model, answers, hidden)
+    problems += _note_problems(notes, {**hidden, **answers})
+    problems += _evidence_problems(evidence, {**hidden, **answers})
     return questionnaire, problems
+
+
+def _visibility_problems(model: scoring.ScoringModel, answers: dict, hidden: dict) -> list[str]:
+    """Each follow-up in `answers` that its parent answer does not ask (the engine would
+    ignore it), and each one in `hidden_answers` that the answers do ask (it would count)."""
+    problems = scoring.check_visibility(model, answers)
+    for key in sorted(set(hidden) & set(answers)):
+        problems.append(f"hidden_answers: {key} is also in answers")
+    for key, choice in sorted(hidden.items()):
+        if key not in answers and key in scoring.effective_answers(model, {**answers, key: choice}):
+            problems.append(
+                f"hidden_answers: {key} is asked by the answers given; move it to answers"
+            )
+    return problems
 
 
 def _header_problems(data: dict) -> list[str]:
@@ -201,7 +231,7 @@ def import_assessment(data, *, owner, team) -> Assessment:
             note=notes.get(key, ""),
             evidence_url=evidence.get(key, ""),
         )
-        for key, choice in data["answers"].items()
+        for key, choice in {**data.get("hidden_answers", {}), **data["answers"]}.items()
     )
     result = selectors.evaluate(assessment, dict(data["answers"]), plan=False)
     for name, value in services.summary_fields(result, assessment.total_core).items():

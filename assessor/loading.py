@@ -168,6 +168,7 @@ def _create_question(
         control=q["control"],
         core=q["core"],
         scope=q.get("scope", False),
+        optional=q.get("optional", False),
         show_if=q["show_if"],
         order=order,
     )
@@ -191,11 +192,14 @@ def _create_choices(
 
 
 def _create_rules(questionnaire: Questionnaire, rules: list[dict], refs: References) -> None:
+    """Caps and floors, in the document's order; a floor's level is stored in `cap`."""
     for order, rule in enumerate(rules):
+        kind = Rule.Kind.FLOOR if "floor" in rule else Rule.Kind.CAP
         row = Rule.objects.create(
             questionnaire=questionnaire,
             key=rule["id"],
-            cap=rule["cap"],
+            kind=kind,
+            cap=rule[kind],
             reason=rule["reason"],
             condition=rule["when"],
             order=order,

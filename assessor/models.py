@@ -184,6 +184,13 @@ class Question(BankRow):
     show_if = models.JSONField(
         null=True, blank=True, help_text="Ask only when this condition holds."
     )
+    optional = models.BooleanField(
+        default=False,
+        help_text=(
+            "A fact that can only lower a verdict: shown and left unanswered, it counts for "
+            "nothing (not assumed at its riskiest). Never on a core question; carries no weights."
+        ),
+    )
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
@@ -241,9 +248,22 @@ class ChoiceWeight(BankRow):
 
 
 class Rule(BankRow):
+    """A rule of the bank: a cap holds the verdict at most at its level while its condition
+    holds; a floor lifts the score's verdict to at least its level (caps still apply after)."""
+
+    class Kind(models.TextChoices):
+        CAP = "cap", "Cap (holds the verdict at most at the level)"
+        FLOOR = "floor", "Floor (lifts the verdict to at least the level)"
+
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="rules")
     key = models.SlugField(max_length=80, help_text="The rule's stable id.")
-    cap = models.CharField(max_length=20, choices=VERDICT_CHOICES[:-1])
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.CAP)
+    cap = models.CharField(
+        max_length=20,
+        choices=VERDICT_CHOICES[:-1],
+        verbose_name="level",
+        help_text="The level the rule holds the verdict at (a cap) or lifts it to (a floor).",
+    )
     reason = models.TextField()
     condition = models.JSONField()
     order = models.PositiveIntegerField(default=0)
@@ -260,6 +280,10 @@ class Rule(BankRow):
 
     def __str__(self):
         return self.key
+
+    @property
+    def is_floor(self) -> bool:
+        return self.kind == self.Kind.FLOOR
 
 
 class Threshold(BankRow):

@@ -96,6 +96,27 @@ def known_answers(model: scoring.ScoringModel, choices: dict[str, str]) -> dict[
     }
 
 
+def unasked_submissions(
+    model: scoring.ScoringModel, existing: dict[str, str], submitted: dict[str, str]
+) -> dict[str, list[str]]:
+    """Question key -> why, for each submitted follow-up that the answers (stored, with the
+    submitted ones over them) do not ask: `scoring.check_visibility`'s words.
+
+    One step is saved at a time, so only what this save changes is checked: a follow-up sent
+    with the parent answer that asks it passes, and one stored earlier under another parent
+    answer (or sent back unchanged) stays, as the wizard keeps it, counting for nothing.
+    """
+    counted = scoring.effective_answers(model, known_answers(model, {**existing, **submitted}))
+    found = {}
+    for key, choice in submitted.items():
+        if existing.get(key) == choice or counted.get(key) == choice:
+            continue
+        problems = scoring.check_visibility(model, {**counted, key: choice})
+        if problems:
+            found[key] = problems
+    return found
+
+
 def evaluate(
     assessment: Assessment, choices: dict[str, str], *, plan: bool = True
 ) -> scoring.Result:

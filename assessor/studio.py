@@ -165,11 +165,13 @@ def table_set(
 
 
 def rule_set(draft: Questionnaire, rule: Rule | None, values: dict) -> Callable[[], None]:
-    """Create (rule None) or change a rule: key, cap, reason, condition, frameworks."""
+    """Create (rule None) or change a rule: key, kind (cap or floor), level, reason,
+    condition, frameworks."""
 
     def change():
         row = rule or Rule(questionnaire=draft, order=draft.rules.count())
         row.key, row.cap, row.reason = values["key"], values["cap"], values["reason"]
+        row.kind = values.get("kind") or Rule.Kind.CAP
         row.condition = values["condition"]
         row.save()
         row.frameworks.set(values["frameworks"])

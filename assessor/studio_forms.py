@@ -70,6 +70,25 @@ class QuestionForm(DraftForm):
         label="Describes the workflow's scope (the path to the next level never changes it)",
         required=False,
     )
+    optional = forms.BooleanField(
+        label=(
+            "Optional: shown and left unanswered, it counts for nothing (for a fact that can "
+            "only lower a verdict; never a core question, and no points)"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, core: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.core = core
+
+    def clean_optional(self):
+        optional = self.cleaned_data.get("optional", False)
+        if optional and self.core:
+            raise forms.ValidationError(
+                "A core question must be answered for a verdict, so it cannot be optional."
+            )
+        return optional
 
 
 class DimensionForm(DraftForm):
@@ -254,8 +273,18 @@ class RuleForm(ConditionBuilderForm):
         label="Rule id (letters, digits and hyphens; reports and exports name the rule by it)",
         max_length=80,
     )
+    kind = forms.ChoiceField(
+        label="What the rule does while its condition holds",
+        choices=[
+            (Rule.Kind.CAP, "Caps the verdict: at most the level below, whatever the score"),
+            (Rule.Kind.FLOOR, "Lifts the verdict: at least the level below, whatever the score"),
+        ],
+        initial=Rule.Kind.CAP,
+        required=False,  # a form from before floors existed: a cap
+        widget=forms.RadioSelect,
+    )
     cap = forms.ChoiceField(
-        label="Cap the verdict at",
+        label="Level",
         choices=[(key, VERDICT_LABELS[key]) for key in ("copilot", "supervised")],
     )
     reason = forms.CharField(
@@ -281,6 +310,17 @@ class RuleForm(ConditionBuilderForm):
         if taken.exists():
             raise forms.ValidationError(f"This version already has a rule {key!r}.")
         return key
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["kind"] = cleaned.get("kind") or Rule.Kind.CAP
+        if cleaned["kind"] == Rule.Kind.FLOOR and cleaned.get("cap") == "copilot":
+            self.add_error(
+                "cap",
+                "A floor at Copilot lifts nothing: every verdict is at least Copilot. "
+                "Give Supervised.",
+            )
+        return cleaned
 
 
 class ConditionForm(ConditionBuilderForm):

@@ -41,10 +41,27 @@ def condition_words(condition: dict | None, document: dict) -> str:
     return f"{subject(question)} {'is' if op == 'in' else 'is not'} {named}"
 
 
+def rule_kind(rule: dict) -> tuple[str, str]:
+    """('cap' or 'floor', the level's key) of a rule of a document."""
+    kind = "floor" if "floor" in rule else "cap"
+    return kind, rule.get(kind)
+
+
+def rule_effect(rule: dict) -> str:
+    """'cap at Copilot' or 'lifts the verdict to at least Supervised'."""
+    kind, level = rule_kind(rule)
+    label = VERDICT_LABELS.get(level, level)
+    return f"lifts the verdict to at least {label}" if kind == "floor" else f"cap at {label}"
+
+
 def rule_sentence(rule: dict, document: dict) -> str:
-    """'When approval chain is “Unclear”, cap at Copilot.'"""
-    cap = VERDICT_LABELS.get(rule.get("cap"), rule.get("cap"))
-    return f"When {condition_words(rule['when'], document)}, cap at {cap}."
+    """'When approval chain is “Unclear”, cap at Copilot.', or for a floor 'Lifts the verdict
+    to at least Supervised when approval chain is “Codified”.'"""
+    when = condition_words(rule["when"], document)
+    if rule_kind(rule)[0] == "floor":
+        effect = rule_effect(rule)
+        return f"{effect[0].upper()}{effect[1:]} when {when}."
+    return f"When {when}, {rule_effect(rule)}."
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,7 @@ def _questions(d: _Differ, published: dict, draft: dict) -> None:
         for name, label in (("text", "text"), ("help", "help"), ("control", "control")):
             d.field("Questions", key, label, o[name], n[name])
         d.field("Questions", key, "scope", o.get("scope", False), n.get("scope", False))
+        d.field("Questions", key, "optional", o.get("optional", False), n.get("optional", False))
         d.condition("Questions", key, "asked when", o["show_if"], n["show_if"])
         _choices(d, key, o, n)
 
@@ -178,7 +196,7 @@ def _rules(d: _Differ, published: dict, draft: dict) -> None:
         if not d.presence("Rules", key, old.get(key), new.get(key)):
             continue
         o, n = old[key], new[key]
-        d.field("Rules", key, "cap", VERDICT_LABELS.get(o["cap"]), VERDICT_LABELS.get(n["cap"]))
+        d.field("Rules", key, "effect", rule_effect(o), rule_effect(n))
         d.field("Rules", key, "reason", o["reason"], n["reason"])
         d.condition("Rules", key, "when", o["when"], n["when"])
         d.field("Rules", key, "frameworks", o["frameworks"], n["frameworks"])

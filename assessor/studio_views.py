@@ -135,11 +135,11 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
     doc, draft = q.document, q.status == Questionnaire.Status.DRAFT
     rev = {"revision": q.revision}
 
-    def form(kind, key, cls, initial):
+    def form(kind, key, cls, initial, **kwargs):
         prefix = f"{kind}-{key}"
         if not draft:
             return None
-        return bound.get(prefix) or cls(initial={**rev, **initial}, prefix=prefix)
+        return bound.get(prefix) or cls(initial={**rev, **initial}, prefix=prefix, **kwargs)
 
     sections = []
     for s in doc["sections"]:
@@ -150,12 +150,15 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
                 "help_text": question["help"],
                 "control": question["control"],
                 "scope": question.get("scope", False),
+                "optional": question.get("optional", False),
             }
             choices = [{"data": c} for c in question["choices"]]
             questions.append(
                 {
                     "data": question,
-                    "form": form("question", question["key"], QuestionForm, initial),
+                    "form": form(
+                        "question", question["key"], QuestionForm, initial, core=question["core"]
+                    ),
                     "show_if": studio_text.condition_words(question["show_if"], doc)
                     if question["show_if"]
                     else "",
@@ -248,8 +251,8 @@ def section_save(request, version, key):
 def question_save(request, version, key):
     q = _version(request, version)
     row = get_object_or_404(Question, questionnaire=q, key=key)
-    form = QuestionForm(request.POST, prefix=f"question-{key}")
-    fields = ("text", "help_text", "control", "scope")
+    form = QuestionForm(request.POST, prefix=f"question-{key}", core=row.core)
+    fields = ("text", "help_text", "control", "scope", "optional")
     return _item_post(
         request,
         q,
@@ -436,6 +439,7 @@ def rule_edit(request, version, key=None):
     if rule is not None:
         initial = {
             "key": rule.key,
+            "kind": rule.kind,
             "cap": rule.cap,
             "reason": rule.reason,
             "frameworks": list(FrameworkReference.objects.filter(ref__in=data["frameworks"])),

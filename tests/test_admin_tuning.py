@@ -486,3 +486,57 @@ def test_no_route_publishes_a_draft_under_its_working_label(admin_web, questionn
     labelled.refresh_from_db()
     assert labelled.status == Questionnaire.Status.DRAFT
     assert Questionnaire.current() == questionnaire
+
+
+# --- floors and optional questions ----------------------------------------------------------------
+
+
+def test_the_rule_list_and_form_show_whether_a_rule_caps_or_lifts(admin_web, draft):
+    listing = admin_web.get(reverse("admin:assessor_rule_changelist")).content.decode()
+    assert "Kind" in listing and "Cap (holds the verdict at most at the level)" in listing
+    rule = Rule.objects.filter(questionnaire=draft).first()
+    form = admin_web.get(reverse("admin:assessor_rule_change", args=[rule.pk])).content.decode()
+    assert 'name="kind"' in form and "Floor (lifts the verdict to at least the level)" in form
+
+
+def test_the_question_list_shows_which_questions_are_optional(admin_web, draft):
+    listing = admin_web.get(reverse("admin:assessor_question_changelist")).content.decode()
+    assert "Optional" in listing
+
+
+def test_a_floor_at_copilot_is_refused_in_the_admin(admin_web, draft):
+    before = snapshot_counts()
+    response = admin_web.post(
+        reverse("admin:assessor_rule_add"),
+        {
+            "questionnaire": draft.pk,
+            "key": "lift-nothing",
+            "kind": "floor",
+            "cap": "copilot",
+            "reason": "x",
+            "condition": '{"question": "approval_chain", "in": ["codified"]}',
+            "order": 99,
+        },
+    )
+    assert response.status_code == 200
+    assert "A floor at Copilot lifts nothing" in response.content.decode()
+    assert snapshot_counts() == before
+
+
+def test_a_floor_added_in_the_admin_is_compiled_into_the_draft(admin_web, draft):
+    response = admin_web.post(
+        reverse("admin:assessor_rule_add"),
+        {
+            "questionnaire": draft.pk,
+            "key": "documented-chain-floor",
+            "kind": "floor",
+            "cap": "supervised",
+            "reason": "A documented approval chain a person follows.",
+            "condition": '{"question": "approval_chain", "in": ["documented_manual"]}',
+            "order": 99,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    compiled = next(r for r in draft.document["rules"] if r["id"] == "documented-chain-floor")
+    assert compiled["floor"] == "supervised" and "cap" not in compiled

@@ -264,6 +264,67 @@ def test_an_answer_the_wizard_would_refuse_is_400_naming_question_and_part(
     assert Assessment.objects.get(pk=record.pk).version == record.version  # nothing saved
 
 
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"favourite_colour": {"choice": "blue"}}, "Not a question of step"),
+        ({"input_sources": {"choice": "ephemeral_jit"}}, "ephemeral_jit"),
+        # a refinement whose parent (input_sources: internal systems, stored) does not ask it
+        ({"input_isolation": {"choice": "filtered"}}, "input_isolation"),
+    ],
+    ids=["unknown key", "choice of another question", "refinement without its parent"],
+)
+def test_each_kind_of_bad_answer_is_400_naming_the_key_and_saves_nothing(
+    people, records, answers, message
+):
+    record = records["a"]
+    step = _step(record, "input_sources")
+    response = api_client(people["alice"]).put(
+        url(record.pk, f"answers/{step}/"), {"version": record.version, "answers": answers}, "json"
+    )
+    assert response.status_code == 400
+    (key,) = answers
+    assert message in json.dumps(response.data["answers"][key])
+    assert Assessment.objects.get(pk=record.pk).version == record.version
+    assert not record.answers.filter(question_key=key).exclude(choice_key=SAFEST.get(key))
+
+
+def test_a_follow_up_saved_with_the_parent_answer_that_asks_it_is_saved(people, records):
+    record = records["a"]
+    step = _step(record, "input_sources")
+    answers = {"input_sources": {"choice": "mixed"}, "input_isolation": {"choice": "filtered"}}
+    response = api_client(people["alice"]).put(
+        url(record.pk, f"answers/{step}/"), {"version": record.version, "answers": answers}, "json"
+    )
+    assert response.status_code == 200, response.data
+    assert record.answers.get(question_key="input_isolation").choice_key == "filtered"
+
+
+def test_a_follow_up_kept_from_an_earlier_parent_answer_does_not_block_a_save(people, records):
+    record = records["a"]
+    client, step = api_client(people["alice"]), _step(records["a"], "input_sources")
+    both = {"input_sources": {"choice": "mixed"}, "input_isolation": {"choice": "filtered"}}
+    client.put(
+        url(record.pk, f"answers/{step}/"), {"version": record.version, "answers": both}, "json"
+    )
+    hide = {"input_sources": {"choice": "internal_systems"}}
+    response = client.put(
+        url(record.pk, f"answers/{step}/"), {"version": record.version + 1, "answers": hide}, "json"
+    )
+    assert response.status_code == 200, response.data
+    assert response.data["answers"]["input_isolation"]["choice"] == "filtered"  # kept
+    # The step sent back as read, hidden answer included: unchanged, so accepted.
+    read_back = {key: response.data["answers"][key] for key in ("input_sources", "input_isolation")}
+    response = client.put(
+        url(record.pk, f"answers/{step}/"),
+        {"version": record.version + 2, "answers": read_back},
+        "json",
+    )
+    assert response.status_code == 200, response.data
+    record.refresh_from_db()
+    assert record.verdict == "owner"  # the hidden answer counts for nothing
+
+
 def test_a_question_of_another_step_is_400_naming_it(people, records):
     record = records["a"]
     body = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}

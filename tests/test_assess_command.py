@@ -136,6 +136,14 @@ def test_reads_standard_input_with_a_dash(safe_answers):
         ({"extra_question": "x"}, ["unknown question: extra_question"]),
         ({"kill_switch": "perhaps"}, ["unknown choice for kill_switch: 'perhaps'"]),
         ({"kill_switch": None}, ["unknown choice for kill_switch: None"]),
+        # a choice of another question
+        ({"kill_switch": "ephemeral_jit"}, ["unknown choice for kill_switch: 'ephemeral_jit'"]),
+        # a refinement whose parent answer (input_sources: internal systems) does not ask it
+        ({"input_isolation": "validated_parameters"}, ["input_isolation", "without its parent"]),
+        (
+            {"extra_question": "x", "input_isolation": "filtered"},
+            ["unknown question: extra_question", "input_isolation"],
+        ),
     ],
 )
 def test_bad_keys_exit_2_naming_each_one(safe_answers, payload, named):
@@ -145,6 +153,12 @@ def test_bad_keys_exit_2_naming_each_one(safe_answers, payload, named):
         assert message in completed.stderr
     assert "Traceback" not in completed.stderr
     assert completed.stdout == ""
+
+
+def test_a_follow_up_its_parent_answer_asks_for_is_scored(safe_answers):
+    answers = {**safe_answers, "input_sources": "mixed", "input_isolation": "validated_parameters"}
+    completed = run_cli(json.dumps({"answers": answers}))
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_missing_answers_exit_2_naming_each_missing_key(safe_answers):

@@ -71,6 +71,9 @@ def test_the_command_round_trips_with_nothing_lost(owner, owner_client, exported
     assert _comparable(again) == _comparable(exported)
 
 
+# What the refusal of a follow-up answered without its parent says (scoring.check_visibility).
+WITHOUT_PARENT = "input_isolation"
+
 BAD = [
     (lambda d: d.update(format="something-else"), '"format" must be'),
     (
@@ -87,6 +90,21 @@ BAD = [
     (lambda d: d.update(name=""), '"name" (the workflow name) is required'),
     (lambda d: d.update(answers=["task_type"]), '"answers" must be an object'),
     (lambda d: d["notes"].update(not_answered_key="x"), "note for unanswered question"),
+    # a choice of another question
+    (
+        lambda d: d["answers"].update(kill_switch="ephemeral_jit"),
+        "unknown choice for kill_switch: 'ephemeral_jit'",
+    ),
+    # a refinement answered without the parent answer that asks it
+    (lambda d: d["answers"].update(input_sources="internal_systems"), WITHOUT_PARENT),
+    (
+        lambda d: d.update(hidden_answers={"input_isolation": "filtered"}),
+        "hidden_answers: input_isolation is also in answers",
+    ),
+    (
+        lambda d: d.update(hidden_answers={"chain_credentials": "nope"}),
+        "hidden_answers: unknown choice for chain_credentials: 'nope'",
+    ),
 ]
 
 
@@ -132,6 +150,71 @@ def test_the_command_exits_2_on_a_bad_file_and_creates_nothing(owner, exported, 
         call_command("import_assessment", str(path), "--owner", owner.username)
     assert error.value.returncode == 2
     assert "unknown choice for kill_switch" in str(error.value)
+    assert Assessment.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"favourite_colour": "blue"}, "unknown question: favourite_colour"),
+        ({"kill_switch": "ephemeral_jit"}, "unknown choice for kill_switch: 'ephemeral_jit'"),
+        ({"input_sources": "internal_systems"}, WITHOUT_PARENT),
+    ],
+    ids=["unknown key", "choice of another question", "refinement without its parent"],
+)
+def test_the_command_refuses_each_kind_of_bad_answer(owner, exported, tmp_path, answers, message):
+    exported["answers"].update(answers)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(exported))
+    before = (Assessment.objects.count(), Answer.objects.count())
+    with pytest.raises(CommandError) as error:
+        call_command("import_assessment", str(path), "--owner", owner.username)
+    assert error.value.returncode == 2
+    assert message in str(error.value)
+    assert (Assessment.objects.count(), Answer.objects.count()) == before
+
+
+@pytest.fixture
+def exported_with_a_stale_follow_up(owner_client, owner, questionnaire):
+    """A record whose follow-up was answered, then hidden by a change of its parent answer."""
+    assessment = make_assessment(
+        owner,
+        answers={**SAFEST, "input_isolation": "passed_through"},
+        notes={"input_isolation": "Before the inputs were locked down."},
+        name="Stale follow-up",
+    )
+    return json.loads(owner_client.get(reverse("export_json", args=[assessment.pk])).content)
+
+
+def test_a_follow_up_its_parent_no_longer_asks_is_exported_apart_and_imported_back(
+    owner_client, exported_with_a_stale_follow_up
+):
+    exported = exported_with_a_stale_follow_up
+    assert "input_isolation" not in exported["answers"]
+    assert exported["hidden_answers"] == {"input_isolation": "passed_through"}
+    assert exported["result"]["verdict"] == "owner"  # it counts for nothing
+    upload = SimpleUploadedFile("a.json", json.dumps(exported).encode(), "application/json")
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    imported = Assessment.objects.order_by("-pk").first()
+    assert response["Location"] == reverse("report", args=[imported.pk])
+    assert imported.answers.get(question_key="input_isolation").choice_key == "passed_through"
+    again = json.loads(owner_client.get(reverse("export_json", args=[imported.pk])).content)
+    assert _comparable(again) == _comparable(exported)
+
+
+def test_an_export_without_stale_follow_ups_has_no_hidden_answers(exported):
+    assert "hidden_answers" not in exported
+
+
+def test_a_hidden_answer_the_answers_do_ask_is_refused(owner_client, exported):
+    exported["answers"].pop("input_isolation")
+    exported["hidden_answers"] = {"input_isolation": "passed_through"}
+    upload = SimpleUploadedFile("a.json", json.dumps(exported).encode(), "application/json")
+    before = Assessment.objects.count()
+    response = owner_client.post(reverse("import_upload"), {"file": upload})
+    assert "hidden_answers: input_isolation is asked by the answers given" in (
+        response.content.decode()
+    )
     assert Assessment.objects.count() == before
 
 

@@ -115,6 +115,10 @@ WAYS = {
         first(Choice.objects.filter(question__questionnaire=v)), label="Changed"
     ),
     "save a rule": lambda v: changed(first(v.rules), cap="copilot"),
+    "turn a cap into a floor": lambda v: changed(first(v.rules), kind="floor"),
+    "mark a question optional": lambda v: changed(
+        first(v.questions.filter(core=False)), optional=True
+    ),
     "save a threshold": lambda v: changed(first(v.thresholds), min_score=Decimal("1")),
     "save an ownership condition": lambda v: changed(
         first(v.ownership_conditions), title="Changed"
@@ -142,6 +146,8 @@ WAYS = {
         choice__question__questionnaire=v
     ).update(points=0),
     "update rules through the related manager": lambda v: v.rules.update(cap="copilot"),
+    "update rules' kind": lambda v: Rule.objects.filter(questionnaire=v).update(kind="floor"),
+    "update questions' optional flag": lambda v: v.questions.update(optional=True),
     "update every version's dimensions": lambda v: Dimension.objects.update(weight=3),
     "update sections": lambda v: Section.objects.filter(questionnaire=v).update(intro="x"),
     "update ownership conditions": lambda v: OwnershipCondition.objects.filter(
@@ -157,6 +163,9 @@ WAYS = {
         status="draft"
     ),
     "bulk_update weights": bulk_update_weights,
+    "bulk_update the optional flag": lambda v: Question.objects.bulk_update(
+        [Question(pk=first(v.questions).pk, optional=True)], ["optional"]
+    ),
     "bulk_update the questionnaire": lambda v: Questionnaire.objects.bulk_update(
         [Questionnaire(pk=v.pk, title="Changed", status=v.status)], ["title"]
     ),

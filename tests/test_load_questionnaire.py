@@ -158,3 +158,42 @@ def test_a_stored_document_keeps_scope_reasons_and_notes_through_the_rows(docume
 
     stored = questionnaire_load(document=document, publish=True).questionnaire
     assert bank.parse_bank(bank_from_rows(stored)) == document
+
+
+def with_optional_and_floor(document: dict) -> dict:
+    """The document under another label, with its first follow-up optional and a floor rule."""
+    changed = copy.deepcopy(document)
+    changed["version"] = "optional-floor"
+    follow_up = next(q for s in changed["sections"] for q in s["questions"] if not q["core"])
+    follow_up["optional"] = True
+    changed["rules"].append(
+        {
+            "id": "enforced-chain-floor",
+            "floor": "supervised",
+            "reason": "A clear, enforced approval chain.",
+            "when": {"question": "approval_chain", "in": ["codified"]},
+            "frameworks": [],
+        }
+    )
+    return changed
+
+
+def test_optional_questions_and_floor_rules_are_stored_as_rows_and_dumped_back(document):
+    from assessor.loading import bank_from_rows, questionnaire_load
+
+    changed = with_optional_and_floor(document)
+    stored = questionnaire_load(document=changed, publish=False).questionnaire
+    optional = [q.key for q in Question.objects.filter(questionnaire=stored, optional=True)]
+    follow_up = next(q for s in changed["sections"] for q in s["questions"] if q.get("optional"))
+    assert follow_up["key"] in optional
+    floor = Rule.objects.get(questionnaire=stored, key="enforced-chain-floor")
+    assert (floor.kind, floor.cap, floor.is_floor) == ("floor", "supervised", True)
+    assert not Rule.objects.filter(questionnaire=stored, kind="floor").exclude(pk=floor.pk)
+
+    raw = bank_from_rows(stored)
+    dumped = next(q for s in raw["sections"] for q in s["questions"] if q["key"] in optional)
+    assert dumped["optional"] is True
+    dumped_rule = next(r for r in raw["rules"] if r["id"] == "enforced-chain-floor")
+    assert dumped_rule["floor"] == "supervised" and "cap" not in dumped_rule
+    others = [q for s in raw["sections"] for q in s["questions"] if q["key"] not in optional]
+    assert not any("optional" in q for q in others)  # written only when set, as in the bank

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import yaml
@@ -419,6 +420,8 @@ def test_showing_a_questions_choices_saves_nothing(web, draft):
         ({"clause-0-choices": []}, "Pick at least one choice"),
         ({"key": "approval-chain-unclear"}, "already has a rule"),
         ({"cap": "owner"}, "Select a valid choice"),
+        ({"kind": "floor", "cap": "copilot"}, "A floor at Copilot lifts nothing"),
+        ({"kind": "ceiling"}, "Select a valid choice"),
         ({"reason": ""}, "This field is required"),
     ],
 )
@@ -431,6 +434,143 @@ def test_a_bad_rule_is_refused_beside_the_field(web, draft, overrides, message):
     assert message in response.content.decode()
     assert state(draft) == before
     assert not Rule.objects.filter(questionnaire=draft, key="kill-switch-missing").exists()
+
+
+# A weightless follow-up of 2026.3 (a refinement that lifts): it may be made optional.
+OPTIONAL_CANDIDATE = "grant_capability"
+
+
+def floor_data(revision, **overrides):
+    floor = {
+        "key": "documented-chain-floor",
+        "kind": "floor",
+        "cap": "supervised",
+        "reason": "A documented approval chain that a named person follows.",
+        "clause-0-question": "approval_chain",
+        "clause-0-choices": ["documented_manual"],
+    }
+    return rule_data(revision, **{**floor, **overrides})
+
+
+def test_a_floor_is_built_without_json_and_reads_as_a_sentence(web, draft):
+    response = web.post(url("studio_rule_new", draft.version), floor_data(draft.revision))
+    assert response.status_code == 302
+    rule = Rule.objects.get(questionnaire=draft, key="documented-chain-floor")
+    assert (rule.kind, rule.cap) == ("floor", "supervised")
+    draft.refresh_from_db()
+    compiled = next(r for r in draft.document["rules"] if r["id"] == rule.key)
+    assert compiled["floor"] == "supervised" and "cap" not in compiled
+    sentence = "Lifts the verdict to at least Supervised when approval chain is “"
+    assert sentence in web.get(url("studio_version", draft.version)).content.decode()
+    page = web.get(url("studio_rule", draft.version, rule.key)).content.decode()
+    assert sentence in page
+    assert re.search(r'<input[^>]*(value="floor"[^>]*checked|checked[^>]*value="floor")', page)
+
+
+def test_a_floor_turns_back_into_a_cap(web, draft):
+    web.post(url("studio_rule_new", draft.version), floor_data(draft.revision))
+    draft.refresh_from_db()
+    response = web.post(
+        url("studio_rule", draft.version, "documented-chain-floor"),
+        floor_data(draft.revision, kind="cap"),
+    )
+    assert response.status_code == 302
+    assert Rule.objects.get(questionnaire=draft, key="documented-chain-floor").kind == "cap"
+
+
+def test_rule_sentences_read_caps_and_floors():
+    document = {"sections": [{"questions": []}]}
+    when = {"question": "approval_chain", "in": ["codified"]}
+    cap = {"id": "c", "cap": "copilot", "when": when}
+    floor = {"id": "f", "floor": "supervised", "when": when}
+    assert studio_text.rule_sentence(cap, document) == (
+        "When approval_chain is ['codified'], cap at Copilot."
+    )
+    assert studio_text.rule_sentence(floor, document) == (
+        "Lifts the verdict to at least Supervised when approval_chain is ['codified']."
+    )
+
+
+def test_the_changes_page_shows_a_cap_turned_floor_and_an_optional_question():
+    published = {
+        "thresholds": {},
+        "dimensions": [],
+        "sections": [
+            {
+                "questions": [
+                    {
+                        "key": "q",
+                        "text": "Q?",
+                        "help": "",
+                        "control": "",
+                        "show_if": None,
+                        "choices": [],
+                    }
+                ]
+            }
+        ],
+        "rules": [{"id": "r", "cap": "supervised", "reason": "x", "when": None, "frameworks": []}],
+        "ownership_conditions": [],
+    }
+    draft = {
+        **published,
+        "sections": [
+            {"questions": [{**published["sections"][0]["questions"][0], "optional": True}]}
+        ],
+        "rules": [{**published["rules"][0], "floor": "supervised"}],
+    }
+    del draft["rules"][0]["cap"]
+    found = {
+        (d.area, d.item, d.field): (d.before, d.after)
+        for d in studio_text.differences(published, draft)
+    }
+    assert found[("Questions", "q", "optional")] == ("no", "yes")
+    assert found[("Rules", "r", "effect")] == (
+        "cap at Supervised",
+        "lifts the verdict to at least Supervised",
+    )
+
+
+def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
+    key = OPTIONAL_CANDIDATE
+    question = studio_text.questions_of(draft.document)[key]
+    prefix = f"question-{key}"
+    response = web.post(
+        url("studio_question", draft.version, key),
+        {
+            f"{prefix}-revision": draft.revision,
+            f"{prefix}-text": question["text"],
+            f"{prefix}-help_text": question["help"],
+            f"{prefix}-control": question["control"],
+            f"{prefix}-optional": "on",
+        },
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert studio_text.questions_of(draft.document)[key]["optional"] is True
+    assert Question.objects.get(questionnaire=draft, key=key).optional
+    assert ", optional)" in web.get(url("studio_version", draft.version)).content.decode()
+    changes = web.get(url("studio_changes", draft.version)).content.decode()
+    assert "optional" in changes and "1 difference" in changes
+
+
+def test_a_core_question_cannot_be_made_optional(web, draft):
+    before = state(draft)
+    question = studio_text.questions_of(draft.document)["kill_switch"]
+    prefix = "question-kill_switch"
+    response = web.post(
+        url("studio_question", draft.version, "kill_switch"),
+        {
+            f"{prefix}-revision": draft.revision,
+            f"{prefix}-text": question["text"],
+            f"{prefix}-help_text": question["help"],
+            f"{prefix}-control": question["control"],
+            f"{prefix}-optional": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert state(draft) == before
+    assert not Question.objects.get(questionnaire=draft, key="kill_switch").optional
 
 
 def test_a_rule_is_deleted_from_a_draft(web, draft):

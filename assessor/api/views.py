@@ -206,6 +206,13 @@ class StepAnswersWrite(TokenView, APIView):
         form = SectionForm(_form_data(answers), section=section, conditions={})
         if not form.is_valid():
             raise ValidationError({"answers": _form_errors(form)})
+        unasked = selectors.unasked_submissions(
+            assessment.scoring_model(),
+            selectors.choices_of(state.existing),
+            {key: choice for key, (choice, _, _) in form.answers().items()},
+        )
+        if unasked:
+            raise ValidationError({"answers": {k: {"choice": v} for k, v in unasked.items()}})
         try:
             services.answers_save(
                 assessment=assessment,

@@ -67,9 +67,10 @@ def _dimension_raw(dimension) -> dict:
 
 
 def _rule_raw(rule) -> dict:
+    # A floor is written `floor: <level>` where a cap is written `cap: <level>`.
     return {
         "id": rule.key,
-        "cap": rule.cap,
+        rule.kind: rule.cap,
         "when": rule.condition,
         "reason": rule.reason,
         "frameworks": sorted(f.ref for f in rule.frameworks.all()),
@@ -100,6 +101,8 @@ def _question_raw(question) -> dict:
         raw["show_if"] = question.show_if
     if question.scope:
         raw["scope"] = True
+    if question.optional:
+        raw["optional"] = True
     return raw
 
 

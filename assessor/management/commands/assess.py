@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = (
         'Score one workflow from JSON ({"name": ..., "answers": {question_key: choice_key}}) '
         "read from FILE, or from standard input with -, and print the result as JSON. "
-        "Bad input exits with status 2 and names every bad key."
+        "Bad input (an unknown key, a choice of another question, a follow-up answered without "
+        "the parent answer that asks it, a missing core answer) exits with status 2 and names "
+        "every bad key."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +32,9 @@ class Command(BaseCommand):
         model = bank.build_model(document)
         answers = payload["answers"]
         problems = scoring.check_answers(model, answers)
+        # A refinement answered under a parent answer that does not ask it: a reader of the
+        # input would take it to count, and the engine would silently ignore it.
+        problems += scoring.check_visibility(model, selectors.known_answers(model, answers))
         problems += [f"missing answer: {key}" for key in model.core_keys if key not in answers]
         if problems:
             raise CommandError(
