@@ -1,7 +1,8 @@
 """Settings for the Autonomy Assessor, read from the environment.
 
 Everything a deployment changes comes from an environment variable; the defaults are for a
-developer's machine (SQLite file, debug off unless asked for). See README.md for the list.
+developer's machine (SQLite file, debug off unless asked for). See docs/operator-guide.md
+("Running in production") for the list.
 """
 
 import json
@@ -192,7 +193,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- security headers and cookies -------------------------------------------------------
-# Secure by default whenever debug is off; each can be relaxed by its variable (README).
+# Secure by default whenever debug is off; each can be relaxed by its variable
+# (docs/operator-guide.md).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -277,7 +279,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
 
-# --- single sign-on (OpenID Connect, mozilla-django-oidc; see README "Single sign-on") -----
+# --- single sign-on (OpenID Connect, mozilla-django-oidc; docs/operator-guide.md) -----------
 # Off unless an issuer and a client id are set: then the sign-in page offers the provider and
 # its backend joins the list. Endpoints not given are read from the issuer's discovery document
 # at the first sign-in (never at start-up: local break-glass sign-in works with the provider down).
@@ -336,7 +338,7 @@ def env_group_roles(name: str) -> dict[str, list[tuple[str, str]]]:
     return mapping
 
 
-# Which teams and roles each group claim grants (README "Single sign-on").
+# Which teams and roles each group claim grants (docs/operator-guide.md, "Single sign-on").
 ASSESSOR_OIDC_GROUP_ROLES = env_group_roles("ASSESSOR_OIDC_GROUP_ROLES")
 
 # Password reset mails a link; its pages exist only when a mail server is configured. Review
