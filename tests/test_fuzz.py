@@ -54,6 +54,7 @@ from tests.builders import (
     BAD_LINKS,
     RECORD_ROUTES,
     SAFEST,
+    api_client,
     assessor_routes,
     changelist_data,
     make_assessment,
@@ -1009,6 +1010,99 @@ def test_the_assess_command_exits_2_on_the_same_input(export, tmp_path, case):
     with pytest.raises(CommandError) as raised:
         call_command("assess", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert raised.value.returncode == 2
+
+
+# --- API bodies that DRF's own parser turned into a 500 ------------------------------------------
+
+
+@pytest.fixture
+def api_record(owner, questionnaire):
+    record = make_assessment(owner, answers={"task_type": "secret_rotation"}, name="API record")
+    return SimpleNamespace(record=record, client=api_client(owner))
+
+
+def _step_body(record, answers: str) -> str:
+    return f'{{"version": {record.version}, "answers": {answers}}}'
+
+
+@st.composite
+def hostile_api_bodies(draw, record):
+    """(kind, body) for a step's PUT that no parser should take: nesting far past any body,
+    alone or inside a valid one, a lone surrogate as an answer key or in a note, an integer too
+    long to convert, NaN or Infinity."""
+    kind = draw(st.sampled_from(["deep", "deep inside", "surrogate key", "surrogate note"]))
+    kind = draw(st.sampled_from([kind, "long integer", "constant"]))
+    event(f"hostile api body: {kind}")
+    unit = chr(draw(st.integers(0xD800, 0xDFFF)))
+    if kind == "deep":
+        depth = draw(st.one_of(st.integers(21, 2_000), st.integers(2_000, 100_000)))
+        opener = draw(st.sampled_from(["[", '{"a":']))
+        return kind, opener * depth + "0" + ("]" if opener == "[" else "}") * depth
+    if kind == "deep inside":
+        inner = _nested(draw(st.integers(21, 3_000)))
+        return kind, _step_body(record, f'{{"task_type": {{"choice": {inner}}}}}')
+    if kind == "surrogate key":  # written as its \\u escape, as a hostile client would
+        key = json.dumps(draw(clean_text) + unit)
+        return kind, _step_body(record, f'{{{key}: {{"choice": "x"}}}}')
+    if kind == "surrogate note":
+        note = json.dumps(draw(clean_text) + unit + draw(clean_text))
+        return kind, _step_body(record, f'{{"task_type": {{"choice": "other", "note": {note}}}}}')
+    if kind == "long integer":
+        return kind, f'{{"version": {"9" * draw(st.integers(4_301, 6_000))}, "answers": {{}}}}'
+    constant = draw(st.sampled_from(["NaN", "Infinity", "-Infinity"]))
+    return kind, f'{{"version": {constant}, "answers": {{}}}}'
+
+
+def assert_json_400(response, kind):
+    assert response.status_code == 400, kind
+    assert response["Content-Type"] == "application/json", kind
+    detail = response.json()["detail"]
+    assert detail.startswith("The body cannot be read: "), (kind, detail)
+    return detail
+
+
+@settings(WEB, max_examples=30)
+@given(data=st.data())
+def test_hostile_json_bodies_get_a_clear_400_from_every_api_write(api_record, data):
+    record = api_record.record
+    kind, body = data.draw(hostile_api_bodies(record))
+    target = data.draw(
+        st.sampled_from(
+            [
+                ("put", f"/api/v1/assessments/{record.pk}/answers/1/"),
+                ("post", "/api/v1/assessments/"),
+                ("post", f"/api/v1/assessments/{record.pk}/submit/"),
+            ]
+        )
+    )
+    method, url = target
+    before = snapshot()
+    response = getattr(api_record.client, method)(url, body, content_type="application/json")
+    assert_json_400(response, kind)
+    assert snapshot() == before
+
+
+API_REPORTED = {  # issue 23: each was a 500
+    "1,000 deep": (lambda record: _nested(1_000), "nested deeper than 20 levels"),
+    "a lone surrogate as an answer key": (
+        lambda record: _step_body(record, '{"\\ud800": {"choice": "x"}}'),
+        'a key "answers" contains a lone surrogate',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(API_REPORTED))
+def test_the_reported_api_bodies_get_a_400_with_their_reason(api_record, case):
+    build, reason = API_REPORTED[case]
+    record = api_record.record
+    before = snapshot()
+    response = api_record.client.put(
+        f"/api/v1/assessments/{record.pk}/answers/1/",
+        build(record),
+        content_type="application/json",
+    )
+    assert reason in assert_json_400(response, case)
+    assert snapshot() == before
 
 
 # --- command arguments and bank files that used to print a traceback ------------------------------
