@@ -1226,6 +1226,14 @@ CONDITIONS = {
     "a list instead of a condition": ('[{"question": "approval_chain"}]', "not a list"),
     "nested 12 deep": (_deep_condition(12), "nest at most 10 levels"),
     "nested 990 deep": (_deep_condition(990), "nests too deep"),
+    "a 4,301-digit integer as a choice": (  # issue 23: a 500
+        '{"question": "approval_chain", "in": [' + "9" * 4_301 + "]}",
+        "a number too long to read (more than 4,300 digits)",
+    ),
+    "a 5,000-digit negative integer as the question": (
+        '{"question": -' + "1" * 5_000 + ', "in": ["unclear"]}',
+        "a number too long to read (more than 4,300 digits)",
+    ),
 }
 
 
@@ -1274,6 +1282,33 @@ def test_random_json_as_a_show_if_condition_never_fails(bank_admin, condition):
         )
         response = bank_admin.client.post(url, data)
         assert response.status_code in (200, 302)
+
+
+LONG_INTEGERS = ["9" * 4_301, "-" + "1" * 5_000, '{"question": "x", "in": [' + "7" * 9_000 + "]}"]
+
+
+@pytest.mark.parametrize("number", LONG_INTEGERS)
+@pytest.mark.parametrize("field", ["show_if", "framework_notes"])
+def test_an_integer_over_4300_digits_in_a_json_field_gets_a_form_error(bank_admin, field, number):
+    if field == "show_if":
+        row = Question.objects.filter(questionnaire=bank_admin.draft, core=False).first()
+        url = reverse("admin:assessor_question_change", args=[row.pk])
+        extra = {"choices-TOTAL_FORMS": "0", "choices-INITIAL_FORMS": "0"}
+    else:
+        url = reverse("admin:assessor_questionnaire_change", args=[bank_admin.draft.pk])
+        extra = {}
+    page = bank_admin.client.get(url)
+    data = {
+        key: value
+        for key, value in page.context["adminform"].form.initial.items()
+        if value is not None and key not in ("frameworks", "baseline_frameworks")
+    }
+    before = snapshot_bank()
+    response = bank_admin.client.post(url, {**data, **extra, field: number})
+    assert response.status_code == 200
+    assert "more than 4,300 digits" in html.unescape(response.content.decode())
+    assert number in html.unescape(response.content.decode())  # shown again as typed
+    assert snapshot_bank() == before
 
 
 @pytest.mark.parametrize("points", ["1e308", "-1e308", "1000.01", "99999.99"])
