@@ -246,6 +246,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["assessor.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # the database unavailable: a JSON 503, not the site's HTML page
+    "EXCEPTION_HANDLER": "assessor.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Autonomy Assessor API",
