@@ -228,8 +228,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API (assessor/api/) ----------------------------------------------------------------
 # Personal access tokens only (Authorization: Bearer ...); the schema and docs pages also take
-# the signed-in session. Rate limits count per token in the "shared" cache, a database table
-# every gunicorn worker and every host sees (the default cache is per process).
+# the signed-in session. Rate limits count per token in a database row (api/throttling.py);
+# the "shared" cache is a database table every gunicorn worker and every host sees (the
+# default cache is per process).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {

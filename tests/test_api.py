@@ -134,9 +134,9 @@ def test_listing_runs_a_fixed_number_of_queries_however_many_records_exist(
     _bulk_records(alice, team, questionnaire, count)
     client = api_client(alice)
     client.get("/api/v1/assessments/?page_size=100")  # the token's first use records it
-    # the token with its user (1); the rate limit's read, then its write in the shared cache
-    # (5: size check, savepoint, lookup, update, release); the count and the page (2)
-    with django_assert_num_queries(9):
+    # the token with its user (1); the rate limit's row, locked, read and written in one
+    # transaction (4: savepoint, select for update, update, release); the count and the page (2)
+    with django_assert_num_queries(7):
         response = client.get("/api/v1/assessments/?page_size=100")
     assert response.data["count"] == count and len(response.data["results"]) == count
 
