@@ -230,8 +230,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API (assessor/api/) ----------------------------------------------------------------
 # Personal access tokens only (Authorization: Bearer ...); the schema and docs pages also take
-# the signed-in session. Rate limits count per token in the "shared" cache, a database table
-# every gunicorn worker and every host sees (the default cache is per process).
+# the signed-in session. Rate limits count per token in a database row (api/throttling.py);
+# the "shared" cache is a database table every gunicorn worker and every host sees (the
+# default cache is per process).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {
@@ -245,9 +246,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["assessor.api.throttling.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["assessor.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # the database unavailable: a JSON 503, not the site's HTML page
+    "EXCEPTION_HANDLER": "assessor.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Autonomy Assessor API",
