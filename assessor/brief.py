@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from . import scoring
+from . import autonomy_scales, scoring
 
 # What each verdict lets the agent do, and what it does not: written for a board.
 ALLOWS = {
@@ -72,6 +72,8 @@ class Brief:
     approved: SignOff | None
     returned: SignOff | None
     next_review: date | None
+    # The verdict on the published autonomy scales, one compact line on page 1.
+    scales: tuple[autonomy_scales.Placement, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -187,4 +189,5 @@ def build(*, status, result, thresholds, decisions, team, interval_days: int) ->
         approved=approved,
         returned=returned,
         next_review=next_review,
+        scales=autonomy_scales.placements(result.verdict) if complete else (),
     )

@@ -223,7 +223,9 @@ class ImportForm(forms.Form):
 
 class StoredJSONField(forms.JSONField):
     """JSON the database can store and the page can show again: nesting past Python's
-    recursion limit, lone surrogates and NUL characters are form errors, never a 500."""
+    recursion limit, integers too long to convert (Python refuses more than 4,300 digits
+    with a ValueError that Django's JSONField does not catch), lone surrogates and NUL
+    characters are form errors, never a 500."""
 
     def to_python(self, value):
         try:
@@ -233,6 +235,13 @@ class StoredJSONField(forms.JSONField):
                 f"The value nests too deep: at most {MAX_CONDITION_DEPTH} levels.",
                 code="too_deep",
             ) from None
+        except forms.ValidationError:
+            raise
+        except ValueError:
+            raise forms.ValidationError(
+                "The value holds a number too long to read (more than 4,300 digits).",
+                code="too_long_number",
+            ) from None
         problem = json_problem(parsed, max_depth=None)
         if problem:
             raise forms.ValidationError(f"The value {problem.removeprefix('the file ')}.")
@@ -241,7 +250,7 @@ class StoredJSONField(forms.JSONField):
     def bound_data(self, data, initial):
         try:
             value = super().bound_data(data, initial)
-        except RecursionError:
+        except (RecursionError, ValueError):  # too deep, or an integer too long to convert
             return forms.fields.InvalidJSONInput(data)
         if json_problem(value, max_depth=None):
             return forms.fields.InvalidJSONInput(data)  # shown as posted, escapes and all

@@ -12,6 +12,21 @@ from .models import Assessment
 
 QUERY_MAX_LENGTH = 200
 INCOMPLETE = "incomplete"
+VERDICT_VALUES = (*scoring.VERDICTS, INCOMPLETE)
+
+
+class InvalidFilters(ValueError):
+    """A filter value that is not one of the allowed ones: answered with 400 naming them,
+    never with every record as if no filter had been asked for."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+def _one_of(value: str, allowed) -> str:
+    shown = value.encode("utf-8", "backslashreplace").decode()[:40]
+    return f"“{shown}” is not one of {', '.join(allowed)} (or empty for any)."
 
 
 @dataclass(frozen=True)
@@ -22,14 +37,21 @@ class Filters:
 
     @classmethod
     def from_params(cls, params) -> Filters:
-        """From query parameters (verdict, status, q); values not recognised filter nothing."""
+        """From query parameters (verdict, status, q); raises InvalidFilters naming each value
+        that is not allowed, with the values that are."""
         verdict = params.get("verdict", "")
         status = params.get("status", "")
-        return cls(
-            verdict=verdict if verdict in (*scoring.VERDICTS, INCOMPLETE) else "",
-            status=status if status in Assessment.Status.values else "",
-            query=params.get("q", "").strip()[:QUERY_MAX_LENGTH],
-        )
+        query = params.get("q", "").strip()[:QUERY_MAX_LENGTH]
+        errors = {}
+        if verdict not in ("", *VERDICT_VALUES):
+            errors["verdict"] = _one_of(verdict, VERDICT_VALUES)
+        if status not in ("", *Assessment.Status.values):
+            errors["status"] = _one_of(status, Assessment.Status.values)
+        if "\x00" in query:  # no name holds one, and PostgreSQL refuses it in a query
+            errors["q"] = "The search contains a NUL character, which no name or system holds."
+        if errors:
+            raise InvalidFilters(errors)
+        return cls(verdict=verdict, status=status, query=query)
 
     def as_params(self) -> dict[str, str]:
         """The filters as query parameters, the empty ones left out (for links)."""

@@ -634,3 +634,15 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class RateWindow(models.Model):
+    """The requests one API token (or signed-in user) made in the rate limit's window: their
+    times, newest first. Each request reads and writes its row under a row lock
+    (`api/throttling.py`), so parallel requests on any worker or host are counted exactly."""
+
+    key = models.CharField(max_length=200, unique=True)
+    history = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"{self.key}: {len(self.history)} recent request(s)"

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from . import access, brief, findings, scoring, selectors
+from . import access, autonomy_scales, brief, findings, scoring, selectors
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision, ExportRecord
 
@@ -357,6 +357,7 @@ def report_context(
         **_open_questions_context(assessment, model, result, answers),
         **_verdict_context(model, result),
         "chart": dimension_chart(model, result),
+        "autonomy_scales": autonomy_scales.placements(result.verdict) if result.complete else (),
         "frameworks": frameworks_grouped(cited["citations"]),
         "sections": answered_sections(assessment, result, answers),
         **_review_context(assessment, decisions),
@@ -454,6 +455,7 @@ def report_page_context(assessment: Assessment, user) -> dict:
         "can_answer": may_edit and not assessment.is_locked,
         "can_approve": access.allowed(assessment, access.APPROVE)
         and submitter is not None
-        and submitter.pk != user.pk,
+        and submitter.pk != user.pk
+        and user.pk not in selectors.answer_editors(assessment),
         "submitter": submitter,
     }

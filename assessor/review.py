@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import access, notifications, pdf
 from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
-from .selectors import answers_of, choices_of, evaluate
+from .selectors import answer_editors, answers_of, choices_of, evaluate
 from .services import WorkflowError, summary_fields
 
 
@@ -91,6 +91,12 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
     submitter = _last_submitter(assessment)
     if submitter is not None and submitter.pk == user.pk:
         raise WorkflowError("Four eyes: the person who submitted cannot approve it.")
+    # Not only the last submitter: whoever changed an answer in this round is an author of
+    # what is being approved, even when a colleague pressed Submit.
+    if user.pk in answer_editors(assessment):
+        raise WorkflowError(
+            "Four eyes: you changed answers in this round, so another approver must approve it."
+        )
     _set_status(assessment, Assessment.Status.APPROVED)
     Decision.objects.create(
         assessment=assessment, actor=user, action=Decision.Action.APPROVED, comment=comment

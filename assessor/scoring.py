@@ -388,7 +388,7 @@ class Result:
     # While core answers are missing: the lowest and highest verdicts still possible.
     verdict_range: tuple[str, str] | None = None
     core_total: int = 0  # how many core questions the bank has
-    floors_applied: tuple[FiredFloor, ...] = ()  # floors that lifted the score's verdict
+    floors_applied: tuple[FiredFloor, ...] = ()  # floors that lifted the verdict it stands at
     # When scope blocks the next level: the fired rules on controls alone that cap below it,
     # which a narrower scope would leave standing.
     control_gaps: tuple[FiredRule, ...] = ()
@@ -630,9 +630,9 @@ def _outcome(model: ScoringModel, scored: Mapping[str, str]) -> _Outcome:
         for f in model.floors
         if f.when.matches(scored) and VERDICT_RANK[f.floor] > VERDICT_RANK[score_verdict]
     ]
-    lifted = _highest([score_verdict, *(f.floor for f in floors)])
-    verdict = _lowest([lifted, *(rule.cap for rule in fired)])
-    return _Outcome(dimensions, score, score_verdict, fired, verdict, floors)
+    outcome = _Outcome(dimensions, score, score_verdict, fired, score_verdict, floors)
+    outcome.verdict = _lowest([outcome.lifted, *(rule.cap for rule in fired)])
+    return outcome
 
 
 def _highest(verdicts: Iterable[str]) -> str:
@@ -703,8 +703,11 @@ def evaluate(model: ScoringModel, answers: Mapping[str, str], *, plan: bool = Tr
         next_level_blocked_by=blocked_by,
         verdict_range=_verdict_range(model, given) if missing else None,
         core_total=len(model.core_keys),
+        # A floor a lower cap overrode decided nothing: only those the verdict stands on.
         floors_applied=tuple(
-            FiredFloor(f.id, f.floor, f.reason, f.frameworks) for f in outcome.floors
+            FiredFloor(f.id, f.floor, f.reason, f.frameworks)
+            for f in outcome.floors
+            if VERDICT_RANK[f.floor] <= VERDICT_RANK[outcome.verdict]
         ),
         control_gaps=gaps,
         optional_unanswered=tuple(

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from . import access, scoring
+from . import access, autonomy_scales, scoring
+from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision
 from .step_fields import evidence_field, note_field
 
@@ -126,8 +127,14 @@ def evaluate(
 
 
 def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
-    """The result as `manage.py assess` prints it and the API's result endpoint returns it."""
-    return {"name": name, "questionnaire_version": questionnaire_version, **result.to_dict()}
+    """The result as `manage.py assess` prints it and the API's result endpoint returns it,
+    with the verdict's level on each published autonomy scale (none while incomplete)."""
+    return {
+        "name": name,
+        "questionnaire_version": questionnaire_version,
+        **result.to_dict(),
+        "autonomy_scales": autonomy_scales.as_json(result.verdict if result.complete else None),
+    }
 
 
 def assessment_result_json(assessment: Assessment) -> dict:
@@ -146,19 +153,52 @@ def choice_label(model: scoring.ScoringModel, key: str, choice: str | None) -> s
     return question.choice_map[choice].label
 
 
+def _answer_changes():
+    """Answer rows' history that counts as someone changing an answer (not answers carried
+    over by reassessment, which were set in an earlier revision)."""
+    return Answer.history.filter(history_user__isnull=False).exclude(
+        history_change_reason=CARRIED_OVER
+    )
+
+
+def _last_returned(assessment_ref):
+    return (
+        Decision.objects.filter(assessment=assessment_ref, action=Decision.Action.RETURNED)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+
+
+def answer_editors(assessment: Assessment) -> set[int]:
+    """Who changed an answer in this round (since the record was last returned, or since it was
+    started): four eyes keeps each of them from approving it, not only the last submitter."""
+    changes = _answer_changes().filter(assessment_id=assessment.pk)
+    returned = _last_returned(assessment.pk).first()
+    if returned is not None:
+        changes = changes.filter(history_date__gt=returned["created_at"])
+    return set(changes.values_list("history_user_id", flat=True).distinct())
+
+
 def awaiting_approval(user) -> QuerySet[Assessment]:
     """Submitted records of the teams where the user approves, that four eyes lets them approve:
-    not those whose latest submission is their own."""
+    not those whose latest submission is their own, nor those whose answers they changed in
+    this round."""
     last_submitter = (
         Decision.objects.filter(assessment=OuterRef("pk"), action=Decision.Action.SUBMITTED)
         .order_by("-created_at", "-id")
         .values("actor_id")[:1]
     )
+    mine = _answer_changes().filter(assessment_id=OuterRef("pk"), history_user_id=user.pk)
     return (
         access.assessments_for(user, access.APPROVE)
         .filter(status=Assessment.Status.SUBMITTED)
-        .annotate(submitted_by_id=Subquery(last_submitter))
+        .annotate(
+            submitted_by_id=Subquery(last_submitter),
+            returned_at=Subquery(_last_returned(OuterRef("pk"))),
+        )
         .exclude(submitted_by_id=user.pk)
+        .exclude(Q(returned_at__isnull=True) & Exists(mine))
+        .exclude(Exists(mine.filter(history_date__gt=OuterRef("returned_at"))))
         .select_related("team")
         .order_by("updated_at", "id")
     )

@@ -1,8 +1,9 @@
 """The dashboard as a spreadsheet (CSV or XLSX): one row per record, its result spelled out.
 
 Text from users (a workflow named "=HYPERLINK(...)") must never run in the reader's
-spreadsheet: a cell that starts like a formula (=, +, -, @, tab, carriage return) gets a
-leading single quote, and XLSX cells are written as strings, never as formulas.
+spreadsheet: a cell that starts like a formula (=, +, -, @, tab, carriage return, or the
+full-width ＝ ＋ － ＠ that spreadsheets in East Asian locales read as formula signs too) gets
+a leading single quote, and XLSX cells are written as strings, never as formulas.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from openpyxl import Workbook
 from . import selectors
 from .models import Assessment, Decision
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,8 +1,8 @@
 """The two single sign-on pages: start at the provider, and come back from it.
 
-Any failure ends on one page that says what happened and signs nobody in: a missing, unknown
-or replayed state, a token that fails verification, an unreachable provider, or a user whose
-groups grant no role here. Never a 500, never an account for a refused sign-in.
+Any failure ends on one page that says what happened, signs nobody in and signs nobody out: a
+missing, unknown or replayed state, a token that fails verification, an unreachable provider,
+or a user whose groups grant no role here. Never a 500, never an account for a refused sign-in.
 """
 
 from __future__ import annotations
@@ -103,10 +103,15 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
     def get(self, request):
         if not settings.ASSESSOR_OIDC_ENABLED:
             raise Http404("Single sign-on is not configured.")
-        if request.GET.get("error"):
-            request.sso_refusal = "denied"
-        elif not state_is_known(request):
+        if not state_is_known(request):
             return refusal(request, "state")
+        if request.GET.get("error"):
+            # The library signs the current user out here. A link anyone can send (say in an
+            # email) would then sign out whoever opens it, break-glass accounts included: only
+            # the sign-in this browser started is ended (its state used up), nothing else.
+            del request.session["oidc_states"][request.GET["state"]]
+            request.session.modified = True
+            return refusal(request, "denied")
         try:
             return super().get(request)
         except (requests.RequestException, SuspiciousOperation, jwt.PyJWTError) as error:

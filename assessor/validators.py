@@ -63,6 +63,11 @@ def text_problem(value: str) -> str | None:
     """Why a piece of text cannot be stored, or None."""
     if "\x00" in value:
         return "contains a NUL character, which no field may hold"
+    return unencodable_problem(value)
+
+
+def unencodable_problem(value: str) -> str | None:
+    """Why a piece of text cannot even be written back (as UTF-8), or None."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -83,8 +88,11 @@ def _refuse_constant(name: str):
     raise JsonRefused(f"{name} is not a number JSON allows")
 
 
-def json_loads(text: str | bytes):
-    """Parse JSON, refusing what the app cannot store or process; raises JsonRefused."""
+def json_loads(text: str | bytes, *, check=text_problem):
+    """Parse JSON, refusing what the app cannot store or process; raises JsonRefused.
+
+    `check` says why a string (value or key) is refused: by default, what no field can store;
+    the API passes `unencodable_problem` and leaves the rest to its fields, which name them."""
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except JsonRefused:
@@ -98,13 +106,13 @@ def json_loads(text: str | bytes):
         raise JsonRefused("it is not UTF-8 text", malformed=True) from None
     except ValueError:  # Python refuses to convert integers of more than 4,300 digits
         raise JsonRefused("a number is too long to read (more than 4,300 digits)") from None
-    problem = json_problem(data)
+    problem = json_problem(data, check=check)
     if problem:
         raise JsonRefused(problem)
     return data
 
 
-def json_problem(data, max_depth: int | None = MAX_JSON_DEPTH) -> str | None:
+def json_problem(data, max_depth: int | None = MAX_JSON_DEPTH, *, check=text_problem) -> str | None:
     """The first reason parsed JSON cannot be stored, naming where, or None. Iterative: any
     depth is walked without recursion (None: no depth limit of its own)."""
     stack = [(data, "", 0)]
@@ -113,13 +121,13 @@ def json_problem(data, max_depth: int | None = MAX_JSON_DEPTH) -> str | None:
         if max_depth is not None and depth > max_depth:
             return f"{_at(where)}is nested deeper than {MAX_JSON_DEPTH} levels"
         if isinstance(value, str):
-            problem = text_problem(value)
+            problem = check(value)
             if problem:
                 return f"{_at(where)}{problem}"
         elif isinstance(value, dict):
             for key, item in value.items():
                 path = f"{where}.{key}" if where else str(key)
-                problem = text_problem(key)
+                problem = check(key)
                 if problem:
                     return f"a key {_at(where)}{problem}"
                 stack.append((item, path, depth + 1))

@@ -42,8 +42,15 @@ private = cache_control(private=True, no_store=True)
 
 def dashboard(request):
     has_any = access.assessments_for(request.user).exists()
-    filters = listing.Filters.from_params(request.GET)
+    try:
+        filters = listing.Filters.from_params(request.GET)
+    except listing.InvalidFilters as invalid:
+        filters, filter_errors = listing.Filters(), invalid.errors
+    else:
+        filter_errors = {}
     assessments = listing.dashboard_assessments(request.user, filters).select_related("team")
+    if filter_errors:
+        assessments = assessments.none()  # a filter that cannot apply shows nothing, not all
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
     for assessment in page.object_list:
         # "Continue" only where the user is a reviewer of that record's team
@@ -62,14 +69,21 @@ def dashboard(request):
             "export_query": urlencode(filters.as_params()),
             "verdict_choices": [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS],
             "status_choices": Assessment.Status.choices,
+            "filter_errors": filter_errors,
         },
+        status=400 if filter_errors else 200,
     )
 
 
 @private
 def dashboard_export(request, fmt: str):
     """The dashboard as filtered, every page, as CSV or XLSX: only records the user may read."""
-    filters = listing.Filters.from_params(request.GET)
+    try:
+        filters = listing.Filters.from_params(request.GET)
+    except listing.InvalidFilters as invalid:
+        lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
+        text = "Nothing exported: a filter is not valid.\n" + "\n".join(lines) + "\n"
+        return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
     return spreadsheet.response(listing.dashboard_assessments(request.user, filters), fmt)
 
 

@@ -2,7 +2,7 @@
 
 Reviewers retry a failed save as a person would. At KILL_AT of the acknowledged saves one worker
 is frozen inside a save's transaction and killed; at RESTART_AT PostgreSQL (a throwaway cluster
-of this run's own, so the shared one is untouched) restarts. README, "Performance".
+of this run's own, so the shared one is untouched) restarts. docs/operator-guide.md, "Performance".
 """
 
 import os

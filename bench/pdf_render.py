@@ -1,6 +1,7 @@
 """The PDF over HTTP: a fresh report.pdf against a plain PDF of its text and the stored copy.
 
-One gunicorn worker on SQLite, one locust user alternating RUNS downloads of each (README).
+One gunicorn worker on SQLite, one locust user alternating RUNS downloads of each
+(docs/operator-guide.md).
 """
 
 import statistics

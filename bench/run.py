@@ -1,4 +1,5 @@
-"""`make bench`: every figure with its target and PASS or FAIL (README, "Performance").
+"""`make bench`: every figure with its target and PASS or FAIL (docs/operator-guide.md,
+"Performance").
 
 `.venv/bin/python bench/run.py NAME` runs one module; each has a `run() -> bool`.
 """

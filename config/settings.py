@@ -1,7 +1,8 @@
 """Settings for the Autonomy Assessor, read from the environment.
 
 Everything a deployment changes comes from an environment variable; the defaults are for a
-developer's machine (SQLite file, debug off unless asked for). See README.md for the list.
+developer's machine (SQLite file, debug off unless asked for). See docs/operator-guide.md
+("Running in production") for the list.
 """
 
 import json
@@ -192,7 +193,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- security headers and cookies -------------------------------------------------------
-# Secure by default whenever debug is off; each can be relaxed by its variable (README).
+# Secure by default whenever debug is off; each can be relaxed by its variable
+# (docs/operator-guide.md).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -228,8 +230,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API (assessor/api/) ----------------------------------------------------------------
 # Personal access tokens only (Authorization: Bearer ...); the schema and docs pages also take
-# the signed-in session. Rate limits count per token in the "shared" cache, a database table
-# every gunicorn worker and every host sees (the default cache is per process).
+# the signed-in session. Rate limits count per token in a database row (api/throttling.py);
+# the "shared" cache is a database table every gunicorn worker and every host sees (the
+# default cache is per process).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {
@@ -243,9 +246,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["assessor.api.throttling.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["assessor.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # the database unavailable: a JSON 503, not the site's HTML page
+    "EXCEPTION_HANDLER": "assessor.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Autonomy Assessor API",
@@ -277,7 +282,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 ASSESSOR_TRUSTED_PROXIES = env_int("ASSESSOR_TRUSTED_PROXIES", 0)
 
-# --- single sign-on (OpenID Connect, mozilla-django-oidc; see README "Single sign-on") -----
+# --- single sign-on (OpenID Connect, mozilla-django-oidc; docs/operator-guide.md) -----------
 # Off unless an issuer and a client id are set: then the sign-in page offers the provider and
 # its backend joins the list. Endpoints not given are read from the issuer's discovery document
 # at the first sign-in (never at start-up: local break-glass sign-in works with the provider down).
@@ -336,7 +341,7 @@ def env_group_roles(name: str) -> dict[str, list[tuple[str, str]]]:
     return mapping
 
 
-# Which teams and roles each group claim grants (README "Single sign-on").
+# Which teams and roles each group claim grants (docs/operator-guide.md, "Single sign-on").
 ASSESSOR_OIDC_GROUP_ROLES = env_group_roles("ASSESSOR_OIDC_GROUP_ROLES")
 
 # Password reset mails a link; its pages exist only when a mail server is configured. Review

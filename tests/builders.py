@@ -72,6 +72,14 @@ LOWER_TRUST = {
     "legacy_iam": "some_legacy",
 }
 
+# A complete workflow at each verdict under the shipped bank: the safest answers with uneven
+# data (a rule caps it at supervised), and the lower-trust workflow for copilot.
+AT_VERDICT = {
+    "copilot": LOWER_TRUST,
+    "supervised": {**SAFEST, "data_quality": "uneven"},
+    "owner": SAFEST,
+}
+
 
 PASSWORD = "correct horse battery staple"
 

@@ -16,10 +16,17 @@ import tempfile
 import pytest
 from django.core.management import call_command
 
-from assessor import review
+from assessor import autonomy_scales, review
 from assessor.membership import member_add
 from assessor.models import ApprovedReport, Assessment, ExportRecord
-from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_user
+from tests.builders import (
+    AT_VERDICT,
+    LOWER_TRUST,
+    SAFEST,
+    api_client,
+    make_assessment,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +80,6 @@ def test_the_list_shows_the_records_of_every_team_where_the_user_reads(people, r
         ("verdict=incomplete", {"Half"}),
         ("status=submitted", {"Risky"}),
         ("q=saf", {"Safe"}),
-        ("verdict=nonsense", {"Safe", "Risky", "Half"}),
     ],
 )
 def test_the_list_takes_the_dashboards_filters(people, query, expected):
@@ -84,6 +90,27 @@ def test_the_list_takes_the_dashboards_filters(people, query, expected):
     make_assessment(alice, answers={"task_type": "provisioning"}, name="Half")
     response = api_client(alice).get(f"/api/v1/assessments/?{query}")
     assert {row["name"] for row in response.data["results"]} == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "named", "allowed"),
+    [
+        ("verdict=bogus", "verdict", "copilot, supervised, owner, incomplete"),
+        ("verdict=", None, None),
+        ("status=nonsense", "status", "draft, submitted, approved, returned"),
+        ("verdict=%ED%A0%80", "verdict", "copilot"),  # not UTF-8: read as U+FFFD
+        ("q=a%00b", "q", "NUL character"),
+    ],
+)
+def test_an_invalid_list_filter_is_a_400_naming_the_allowed_values(people, query, named, allowed):
+    make_assessment(people["alice"], answers=SAFEST, name="Safe")
+    response = api_client(people["alice"]).get(f"/api/v1/assessments/?{query}")
+    if named is None:  # empty means any
+        assert response.status_code == 200 and response.data["count"] == 1
+        return
+    assert response.status_code == 400
+    assert list(response.json()) == [named]
+    assert allowed in response.json()[named][0]
 
 
 def test_the_list_is_paginated_with_a_page_size_of_at_most_100(people):
@@ -114,9 +141,9 @@ def test_listing_runs_a_fixed_number_of_queries_however_many_records_exist(
     _bulk_records(alice, team, questionnaire, count)
     client = api_client(alice)
     client.get("/api/v1/assessments/?page_size=100")  # the token's first use records it
-    # the token with its user (1); the rate limit's read, then its write in the shared cache
-    # (5: size check, savepoint, lookup, update, release); the count and the page (2)
-    with django_assert_num_queries(9):
+    # the token with its user (1); the rate limit's row, locked, read and written in one
+    # transaction (4: savepoint, select for update, update, release); the count and the page (2)
+    with django_assert_num_queries(7):
         response = client.get("/api/v1/assessments/?page_size=100")
     assert response.data["count"] == count and len(response.data["results"]) == count
 
@@ -407,6 +434,25 @@ def test_the_result_is_the_json_of_the_assess_command(people, records):
         call_command("assess", workflow.name, stdout=out)
     assert api == json.loads(out.getvalue())
     assert api["verdict"] == "copilot" and api["rules_fired"]
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_the_result_gives_the_verdicts_level_on_each_autonomy_scale(people, verdict):
+    record = make_assessment(people["alice"], answers=AT_VERDICT[verdict], name=verdict)
+    result = api_client(people["alice"]).get(url(record.pk, "result/")).json()
+    assert result["verdict"] == verdict
+    assert result["autonomy_scales"] == autonomy_scales.as_json(verdict)
+    assert {s["scale"] for s in result["autonomy_scales"]} == {
+        "knight_autonomy",
+        "aws_agentic_scope",
+        "hleg_oversight",
+    }
+
+
+def test_an_unfinished_result_places_no_verdict_on_the_scales(people):
+    record = make_assessment(people["alice"], answers={"task_type": "provisioning"})
+    result = api_client(people["alice"]).get(url(record.pk, "result/")).json()
+    assert result["complete"] is False and result["autonomy_scales"] == []
 
 
 def test_the_json_export_is_the_records_export_and_is_recorded(people, records):

@@ -31,6 +31,18 @@ def test_the_schema_is_served_to_a_token_and_to_a_signed_in_person(owner, owner_
     assert Client().get("/api/v1/schema/").status_code == 401
 
 
+def test_the_schema_documents_the_result_with_its_autonomy_scales(owner_client):
+    schema = yaml.safe_load(owner_client.get("/api/v1/schema/").content)
+    ok = schema["paths"]["/api/v1/assessments/{id}/result/"]["get"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    result = schema["components"]["schemas"][ref]
+    assert {"verdict", "rules_fired", "next_level", "frameworks"} <= set(result["properties"])
+    scales = result["properties"]["autonomy_scales"]
+    assert scales["type"] == "array"
+    item = schema["components"]["schemas"][scales["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(item["required"]) == {"scale", "scale_name", "level", "level_name", "reason"}
+
+
 def test_the_docs_page_loads_swagger_ui_from_the_app_with_no_inline_script_or_style(
     owner_client,
 ):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessor import scoring
+from assessor import autonomy_scales, scoring
+from tests.builders import AT_VERDICT
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = ROOT / "assessor" / "bank" / "default.yaml"
@@ -66,6 +67,23 @@ def test_prints_the_verdict_for_the_safest_answers(questionnaire, safe_answers, 
     assert result["assumed"] == []
     assert all(c["met"] for c in result["conditions"]) and len(result["conditions"]) == 4
     assert all({"framework", "id", "title", "note"} == set(f) for f in result["frameworks"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_gives_the_verdicts_level_on_each_autonomy_scale(questionnaire, write, verdict):
+    out = io.StringIO()
+    call_command("assess", write({"name": "x", "answers": AT_VERDICT[verdict]}), stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["verdict"] == verdict
+    scales = result["autonomy_scales"]
+    assert [s["scale"] for s in scales] == [
+        "knight_autonomy",
+        "aws_agentic_scope",
+        "hleg_oversight",
+    ]
+    assert scales == autonomy_scales.as_json(verdict)
+    assert all(s["level"] and s["level_name"] and s["reason"] for s in scales)
 
 
 @pytest.mark.django_db

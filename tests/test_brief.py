@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessor import brief, scoring
-from tests.builders import SAFEST
+from assessor import autonomy_scales, brief, scoring
+from tests.builders import AT_VERDICT, SAFEST
 
 
 def person(name):
@@ -91,3 +91,19 @@ def test_a_verdict_a_floor_lifted_says_the_reasons_lift_it(model):
     assert page.headline == "Verdict: Supervised"
     assert "enough for Copilot on their own; the reasons below lift it to Supervised." in page.why
     assert "hold it at" not in page.why
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_page_one_gives_the_verdicts_level_on_each_autonomy_scale(model, verdict):
+    words = brief_for(model, "draft", answers=AT_VERDICT[verdict])
+    assert words.verdict_label == scoring.VERDICT_LABELS[verdict]
+    assert words.scales == autonomy_scales.placements(verdict)
+    assert [p.scale_short for p in words.scales] == [
+        "Knight Institute levels",
+        "AWS scoping matrix",
+        "EU human oversight",
+    ]
+
+
+def test_an_unfinished_assessment_is_on_no_scale(model):
+    assert brief_for(model, "draft", answers={"task_type": "provisioning"}).scales == ()

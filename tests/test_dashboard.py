@@ -53,9 +53,30 @@ def test_filters_and_search(owner_client, owner, questionnaire, query, shown, hi
     assert hidden not in html
 
 
-def test_unknown_filter_values_are_ignored_not_errors(owner_client, owner, questionnaire):
+@pytest.mark.parametrize(
+    ("query", "allowed"),
+    [
+        ("verdict=<x>", "copilot, supervised, owner, incomplete"),
+        ("verdict=bogus", "copilot, supervised, owner, incomplete"),
+        ("status=nonsense", "draft, submitted, approved, returned"),
+        ("q=still%00listed", "NUL character"),
+    ],
+)
+def test_an_invalid_filter_value_is_a_400_naming_the_allowed_values(
+    owner_client, owner, questionnaire, query, allowed
+):
     make_assessment(owner, name="Still listed")
-    response = owner_client.get("/?verdict=<x>&status=nonsense&page=abc")
+    response = owner_client.get(f"/?{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert allowed in page
+    assert "Still listed" not in page  # not every record, as if no filter had been asked for
+    assert "&lt;x&gt;" in page or "<x>" not in query
+
+
+def test_a_page_number_that_is_not_one_shows_the_first_page(owner_client, owner, questionnaire):
+    make_assessment(owner, name="Still listed")
+    response = owner_client.get("/?page=abc")
     assert response.status_code == 200
     assert "Still listed" in response.content.decode()
 

@@ -1,7 +1,12 @@
 """The database going away: a save says "not saved, try again" (503), half a save is never kept,
 and a kept connection that the server dropped is replaced before it is used."""
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -9,9 +14,9 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.test import Client
 from django.urls import reverse
 
-from assessor import selectors
+from assessor import errors, selectors, tokens
 from assessor.models import Answer, Assessment
-from tests.builders import make_assessment
+from tests.builders import api_client, free_port, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +129,93 @@ def test_any_other_error_is_still_a_500(owner, assessment):
         response = client.get(step_url(assessment))
     assert response.status_code == 500
     assert "Not saved" not in response.content.decode()
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Cache-Control",
+)
+# A request made by a fresh process whose database is a port where nothing listens: the
+# database down from the first query, as after a crash, not an error planted in one function.
+DOWN = """
+import json, sys, django
+django.setup()
+from django.test import Client
+client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+out = []
+for method, path in json.loads(sys.argv[1]):
+    body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+    r = getattr(client, method)(path, **body, HTTP_AUTHORIZATION="Bearer aa_not-a-real-token")
+    out.append({"status": r.status_code, "headers": dict(r.headers), "body": r.content.decode()})
+print(json.dumps(out))
+"""
+API_CALLS = [
+    ("get", "/api/v1/assessments/"),
+    ("get", "/api/v1/assessments/1/"),
+    ("post", "/api/v1/assessments/"),
+    ("put", "/api/v1/assessments/1/answers/1/"),
+    ("get", "/api/v1/questionnaire/"),
+]
+
+
+def with_database_down(calls) -> list[dict]:
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://nobody:nothing@127.0.0.1:{free_port()}/none",
+        "PYTHONPATH": str(root),
+    }
+    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", DOWN, json.dumps(calls)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def same(value: str | None, usual: str) -> bool:
+    """Equal headers; a policy's directives in any order (django-csp joins a set)."""
+    return value is not None and sorted(value.split("; ")) == sorted(usual.split("; "))
+
+
+def test_with_the_database_down_the_api_answers_a_json_503_with_its_usual_headers(questionnaire):
+    usual = api_client(make_user("alice")).get("/api/v1/assessments/")
+    assert usual.status_code == 200
+    for (method, path), answer in zip(API_CALLS, with_database_down(API_CALLS), strict=True):
+        assert answer["status"] == 503, (method, path, answer["body"][:200])
+        assert answer["headers"]["Content-Type"] == "application/json", path
+        assert "database did not answer" in json.loads(answer["body"])["detail"]
+        assert answer["headers"]["Retry-After"]
+        for header in SECURITY_HEADERS:
+            assert same(answer["headers"].get(header), usual[header]), (path, header)
+
+
+def test_a_database_error_in_the_api_is_a_json_503_and_pages_keep_their_html(owner, assessment, rf):
+    client = Client(raise_request_exception=False)
+    down = OperationalError("connection to server failed: Connection refused")
+    with mock.patch.object(tokens, "token_check", side_effect=down):
+        answer = client.get("/api/v1/assessments/", HTTP_AUTHORIZATION="Bearer aa_x")
+    assert answer.status_code == 503 and answer["Content-Type"] == "application/json"
+    assert answer["Cache-Control"] == "private, no-store" and answer["Retry-After"]
+    # and the pages keep their HTML page
+    client.force_login(owner)
+    with mock.patch.object(selectors, "answers_of", side_effect=down):
+        page = client.get(step_url(assessment))
+    assert page.status_code == 503 and page["Content-Type"].startswith("text/html")
+    try:  # outside the API's views (a middleware), the project's handler500 answers JSON too
+        raise down
+    except OperationalError:
+        answer = errors.server_error(rf.get("/api/v1/assessments/"))
+    assert answer.status_code == 503 and answer["Content-Type"] == "application/json"
 
 
 @pytest.mark.django_db(transaction=True)

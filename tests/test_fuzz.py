@@ -54,6 +54,7 @@ from tests.builders import (
     BAD_LINKS,
     RECORD_ROUTES,
     SAFEST,
+    api_client,
     assessor_routes,
     changelist_data,
     make_assessment,
@@ -1011,6 +1012,99 @@ def test_the_assess_command_exits_2_on_the_same_input(export, tmp_path, case):
     assert raised.value.returncode == 2
 
 
+# --- API bodies that DRF's own parser turned into a 500 ------------------------------------------
+
+
+@pytest.fixture
+def api_record(owner, questionnaire):
+    record = make_assessment(owner, answers={"task_type": "secret_rotation"}, name="API record")
+    return SimpleNamespace(record=record, client=api_client(owner))
+
+
+def _step_body(record, answers: str) -> str:
+    return f'{{"version": {record.version}, "answers": {answers}}}'
+
+
+@st.composite
+def hostile_api_bodies(draw, record):
+    """(kind, body) for a step's PUT that no parser should take: nesting far past any body,
+    alone or inside a valid one, a lone surrogate as an answer key or in a note, an integer too
+    long to convert, NaN or Infinity."""
+    kind = draw(st.sampled_from(["deep", "deep inside", "surrogate key", "surrogate note"]))
+    kind = draw(st.sampled_from([kind, "long integer", "constant"]))
+    event(f"hostile api body: {kind}")
+    unit = chr(draw(st.integers(0xD800, 0xDFFF)))
+    if kind == "deep":
+        depth = draw(st.one_of(st.integers(21, 2_000), st.integers(2_000, 100_000)))
+        opener = draw(st.sampled_from(["[", '{"a":']))
+        return kind, opener * depth + "0" + ("]" if opener == "[" else "}") * depth
+    if kind == "deep inside":
+        inner = _nested(draw(st.integers(21, 3_000)))
+        return kind, _step_body(record, f'{{"task_type": {{"choice": {inner}}}}}')
+    if kind == "surrogate key":  # written as its \\u escape, as a hostile client would
+        key = json.dumps(draw(clean_text) + unit)
+        return kind, _step_body(record, f'{{{key}: {{"choice": "x"}}}}')
+    if kind == "surrogate note":
+        note = json.dumps(draw(clean_text) + unit + draw(clean_text))
+        return kind, _step_body(record, f'{{"task_type": {{"choice": "other", "note": {note}}}}}')
+    if kind == "long integer":
+        return kind, f'{{"version": {"9" * draw(st.integers(4_301, 6_000))}, "answers": {{}}}}'
+    constant = draw(st.sampled_from(["NaN", "Infinity", "-Infinity"]))
+    return kind, f'{{"version": {constant}, "answers": {{}}}}'
+
+
+def assert_json_400(response, kind):
+    assert response.status_code == 400, kind
+    assert response["Content-Type"] == "application/json", kind
+    detail = response.json()["detail"]
+    assert detail.startswith("The body cannot be read: "), (kind, detail)
+    return detail
+
+
+@settings(WEB, max_examples=30)
+@given(data=st.data())
+def test_hostile_json_bodies_get_a_clear_400_from_every_api_write(api_record, data):
+    record = api_record.record
+    kind, body = data.draw(hostile_api_bodies(record))
+    target = data.draw(
+        st.sampled_from(
+            [
+                ("put", f"/api/v1/assessments/{record.pk}/answers/1/"),
+                ("post", "/api/v1/assessments/"),
+                ("post", f"/api/v1/assessments/{record.pk}/submit/"),
+            ]
+        )
+    )
+    method, url = target
+    before = snapshot()
+    response = getattr(api_record.client, method)(url, body, content_type="application/json")
+    assert_json_400(response, kind)
+    assert snapshot() == before
+
+
+API_REPORTED = {  # issue 23: each was a 500
+    "1,000 deep": (lambda record: _nested(1_000), "nested deeper than 20 levels"),
+    "a lone surrogate as an answer key": (
+        lambda record: _step_body(record, '{"\\ud800": {"choice": "x"}}'),
+        'a key "answers" contains a lone surrogate',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(API_REPORTED))
+def test_the_reported_api_bodies_get_a_400_with_their_reason(api_record, case):
+    build, reason = API_REPORTED[case]
+    record = api_record.record
+    before = snapshot()
+    response = api_record.client.put(
+        f"/api/v1/assessments/{record.pk}/answers/1/",
+        build(record),
+        content_type="application/json",
+    )
+    assert reason in assert_json_400(response, case)
+    assert snapshot() == before
+
+
 # --- command arguments and bank files that used to print a traceback ------------------------------
 
 SURROGATE = "\udcff"  # what Python makes of a byte that is not UTF-8 on the command line
@@ -1132,6 +1226,14 @@ CONDITIONS = {
     "a list instead of a condition": ('[{"question": "approval_chain"}]', "not a list"),
     "nested 12 deep": (_deep_condition(12), "nest at most 10 levels"),
     "nested 990 deep": (_deep_condition(990), "nests too deep"),
+    "a 4,301-digit integer as a choice": (  # issue 23: a 500
+        '{"question": "approval_chain", "in": [' + "9" * 4_301 + "]}",
+        "a number too long to read (more than 4,300 digits)",
+    ),
+    "a 5,000-digit negative integer as the question": (
+        '{"question": -' + "1" * 5_000 + ', "in": ["unclear"]}',
+        "a number too long to read (more than 4,300 digits)",
+    ),
 }
 
 
@@ -1180,6 +1282,33 @@ def test_random_json_as_a_show_if_condition_never_fails(bank_admin, condition):
         )
         response = bank_admin.client.post(url, data)
         assert response.status_code in (200, 302)
+
+
+LONG_INTEGERS = ["9" * 4_301, "-" + "1" * 5_000, '{"question": "x", "in": [' + "7" * 9_000 + "]}"]
+
+
+@pytest.mark.parametrize("number", LONG_INTEGERS)
+@pytest.mark.parametrize("field", ["show_if", "framework_notes"])
+def test_an_integer_over_4300_digits_in_a_json_field_gets_a_form_error(bank_admin, field, number):
+    if field == "show_if":
+        row = Question.objects.filter(questionnaire=bank_admin.draft, core=False).first()
+        url = reverse("admin:assessor_question_change", args=[row.pk])
+        extra = {"choices-TOTAL_FORMS": "0", "choices-INITIAL_FORMS": "0"}
+    else:
+        url = reverse("admin:assessor_questionnaire_change", args=[bank_admin.draft.pk])
+        extra = {}
+    page = bank_admin.client.get(url)
+    data = {
+        key: value
+        for key, value in page.context["adminform"].form.initial.items()
+        if value is not None and key not in ("frameworks", "baseline_frameworks")
+    }
+    before = snapshot_bank()
+    response = bank_admin.client.post(url, {**data, **extra, field: number})
+    assert response.status_code == 200
+    assert "more than 4,300 digits" in html.unescape(response.content.decode())
+    assert number in html.unescape(response.content.decode())  # shown again as typed
+    assert snapshot_bank() == before
 
 
 @pytest.mark.parametrize("points", ["1e308", "-1e308", "1000.01", "99999.99"])

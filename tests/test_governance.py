@@ -484,7 +484,7 @@ def _legacy_answers():
     return {**answers, "credential_lifetime": "short_lived"}  # a condition 2026.1 let pass
 
 
-def test_a_record_signed_off_under_2026_1_keeps_its_verdict_and_reassesses_onto_2026_2(
+def test_a_record_signed_off_under_2026_1_keeps_its_verdict_and_reassesses_onto_the_current(
     client, owner, approver, legacy_version
 ):
     record = make_assessment(owner, answers=_legacy_answers())
@@ -497,13 +497,13 @@ def test_a_record_signed_off_under_2026_1_keeps_its_verdict_and_reassesses_onto_
     html = as_user(client, approver).get(reverse("report", args=[record.pk])).content.decode()
     assert 'data-verdict="owner"' in html
 
-    call_command("load_questionnaire", stdout=io.StringIO())  # publishes 2026.2
+    call_command("load_questionnaire", stdout=io.StringIO())  # publishes the shipped 2026.3
     legacy_version.refresh_from_db()
     assert legacy_version.status == Questionnaire.Status.RETIRED
     response = as_user(client, owner).post(reverse("reassess", args=[record.pk]))
     revision = Assessment.objects.get(previous=record)
     assert response.status_code == 302
-    assert revision.questionnaire.version == "2026.2"
+    assert revision.questionnaire.version == "2026.3"
     result = selectors.evaluate(revision, selectors.choices_of(selectors.answers_of(revision)))
     assert set(result.missing) == {"business_impact", "self_approval"}
     assert revision.verdict == "" and not revision.is_complete

@@ -95,11 +95,11 @@ def test_a_changed_bank_under_a_used_version_label_is_refused(tmp_path):
 def test_a_new_version_from_a_file_loads_as_a_draft_beside_the_published_one(tmp_path):
     call_command("load_questionnaire")
     raw = copy.deepcopy(bank.read_yaml(bank.DEFAULT_BANK))
-    raw["version"] = "2026.3-test"
+    raw["version"] = "2026.4-test"
     path = tmp_path / "next.yaml"
     path.write_text(yaml.safe_dump(raw))
     call_command("load_questionnaire", str(path))
-    draft = Questionnaire.objects.get(version="2026.3-test")
+    draft = Questionnaire.objects.get(version="2026.4-test")
     assert draft.status == Questionnaire.Status.DRAFT
     assert Questionnaire.current().version == "2026.3"
 

@@ -32,3 +32,9 @@ def test_make_run_honours_port_from_the_environment():
     commands = dry_run("run", PORT="9000")
     assert "runserver 127.0.0.1:9000" in commands
     assert "127.0.0.1:8000" not in commands
+
+
+def test_make_run_prints_the_sign_in_address_on_its_port():
+    assert "ensure_admin --sign-in-url http://127.0.0.1:9000/accounts/login/" in dry_run(
+        "run", PORT="9000"
+    )

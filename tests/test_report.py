@@ -1,11 +1,13 @@
 """The HTML report: verdict, reasons, chart, checklist, path, frameworks and every answer."""
 
+import html as markup
 import re
 
 import pytest
 from django.urls import reverse
 
-from tests.builders import LOWER_TRUST, SAFEST, make_assessment
+from assessor import autonomy_scales
+from tests.builders import AT_VERDICT, LOWER_TRUST, SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +153,9 @@ def test_a_scope_that_blocks_the_next_level_is_named_instead_of_a_plan(
     answers = {**SAFEST, "task_type": "access_approval", "environment_tier": "production"}
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     assert 'data-verdict="supervised"' in html
-    # decision_source (who took the decision) is unanswered: counted as the agent deciding
+    # Who takes the decision is scope too (2026.4); left open, it counts as the agent deciding.
     assert 'data-blocked-by="task_type environment_tier decision_source"' in html
+    assert "not answered (counted as “The agent decides during the run”)" in html
     assert "This workflow, as scoped, stays at <strong>Supervised</strong>" in html
     assert "would lift the verdict" not in html
     assert "Non-production only" not in html.split('id="next-title"')[1].split("</section>")[0]
@@ -279,3 +282,23 @@ def test_a_blocking_follow_up_left_unanswered_says_what_it_was_counted_as(
     html = report_html(owner_client, make_assessment(owner, answers=answers))
     path = html.split('id="next-title"')[1].split("</section>")[0]
     assert "(now: not answered (counted as “" in path
+
+
+@pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
+def test_the_verdict_is_placed_on_each_published_autonomy_scale_with_its_reason(
+    owner_client, owner, questionnaire, verdict
+):
+    html = report_html(owner_client, make_assessment(owner, answers=AT_VERDICT[verdict]))
+    assert f'data-verdict="{verdict}"' in html
+    table = re.search(r"<section [^>]*data-autonomy-scales.*?</section>", html, re.S).group(0)
+    text = markup.unescape(visible_text(table))
+    assert "On published autonomy scales" in text
+    for placement in autonomy_scales.placements(verdict):
+        assert f'data-scale="{placement.scale}" data-level="{placement.level}"' in table
+        row = f"{placement.scale_name} {placement.level}: {placement.level_name} {placement.reason}"
+        assert row in text
+
+
+def test_an_incomplete_assessment_is_placed_on_no_scale(owner_client, owner, questionnaire):
+    html = report_html(owner_client, make_assessment(owner, answers={"task_type": "provisioning"}))
+    assert "data-autonomy-scales" not in html and "On published autonomy scales" not in html

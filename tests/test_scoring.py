@@ -551,6 +551,7 @@ def test_a_floor_never_overrides_a_copilot_trigger(model):
     result = evaluate(model, answers)
     assert result.verdict == "copilot"
     assert "brittle-legacy-iam" in {r.id for r in result.rules_fired}
+    assert result.floors_applied == ()  # overridden, so it is not given as a reason
 
 
 def test_a_floor_needs_the_chain_to_be_enforced(model):

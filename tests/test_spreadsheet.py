@@ -37,6 +37,11 @@ def xlsx_sheet(response):
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
+        # full-width formula signs, which spreadsheets in East Asian locales also evaluate
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0bSUM(A1)", "'\uff0bSUM(A1)"),
+        ("\uff0d2", "'\uff0d2"),
+        ("\uff20cmd", "'\uff20cmd"),
         ("Leaver", "Leaver"),
         ("a=b", "a=b"),
         (-2.5, -2.5),  # a number stays a number
@@ -107,6 +112,26 @@ def test_the_xlsx_writes_formula_like_text_as_a_string_never_a_formula(owner_cli
 def test_the_export_follows_the_dashboards_filters(owner_client, portfolio, query, expected):
     rows = csv_rows(owner_client.get(f"/assessments/export.csv?{query}"))
     assert {row["workflow"] for row in rows} == expected
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    ("query", "named", "allowed"),
+    [
+        ("verdict=bogus", "verdict", "copilot, supervised, owner, incomplete"),
+        ("verdict=Owner", "verdict", "copilot, supervised, owner, incomplete"),
+        ("status=nonsense", "status", "draft, submitted, approved, returned"),
+        ("q=pay%00roll", "q", "NUL character"),
+    ],
+)
+def test_an_invalid_filter_exports_nothing_and_says_what_is_allowed(
+    owner_client, portfolio, fmt, query, named, allowed
+):
+    response = owner_client.get(f"/assessments/export.{fmt}?{query}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert f"{named}: " in text and allowed in text
+    assert "Rotate staging secrets" not in text
 
 
 def test_another_team_exports_none_of_team_as_records(client, outsider, portfolio):

@@ -359,6 +359,50 @@ def test_a_callback_with_a_missing_or_wrong_state_is_refused(idp, live_server, s
     assert not get_user_model().objects.exists()
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"error": "x"},
+        {"error": "access_denied", "state": ""},
+        {"error": "access_denied", "state": "not-a-state-of-this-browser"},
+        {"error": "login_required", "error_description": "Sign in again", "code": "c"},
+    ],
+)
+@pytest.mark.parametrize("who", ["reviewer", "break-glass superuser"])
+def test_an_error_callback_that_no_sign_in_here_started_signs_nobody_out(
+    db, settings, client, query, who
+):
+    """Issue 23: a link to /oidc/callback/?error=x (in an email, an image) signed out whoever
+    opened it, the local break-glass administrator included."""
+    settings.ASSESSOR_OIDC_ENABLED = True
+    if who == "reviewer":
+        user = make_user("local-reviewer")
+    else:
+        user = get_user_model().objects.create_superuser("breakglass", password=PASSWORD)
+    client.force_login(user)
+    session_key = client.session.session_key
+
+    answer = client.get(f"/oidc/callback/?{urlencode(query)}")
+
+    assert answer.status_code == 400 and b"no longer valid" in answer.content
+    assert client.get("/").status_code == 200  # still signed in
+    assert client.session.session_key == session_key
+
+
+def test_a_cancelled_sign_in_started_by_a_signed_in_user_keeps_them_signed_in(db, settings, client):
+    settings.ASSESSOR_OIDC_ENABLED = True
+    client.force_login(make_user("local-reviewer"))
+    session = client.session
+    session["oidc_states"] = {"s1": {"nonce": "n", "code_verifier": "v"}}
+    session.save()
+
+    answer = client.get("/oidc/callback/?error=access_denied&state=s1")
+
+    assert answer.status_code == 403 and b"Sign-in was cancelled" in answer.content
+    assert client.get("/").status_code == 200
+    assert "s1" not in client.session["oidc_states"]  # used up: the link cannot be replayed
+
+
 def test_a_provider_that_cannot_be_reached_gets_a_clear_page(db, settings, client):
     settings.ASSESSOR_OIDC_ENABLED = True
     settings.ASSESSOR_OIDC_ISSUER = "http://127.0.0.1:9/nobody"  # discard port: refused

@@ -449,6 +449,67 @@ def test_a_step_reads_the_record_and_the_users_roles_in_its_team_in_one_query(
         assert '"assessor_membership"' in access[0]
 
 
+# --- questionnaire 2026.3: refinements across steps, optional questions ----------------------
+
+
+def test_a_chain_with_strong_links_is_answered_across_steps_and_reaches_ownership(
+    owner_client, owner, questionnaire
+):
+    assessment = make_assessment(
+        owner,
+        answers={
+            **SAFEST,
+            "tool_chaining": "identity_ticketing_cloud",
+            "chain_credentials": "separate_per_system",
+        },
+    )
+    # Asked on the policy step because the chain (step 5) and the policy (step 7) call for it;
+    # left unanswered, it counts as a step without a check.
+    assert assessment.verdict == "supervised"
+    html = owner_client.get(step_url(assessment, 7)).content.decode()
+    assert 'name="chain_policy_coverage" value="every_step"' in html
+    response = post_step(
+        owner_client,
+        assessment,
+        7,
+        {
+            "runtime_policy": "policy_as_code",
+            "policy_evaluation": "per_action",
+            "chain_policy_coverage": "every_step",
+            "kill_switch": "yes",
+            "next": "1",
+        },
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert saved(assessment)["chain_policy_coverage"] == "every_step"
+    assert assessment.verdict == "owner"
+
+
+def test_an_optional_question_left_open_changes_nothing_and_answered_it_counts(
+    owner_client, owner, questionnaire
+):
+    answers = {k: v for k, v in SAFEST.items() if k != "reserved_decision"}
+    assessment = make_assessment(owner, answers=answers)
+    assert assessment.verdict == "owner" and assessment.is_complete
+    html = owner_client.get(step_url(assessment, 4)).content.decode()
+    assert 'name="reserved_decision" value="reserved"' in html
+    post_step(
+        owner_client,
+        assessment,
+        4,
+        {
+            "approval_chain": "codified",
+            "self_approval": "no_enforced",
+            "informal_overrides": "none",
+            "reserved_decision": "reserved",
+            "next": "1",
+        },
+    )
+    assessment.refresh_from_db()
+    assert assessment.verdict == "supervised"
+
+
 def step_of(assessment, key):
     for number, section in enumerate(assessment.document["sections"], start=1):
         if key in {q["key"] for q in section["questions"]}:

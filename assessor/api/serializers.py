@@ -154,14 +154,16 @@ class QuestionnaireSerializer(serializers.Serializer):
     document = serializers.DictField(help_text="The compiled bank: sections, questions, rules.")
 
 
-# --- the result (what `manage.py assess` prints): documented for the schema, never parsed ------
+# --- the result (documentation only: the view returns `selectors.result_json` as it is) -------
 
 LEVELS = ["copilot", "supervised"]
 
 
 class FiredRuleSerializer(serializers.Serializer):
     id = serializers.CharField()
-    cap = serializers.ChoiceField(choices=LEVELS, help_text="The level it holds the verdict at.")
+    cap = serializers.ChoiceField(
+        choices=LEVELS, help_text="The verdict key it holds the workflow at, at most."
+    )
     reason = serializers.CharField()
     frameworks = serializers.ListField(child=serializers.CharField())
 
@@ -169,7 +171,7 @@ class FiredRuleSerializer(serializers.Serializer):
 class FiredFloorSerializer(serializers.Serializer):
     id = serializers.CharField()
     floor = serializers.ChoiceField(
-        choices=LEVELS, help_text="The level it lifts the score's verdict to, at least."
+        choices=LEVELS, help_text="The verdict key it lifts the score's verdict to, at least."
     )
     reason = serializers.CharField()
     frameworks = serializers.ListField(child=serializers.CharField())
@@ -197,13 +199,13 @@ ChangeSerializer = type(
 )
 
 
-class ConditionStatusSerializer(serializers.Serializer):
+class ConditionSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     met = serializers.BooleanField()
 
 
-class ResultFrameworkSerializer(serializers.Serializer):
+class CitedFrameworkSerializer(serializers.Serializer):
     framework = serializers.CharField()
     id = serializers.CharField()
     title = serializers.CharField()
@@ -215,30 +217,46 @@ class VerdictRangeSerializer(serializers.Serializer):
     highest = serializers.CharField()
 
 
+class AutonomyScaleSerializer(serializers.Serializer):
+    scale = serializers.CharField(help_text="The scale's prefix in the framework catalogue.")
+    scale_name = serializers.CharField()
+    level = serializers.CharField(help_text='The level\'s id on that scale, e.g. "Scope 2".')
+    level_name = serializers.CharField()
+    reason = serializers.CharField(help_text="Why the verdict sits at this level, in one line.")
+
+
 class ResultSerializer(serializers.Serializer):
-    """A record's result over its saved answers, as `manage.py assess` prints it."""
+    """An assessment's result, as `manage.py assess` prints it."""
 
     name = serializers.CharField()
     questionnaire_version = serializers.CharField()
-    verdict = serializers.CharField()
+    verdict = serializers.ChoiceField(
+        choices=VERDICT_CHOICES, help_text="While incomplete, the verdict so far: see `complete`."
+    )
     label = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
-    score_verdict = serializers.CharField()
+    score_verdict = serializers.CharField(help_text="The verdict key the score alone reaches.")
     decided_by = serializers.ChoiceField(
         choices=["score", "rule", "score and rule"],
         help_text="A floor that sets the verdict counts as `rule`.",
     )
-    dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    dimensions = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="Dimension key -> 0-100."
+    )
     rules_fired = FiredRuleSerializer(many=True, help_text="Every cap whose condition holds.")
     floors_applied = FiredFloorSerializer(
         many=True,
         help_text=(
-            "Rules that lifted the score's verdict (e.g. a clear, enforced approval chain: at "
-            "least supervised); caps still apply after them."
+            "Rules that lifted the score's verdict and that the verdict stands on (e.g. a clear, "
+            "enforced approval chain: at least supervised); caps still apply after them."
         ),
     )
-    next_level_target = serializers.CharField(allow_null=True)
-    next_level = ChangeSerializer(many=True, help_text="Answer changes that lift it one level.")
+    next_level_target = serializers.CharField(
+        allow_null=True, help_text="The verdict key one level up; null at the top."
+    )
+    next_level = ChangeSerializer(
+        many=True, help_text="Answer changes that lift the verdict one level."
+    )
     next_level_blocked_by = serializers.ListField(
         child=serializers.CharField(),
         help_text="Scope questions in the way when no change of controls lifts it.",
@@ -250,7 +268,7 @@ class ResultSerializer(serializers.Serializer):
             "it below the next level with a narrower scope."
         ),
     )
-    conditions = ConditionStatusSerializer(many=True)
+    conditions = ConditionSerializer(many=True)
     assumed = serializers.ListField(
         child=serializers.CharField(),
         help_text="Shown follow-ups left unanswered, counted at their riskiest choice.",
@@ -259,9 +277,16 @@ class ResultSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Shown optional questions left unanswered: they count for nothing.",
     )
-    frameworks = ResultFrameworkSerializer(many=True)
+    frameworks = CitedFrameworkSerializer(many=True)
     complete = serializers.BooleanField()
     missing = serializers.ListField(child=serializers.CharField())
     verdict_range = VerdictRangeSerializer(
-        allow_null=True, help_text="While core answers are missing: the verdicts still possible."
+        allow_null=True,
+        help_text="While incomplete: the lowest and highest verdicts still possible.",
+    )
+    autonomy_scales = AutonomyScaleSerializer(
+        many=True,
+        help_text="The verdict's level on each published autonomy scale (Knight Institute "
+        "levels, AWS Agentic AI Security Scoping Matrix, AI HLEG human oversight), each with "
+        "a one-line reason; empty while the assessment is incomplete.",
     )

@@ -17,7 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, exchange, listing, pdf, review, scoring, selectors, services
+from .. import access, exchange, listing, pdf, review, selectors, services
 from ..forms import SectionForm
 from ..models import Assessment, ExportRecord, Questionnaire
 from ..step_fields import evidence_field, note_field
@@ -70,7 +70,7 @@ def _conflict(error: Exception) -> Response:
 
 
 LIST_FILTERS = [
-    OpenApiParameter("verdict", str, enum=[*scoring.VERDICTS, listing.INCOMPLETE]),
+    OpenApiParameter("verdict", str, enum=list(listing.VERDICT_VALUES)),
     OpenApiParameter("status", str, enum=Assessment.Status.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
 ]
@@ -88,7 +88,11 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
         )
 
     def get_queryset(self):
-        filters = listing.Filters.from_params(self.request.query_params)
+        try:
+            filters = listing.Filters.from_params(self.request.query_params)
+        except listing.InvalidFilters as invalid:
+            errors = {name: [message] for name, message in invalid.errors.items()}
+            raise ValidationError(errors) from None
         return (
             listing.dashboard_assessments(self.request.user, filters)
             .select_related("team", "owner", "questionnaire")

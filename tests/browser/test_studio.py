@@ -103,17 +103,17 @@ def test_a_questionnaire_admin_tunes_a_draft_and_publishes_it(
     page.get_by_role("link", name="Publish…").click()
     expect(page.locator("#impact")).to_contain_text("Vault rotation")
     expect(page.locator("#impact")).to_contain_text("monitoring-periodic-only")
-    page.get_by_label("Version name").fill("2026.3-draft")
+    page.get_by_label("Version name").fill("2026.4-draft")
     page.get_by_role("button", name="Publish this version").click()
     expect(page.locator("#id_name.is-invalid")).to_be_visible()
-    page.get_by_label("Version name").fill("2026.3")
+    page.get_by_label("Version name").fill("2026.4")
     page.get_by_label("Release note").fill("Periodic log review no longer counts as monitoring.")
     page.get_by_role("button", name="Publish this version").click(timeout=SLOW_MS)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Questionnaire versions", timeout=SLOW_MS
     )
     expect(page.locator("table")).to_contain_text("Periodic log review no longer counts")
-    assert Questionnaire.current().version == "2026.3"
+    assert Questionnaire.current().version == "2026.4"
 
     # The next new assessment uses it.
     page.get_by_role("link", name="Assessments").click()
@@ -121,7 +121,7 @@ def test_a_questionnaire_admin_tunes_a_draft_and_publishes_it(
     page.get_by_label("Workflow name").fill("Next one")
     page.get_by_role("button", name="Create and start").click()
     page.wait_for_url(re.compile(r"/step/1/$"))
-    assert Assessment.objects.get(name="Next one").questionnaire.version == "2026.3"
+    assert Assessment.objects.get(name="Next one").questionnaire.version == "2026.4"
 
 
 def test_a_reviewer_gets_403_on_every_studio_page(signed_in_page, published_questionnaire):

@@ -19,8 +19,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--sign-in-url",
+            default="http://127.0.0.1:8000/accounts/login/",
+            help="where the printed message says to sign in (make run passes its PORT)",
+        )
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, sign_in_url, **options):
         text_argument("--username", username, max_length=150)
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
@@ -36,6 +41,6 @@ class Command(BaseCommand):
                 "\nCreated the first administrator account. Its password is shown only now:\n"
                 f"    username: {username}\n"
                 f"    password: {password}\n"
-                "Sign in at http://127.0.0.1:8000/accounts/login/ and change it from the menu.\n"
+                f"Sign in at {sign_in_url} and change it from the menu.\n"
             )
         )
