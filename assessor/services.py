@@ -121,17 +121,16 @@ def answers_save(
     assessment: Assessment,
     existing: dict[str, Answer],
     submitted: dict[str, tuple[str, str, str]],
+    user,
     expected_version: int | None = None,
-    user=None,
 ) -> scoring.Result:
     """Store one step's answers (question key -> choice, note, link) and refresh the summary.
 
-    The version the form was opened at is checked and incremented in one UPDATE first: if
-    someone saved in between, StaleVersion is raised and nothing is written. With `user`, they
-    must be a reviewer of the record's team (RoleRequired otherwise).
+    `user` is the person saving: a reviewer of the record's team (RoleRequired otherwise). The
+    version the form was opened at is checked and incremented in one UPDATE first: if someone
+    saved in between, StaleVersion is raised and nothing is written.
     """
-    if user is not None:
-        access.require_on(user, assessment, access.EDIT)
+    access.require_on(user, assessment, access.EDIT)
     if assessment.is_locked:
         raise WorkflowError("This assessment is submitted; its answers are locked.")
     choices = choices_of(existing)
@@ -185,11 +184,10 @@ def _write_answers(assessment: Assessment, existing: dict[str, Answer], submitte
                     fields_changed.add(field)
             answer.updated_at = timezone.now()  # bulk_update skips auto_now
             changed.append(answer)
-    if user is not None:
-        # Bulk writes send no signal, so the request's user would be missing outside a
-        # request (a command, a test): name the person in the trail directly.
-        for answer in (*created, *changed):
-            answer._history_user = user
+    # Bulk writes send no signal, so the request's user would be missing outside a request
+    # (a command, a test): name the person in the trail directly.
+    for answer in (*created, *changed):
+        answer._history_user = user
     if created:
         Answer.objects.bulk_create(created)
     if changed:

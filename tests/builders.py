@@ -96,7 +96,7 @@ def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret
     if answers:
         notes, links = notes or {}, links or {}
         submitted = {k: (v, notes.get(k, ""), links.get(k, "")) for k, v in answers.items()}
-        services.answers_save(assessment=assessment, existing={}, submitted=submitted)
+        services.answers_save(assessment=assessment, existing={}, submitted=submitted, user=owner)
     assessment.refresh_from_db()
     return assessment
 

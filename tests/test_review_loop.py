@@ -166,7 +166,10 @@ def submitted_in(team_name: str, reviewer, name: str) -> Assessment:
         owner=reviewer, team=Team.objects.get(name=team_name), name=name
     )
     services.answers_save(
-        assessment=record, existing={}, submitted={k: (v, "", "") for k, v in SAFEST.items()}
+        assessment=record,
+        existing={},
+        submitted={k: (v, "", "") for k, v in SAFEST.items()},
+        user=reviewer,
     )
     review.assessment_submit(assessment=record, user=reviewer)
     return record

@@ -249,6 +249,7 @@ def hostile(client, owner, approver, questionnaire):
         assessment=assessment,
         existing={},
         submitted={k: (v, "", "") for k, v in SAFEST.items() if step_of(assessment, k) != 8},
+        user=owner,
     )
     step8 = {
         "version": Assessment.objects.get(pk=assessment.pk).version,
