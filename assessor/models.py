@@ -15,12 +15,11 @@ from . import roles, scoring
 from .bank import build_model, compiled
 from .history import HistoryQuerySet
 from .immutability import (
-    BankQuerySet,
     BankRow,
-    FrameworkReferenceQuerySet,
     FrozenOnceOut,
+    GuardedHistoryQuerySet,
+    GuardedQuerySet,
     ProtectedWhenCited,
-    QuestionnaireQuerySet,
 )
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
@@ -39,7 +38,7 @@ class FrameworkReference(ProtectedWhenCited):
     identifier = models.CharField(max_length=40)
     title = models.TextField()
 
-    objects = FrameworkReferenceQuerySet.as_manager()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["framework", "identifier"]
@@ -85,7 +84,7 @@ class Questionnaire(FrozenOnceOut):
     # opened before someone else's save is refused rather than silently overwriting it.
     revision = models.PositiveIntegerField(default=1)
 
-    objects = QuestionnaireQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["document"])
 
     class Meta:
@@ -127,7 +126,7 @@ class Dimension(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -149,7 +148,7 @@ class Section(BankRow):
     intro = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -187,7 +186,7 @@ class Question(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -208,7 +207,7 @@ class Choice(BankRow):
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0, help_text="Safest first.")
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -228,7 +227,7 @@ class ChoiceWeight(BankRow):
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=7, decimal_places=2)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -249,7 +248,7 @@ class Rule(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -269,7 +268,7 @@ class Threshold(BankRow):
     verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES[1:])
     min_score = models.DecimalField(max_digits=5, decimal_places=1)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -294,7 +293,7 @@ class OwnershipCondition(BankRow):
     )
     order = models.PositiveIntegerField(default=0)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
