@@ -13,14 +13,15 @@ from simple_history.models import HistoricalRecords
 
 from . import roles, scoring
 from .bank import build_model, compiled
-from .history import HistoryQuerySet
 from .immutability import (
     BankRow,
     FrozenOnceOut,
+    Guarded,
     GuardedHistoryQuerySet,
     GuardedQuerySet,
     ProtectedWhenCited,
 )
+from .locked_records import ANSWER_RULE, APPROVED_REPORT_RULE, DECISION_RULE, AssessmentRule
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
@@ -395,7 +396,9 @@ class SsoIdentity(models.Model):
         return f"{self.user} ({self.subject} at {self.issuer})"
 
 
-class Assessment(models.Model):
+class Assessment(Guarded):
+    """A review record. Submitted or approved, it is fixed (see locked_records.py)."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
@@ -430,8 +433,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["snapshot_document", "snapshot_result"])
+    write_rule = AssessmentRule()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -482,7 +486,7 @@ class Assessment(models.Model):
 EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
 
-class Answer(models.Model):
+class Answer(Guarded):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question_key = models.SlugField(max_length=50)
     choice_key = models.SlugField(max_length=50)
@@ -490,8 +494,9 @@ class Answer(models.Model):
     evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
+    write_rule = ANSWER_RULE
 
     class Meta:
         ordering = ["assessment", "id"]
@@ -505,8 +510,8 @@ class Answer(models.Model):
         return f"{self.question_key}={self.choice_key}"
 
 
-class Decision(models.Model):
-    """A step of the review workflow: who did what, when, and why."""
+class Decision(Guarded):
+    """A step of the review workflow: who did what, when, and why. Recorded once, never changed."""
 
     class Action(models.TextChoices):
         SUBMITTED = "submitted", "Submitted for approval"
@@ -520,6 +525,9 @@ class Decision(models.Model):
     comment = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+    write_rule = DECISION_RULE
+
     class Meta:
         ordering = ["assessment", "created_at", "id"]
 
@@ -527,7 +535,7 @@ class Decision(models.Model):
         return f"{self.get_action_display()} by {self.actor} on {self.created_at:%Y-%m-%d}"
 
 
-class ApprovedReport(models.Model):
+class ApprovedReport(Guarded):
     """The PDF rendered once at approval; every later download serves these exact bytes."""
 
     assessment = models.OneToOneField(
@@ -537,6 +545,9 @@ class ApprovedReport(models.Model):
     sha256 = models.CharField(max_length=64)
     filename = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+    write_rule = APPROVED_REPORT_RULE
 
     def __str__(self):
         return self.filename

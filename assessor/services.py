@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from . import access, scoring
 from .history import CARRIED_OVER
+from .locked_records import claim_editable
 from .models import (
-    EDITABLE_STATUSES,
     Answer,
     Assessment,
     Decision,
@@ -150,9 +150,8 @@ def _claim_version(assessment: Assessment, fields: dict, expected: int, submitte
     or raise StaleVersion if someone saved in between."""
     # update() skips auto_now: the last update is set here, or the dashboard's order lies.
     fields = {**fields, "updated_at": timezone.now()}
-    claimed = Assessment._base_manager.filter(
-        pk=assessment.pk, version=expected, status__in=EDITABLE_STATUSES
-    ).update(version=F("version") + 1, **fields)
+    rows = Assessment._base_manager.filter(version=expected)
+    claimed = claim_editable(rows, assessment.pk, version=F("version") + 1, **fields)
     if not claimed:
         raise _stale(assessment, submitted, expected)
     for name, value in fields.items():

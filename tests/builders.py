@@ -101,6 +101,25 @@ def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret
     return assessment
 
 
+def make_reviewed(owner, approver, *, name="Leaver deprovisioning"):
+    """A record taken through the whole review loop by the services: submitted, returned,
+    one answer changed, resubmitted and approved (its PDF stored)."""
+    record = make_assessment(owner, answers=SAFEST, name=name)
+    review.assessment_submit(assessment=record, user=owner, comment="Ready.")
+    review.assessment_return(assessment=record, user=approver, comment="Check monitoring.")
+    record.refresh_from_db()
+    services.answers_save(
+        assessment=record,
+        existing={a.question_key: a for a in Answer.objects.filter(assessment=record)},
+        submitted={"monitoring": ("periodic_review", "Weekly", "")},
+        user=owner,
+    )
+    review.assessment_submit(assessment=record, user=owner, comment="Fixed.")
+    review.assessment_approve(assessment=record, user=approver, comment="Signed off.")
+    record.refresh_from_db()
+    return record
+
+
 def changelist_data(formset, field: str, value=None) -> dict[str, str]:
     """POST data for an admin changelist's list-editable rows: every row of `formset` with
     `field` at `value`, or at its current value when `value` is None."""
