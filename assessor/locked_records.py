@@ -302,3 +302,9 @@ APPROVED_REPORT_RULE = RecordPartRule(
     changes_when=(),
     why="is stored once, at approval, and never changes.",
 )
+CHAIN_RULE = RecordPartRule(
+    "hash chain",
+    adds_when=ANY_STATUS,
+    changes_when=(),
+    why="is its tamper evidence: a link is added once and never changed or deleted.",
+)

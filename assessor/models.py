@@ -21,7 +21,13 @@ from .immutability import (
     GuardedQuerySet,
     ProtectedWhenCited,
 )
-from .locked_records import ANSWER_RULE, APPROVED_REPORT_RULE, DECISION_RULE, AssessmentRule
+from .locked_records import (
+    ANSWER_RULE,
+    APPROVED_REPORT_RULE,
+    CHAIN_RULE,
+    DECISION_RULE,
+    AssessmentRule,
+)
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
@@ -551,6 +557,34 @@ class ApprovedReport(Guarded):
 
     def __str__(self):
         return self.filename
+
+
+class RecordLink(Guarded):
+    """One link of a record's hash chain: what a review decision saw (see record_chain.py).
+
+    `decision_id` is a plain number, not a foreign key: the chain must outlive a decision row
+    deleted around the app, to say so."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="chain")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12)
+    decision_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    previous = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+    write_rule = CHAIN_RULE
+
+    class Meta:
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "position"], name="one_link_per_position")
+        ]
+
+    def __str__(self):
+        return f"{self.assessment_id} #{self.position} ({self.kind})"
 
 
 class ExportRecord(models.Model):

@@ -1,8 +1,9 @@
 """The review workflow: submit, approve (four eyes) and return, with what each one triggers.
 
 Submitting freezes the questionnaire and the result with the record; approving stores the
-signed-off PDF once; each decision is recorded and sends its emails. The rules of the
-workflow are in this one module, below the pages, the API and the commands.
+signed-off PDF once; each decision is recorded, chained by hash to the one before it (see
+record_chain.py) and sends its emails. The rules of the workflow are in this one module, below
+the pages, the API and the commands.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from . import access, notifications, pdf
 from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
+from .record_chain import chain_link_add
 from .selectors import answers_of, choices_of, evaluate
 from .services import WorkflowError, summary_fields
 
@@ -72,7 +74,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
             f"Answer every core question before submitting ({len(result.missing)} still open)."
         )
     document = assessment.questionnaire.document
-    _decide(
+    decision = _decide(
         assessment,
         user,
         Decision.Action.SUBMITTED,
@@ -81,6 +83,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
         snapshot_result=result.to_dict(),
         **summary_fields(result, len(assessment.scoring_model().core_keys)),
     )
+    chain_link_add(record=assessment, decision=decision)
     notifications.submitted(assessment=assessment, user=user, comment=comment)
 
 
@@ -96,7 +99,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
     submitter = _last_submitter(assessment)
     if submitter is not None and submitter.pk == user.pk:
         raise WorkflowError("Four eyes: the person who submitted cannot approve it.")
-    _decide(assessment, user, Decision.Action.APPROVED, comment)
+    decision = _decide(assessment, user, Decision.Action.APPROVED, comment)
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="approved", comment=comment
     )
@@ -107,6 +110,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
         sha256=hashlib.sha256(content).hexdigest(),
         filename=pdf.pdf_filename(assessment),
     )
+    chain_link_add(record=assessment, decision=decision)  # the approved snapshot, PDF and all
     return report
 
 
@@ -122,7 +126,7 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
     submitter = _last_submitter(assessment)
     if submitter is not None and submitter.pk == user.pk:
         raise WorkflowError("Four eyes: the person who submitted cannot review it.")
-    _decide(
+    decision = _decide(
         assessment,
         user,
         Decision.Action.RETURNED,
@@ -130,6 +134,7 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
         snapshot_document=None,
         snapshot_result=None,
     )
+    chain_link_add(record=assessment, decision=decision)
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="returned", comment=comment
     )

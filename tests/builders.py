@@ -238,7 +238,9 @@ RECORD_ROUTES = {
     "approve", "return", "reassess", "compare",
 }  # fmt: skip
 # no record in the URL
-OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx"}
+OPEN_ROUTES = {
+    "dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx", "audit_records",
+}  # fmt: skip
 ROUTE_ARGS = {"pk", "step", "other"}
 MISSING = 987654
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from assessor import review
 from assessor.locked_records import LockedRecord
-from assessor.models import Answer, ApprovedReport, Assessment, Decision
+from assessor.models import Answer, ApprovedReport, Assessment, Decision, RecordLink
 from tests.builders import SAFEST, make_assessment, make_reviewed, record_state
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,8 @@ WAYS = {
     "save a decision": lambda r: changed(r.decisions.order_by("pk").first(), comment="x"),
     "delete a decision": lambda r: r.decisions.order_by("pk").first().delete(),
     "delete its decisions": lambda r: Decision.objects.filter(assessment=r).delete(),
+    "update a chain link": lambda r: RecordLink.objects.filter(assessment=r).update(digest="0"),
+    "delete its chain": lambda r: RecordLink.objects.filter(assessment=r).delete(),
 }
 PDF_WAYS = {
     "update the PDF's hash": lambda r: ApprovedReport.objects.update(sha256="0" * 64),
