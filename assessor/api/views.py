@@ -90,7 +90,7 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
     def get_queryset(self):
         filters = listing.Filters.from_params(self.request.query_params)
         return (
-            listing.dashboard_assessments(self.request.user, filters)
+            selectors.with_approval(listing.dashboard_assessments(self.request.user, filters))
             .select_related("team", "owner", "questionnaire")
             .defer("questionnaire__document", "snapshot_document", "snapshot_result")
         )
