@@ -70,7 +70,9 @@ def dashboard(request):
 def dashboard_export(request, fmt: str):
     """The dashboard as filtered, every page, as CSV or XLSX: only records the user may read."""
     filters = listing.Filters.from_params(request.GET)
-    return spreadsheet.response(listing.dashboard_assessments(request.user, filters), fmt)
+    return spreadsheet.response(
+        listing.dashboard_assessments(request.user, filters), fmt, request.build_absolute_uri
+    )
 
 
 @require_http_methods(["GET", "POST"])
