@@ -12,6 +12,7 @@ from .models import Assessment
 
 QUERY_MAX_LENGTH = 200
 INCOMPLETE = "incomplete"
+EXAMPLES_ON = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Filters:
     verdict: str = ""  # a verdict key, "incomplete", or "" for any
     status: str = ""  # a status key, or "" for any
     query: str = ""  # searched in name and system
+    examples: bool = False  # include the seeded examples (left out unless asked for)
 
     @classmethod
     def from_params(cls, params) -> Filters:
@@ -29,14 +31,18 @@ class Filters:
             verdict=verdict if verdict in (*scoring.VERDICTS, INCOMPLETE) else "",
             status=status if status in Assessment.Status.values else "",
             query=params.get("q", "").strip()[:QUERY_MAX_LENGTH],
+            examples=params.get("examples", "") in EXAMPLES_ON,
         )
 
     def as_params(self) -> dict[str, str]:
         """The filters as query parameters, the empty ones left out (for links)."""
         params = {"q": self.query, "verdict": self.verdict, "status": self.status}
+        params["examples"] = "1" if self.examples else ""
         return {key: value for key, value in params.items() if value}
 
     def apply(self, assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+        if not self.examples:
+            assessments = assessments.filter(is_example=False)
         if self.verdict == INCOMPLETE:
             assessments = assessments.filter(verdict="")
         elif self.verdict:

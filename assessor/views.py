@@ -4,6 +4,7 @@ write through `services` (or `review` for the workflow)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -41,8 +42,18 @@ private = cache_control(private=True, no_store=True)
 
 
 def dashboard(request):
-    has_any = access.assessments_for(request.user).exists()
+    readable = access.assessments_for(request.user)
+    if not access.teams_for(request.user, access.VIEW).exists() and access.bank_editor(
+        request.user
+    ):
+        # a questionnaire admin who reads no team's records: their work is the studio
+        return redirect("studio_versions")
+    has_any = readable.filter(is_example=False).exists()
+    example_count = readable.filter(is_example=True).count()
     filters = listing.Filters.from_params(request.GET)
+    if not has_any and example_count:
+        # nothing of one's own yet: the examples show what a finished assessment looks like
+        filters = replace(filters, examples=True)
     assessments = listing.dashboard_assessments(request.user, filters).select_related("team")
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
     for assessment in page.object_list:
@@ -54,6 +65,8 @@ def dashboard(request):
         {
             "page": page,
             "has_any": has_any,
+            "example_count": example_count,
+            "examples": filters.examples,
             "awaiting": selectors.awaiting_approval(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": filters.verdict,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from assessor import autonomy_scales, review
+from assessor.examples import examples_create
 from assessor.membership import member_add
 from assessor.models import ApprovedReport, Assessment, ExportRecord
 from tests.builders import (
@@ -94,6 +95,22 @@ def test_the_list_takes_the_dashboards_filters(people, query, expected):
     make_assessment(alice, answers={"task_type": "provisioning"}, name="Half")
     response = api_client(alice).get(f"/api/v1/assessments/?{query}")
     assert {row["name"] for row in response.data["results"]} == expected
+
+
+def test_the_list_leaves_the_seeded_examples_out_unless_asked(people, records):
+    alice = people["alice"]
+    examples_create(owner=alice, team=alice.memberships.get(team__name="Team A").team)
+    client = api_client(alice)
+    listed = client.get("/api/v1/assessments/").data["results"]
+    assert {row["name"] for row in listed} == {"Rotate staging secrets", "Payments provisioning"}
+    assert not any(row["is_example"] for row in listed)
+    asked = client.get("/api/v1/assessments/?examples=1").data["results"]
+    assert len(asked) == 5
+    assert {row["name"] for row in asked if row["is_example"]} == {
+        "Non-production secret rotation",
+        "SaaS access approval",
+        "Leaver deprovisioning",
+    }
 
 
 def test_the_list_is_paginated_with_a_page_size_of_at_most_100(people):

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from assessor import review, selectors
+from assessor.examples import examples_create
 from assessor.models import Assessment
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
@@ -211,3 +212,13 @@ def test_the_xlsx_has_a_filter_on_a_frozen_header_and_columns_fitted_to_content(
     assert width("id") < width("workflow") < width("conditions met")
     assert width("conditions met") == 60  # four titles, capped
     assert width("workflow") >= len("Rotate staging secrets")
+
+
+def test_the_seeded_examples_are_exported_only_when_asked(owner, owner_client, portfolio):
+    examples_create(owner=owner, team=owner.teams.get())
+    names = {row["workflow"] for row in csv_rows(owner_client.get("/assessments/export.csv"))}
+    assert "Leaver deprovisioning" not in names and "Joiner provisioning" in names
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    assert "Leaver deprovisioning" not in {row[0].value for row in sheet.iter_rows(min_row=2)}
+    asked = csv_rows(owner_client.get("/assessments/export.csv?examples=1"))
+    assert {"Leaver deprovisioning", "Joiner provisioning"} <= {row["workflow"] for row in asked}

@@ -47,6 +47,7 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "system",
             "team",
             "owner",
+            "is_example",
             "status",
             "status_label",
             "verdict",

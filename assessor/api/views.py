@@ -73,6 +73,12 @@ LIST_FILTERS = [
     OpenApiParameter("verdict", str, enum=[*scoring.VERDICTS, listing.INCOMPLETE]),
     OpenApiParameter("status", str, enum=Assessment.Status.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
+    OpenApiParameter(
+        "examples",
+        str,
+        enum=["1"],
+        description="1: include the seeded examples (`is_example`), left out otherwise.",
+    ),
 ]
 
 
