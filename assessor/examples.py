@@ -161,5 +161,8 @@ def examples_create(*, owner, team) -> list[Assessment]:
             for key, choice in answers.items()
         }
         services.answers_save(assessment=assessment, existing={}, submitted=submitted, user=owner)
+        # marked, so exports, the API's list and the dashboard's counts can leave it out
+        Assessment.objects.filter(pk=assessment.pk).update(is_example=True)
+        assessment.is_example = True
         created.append(assessment)
     return created

@@ -29,11 +29,15 @@ def _one_of(value: str, allowed) -> str:
     return f"“{shown}” is not one of {', '.join(allowed)} (or empty for any)."
 
 
+EXAMPLES_ON = ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Filters:
     verdict: str = ""  # a verdict key, "incomplete", or "" for any
     status: str = ""  # a status key, or "" for any
     query: str = ""  # searched in name and system
+    examples: bool = False  # include the seeded examples (left out unless asked for)
 
     @classmethod
     def from_params(cls, params) -> Filters:
@@ -51,14 +55,22 @@ class Filters:
             errors["q"] = "The search contains a NUL character, which no name or system holds."
         if errors:
             raise InvalidFilters(errors)
-        return cls(verdict=verdict, status=status, query=query)
+        return cls(
+            verdict=verdict,
+            status=status,
+            query=query,
+            examples=params.get("examples", "") in EXAMPLES_ON,
+        )
 
     def as_params(self) -> dict[str, str]:
         """The filters as query parameters, the empty ones left out (for links)."""
         params = {"q": self.query, "verdict": self.verdict, "status": self.status}
+        params["examples"] = "1" if self.examples else ""
         return {key: value for key, value in params.items() if value}
 
     def apply(self, assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+        if not self.examples:
+            assessments = assessments.filter(is_example=False)
         if self.verdict == INCOMPLETE:
             assessments = assessments.filter(verdict="")
         elif self.verdict:

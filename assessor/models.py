@@ -439,6 +439,15 @@ class Assessment(Guarded):
     description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
     system = models.CharField("system concerned", max_length=200, blank=True)
     business_owner = models.CharField(max_length=200, blank=True)
+    is_example = models.BooleanField(
+        "example",
+        default=False,
+        editable=False,
+        help_text=(
+            "Created by seed_examples to show a newcomer finished reports; left out of exports, "
+            "the API's list and the dashboard unless asked for."
+        ),
+    )
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assessments")
     owner = models.ForeignKey(

@@ -8,9 +8,12 @@ as it can.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.utils import timezone
 
 from . import access, autonomy_scales, record_chain, scoring
 from .history import CARRIED_OVER
@@ -365,3 +368,40 @@ def chain_verdicts_for(user) -> list[record_chain.Verdict] | None:
     return record_chain.chain_verify(
         Assessment.objects.filter(team__in=teams).select_related("team")
     )
+
+
+def _last_approval(assessment_ref):
+    return Decision.objects.filter(
+        assessment=assessment_ref, action=Decision.Action.APPROVED
+    ).order_by("-created_at", "-id")
+
+
+def with_approval(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Each record with who approved it and when (`approval_by`, `approval_at`; None unless
+    approved), in the same query as the records."""
+    last = _last_approval(OuterRef("pk"))
+    approved = Q(status=Assessment.Status.APPROVED)
+    return assessments.annotate(
+        approval_by=Case(When(approved, then=Subquery(last.values("actor__username")[:1]))),
+        approval_at=Case(When(approved, then=Subquery(last.values("created_at")[:1]))),
+    )
+
+
+def approval_of(assessment: Assessment) -> tuple[str | None, datetime | None]:
+    """(approver's username, approval time) of an approved record, else (None, None); read from
+    `with_approval`'s annotations when the record came through it."""
+    if hasattr(assessment, "approval_at"):
+        return assessment.approval_by, assessment.approval_at
+    if assessment.status != Assessment.Status.APPROVED:
+        return None, None
+    decision = _last_approval(assessment.pk).select_related("actor").first()
+    if decision is None:
+        return None, None
+    return decision.actor.get_username(), decision.created_at
+
+
+def review_due(approved_at: datetime | None) -> date | None:
+    """The date an approved record is due for review (as the report states it)."""
+    if approved_at is None:
+        return None
+    return timezone.localdate(approved_at) + timedelta(days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS)

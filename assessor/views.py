@@ -4,6 +4,7 @@ write through `services` (or `review` for the workflow)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -41,13 +42,23 @@ private = cache_control(private=True, no_store=True)
 
 
 def dashboard(request):
-    has_any = access.assessments_for(request.user).exists()
+    readable = access.assessments_for(request.user)
+    if not access.teams_for(request.user, access.VIEW).exists() and access.bank_editor(
+        request.user
+    ):
+        # a questionnaire admin who reads no team's records: their work is the studio
+        return redirect("studio_versions")
+    has_any = readable.filter(is_example=False).exists()
+    example_count = readable.filter(is_example=True).count()
     try:
         filters = listing.Filters.from_params(request.GET)
     except listing.InvalidFilters as invalid:
         filters, filter_errors = listing.Filters(), invalid.errors
     else:
         filter_errors = {}
+    if not has_any and example_count:
+        # nothing of one's own yet: the examples show what a finished assessment looks like
+        filters = replace(filters, examples=True)
     assessments = listing.dashboard_assessments(request.user, filters).select_related("team")
     if filter_errors:
         assessments = assessments.none()  # a filter that cannot apply shows nothing, not all
@@ -61,6 +72,8 @@ def dashboard(request):
         {
             "page": page,
             "has_any": has_any,
+            "example_count": example_count,
+            "examples": filters.examples,
             "awaiting": selectors.awaiting_approval(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": filters.verdict,
@@ -84,7 +97,9 @@ def dashboard_export(request, fmt: str):
         lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
         text = "Nothing exported: a filter is not valid.\n" + "\n".join(lines) + "\n"
         return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
-    return spreadsheet.response(listing.dashboard_assessments(request.user, filters), fmt)
+    return spreadsheet.response(
+        listing.dashboard_assessments(request.user, filters), fmt, request.build_absolute_uri
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,11 +12,15 @@ import hashlib
 import io
 import json
 import tempfile
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from assessor import autonomy_scales, review
+from assessor.examples import examples_create
 from assessor.membership import member_add
 from assessor.models import ApprovedReport, Assessment, ExportRecord
 from tests.builders import (
@@ -113,6 +117,22 @@ def test_an_invalid_list_filter_is_a_400_naming_the_allowed_values(people, query
     assert allowed in response.json()[named][0]
 
 
+def test_the_list_leaves_the_seeded_examples_out_unless_asked(people, records):
+    alice = people["alice"]
+    examples_create(owner=alice, team=alice.memberships.get(team__name="Team A").team)
+    client = api_client(alice)
+    listed = client.get("/api/v1/assessments/").data["results"]
+    assert {row["name"] for row in listed} == {"Rotate staging secrets", "Payments provisioning"}
+    assert not any(row["is_example"] for row in listed)
+    asked = client.get("/api/v1/assessments/?examples=1").data["results"]
+    assert len(asked) == 5
+    assert {row["name"] for row in asked if row["is_example"]} == {
+        "Non-production secret rotation",
+        "SaaS access approval",
+        "Leaver deprovisioning",
+    }
+
+
 def test_the_list_is_paginated_with_a_page_size_of_at_most_100(people):
     alice = people["alice"]
     for number in range(5):
@@ -153,6 +173,43 @@ def test_a_record_reads_with_its_team_and_owner(people, records):
     assert data["name"] == "Rotate staging secrets"
     assert data["team"]["name"] == "Team A" and data["owner"] == "alice"
     assert data["verdict"] == "owner" and data["status"] == "draft"
+
+
+def test_a_record_gives_its_verdict_and_status_with_their_labels(people, records):
+    alice = api_client(people["alice"])
+    data = alice.get(url(records["a"].pk)).data
+    assert data["verdict"] == "owner" and data["verdict_label"] == "Bounded ownership"
+    assert data["status"] == "draft" and data["status_label"] == "Draft"
+    listed = {row["name"]: row for row in alice.get("/api/v1/assessments/").data["results"]}
+    assert listed["Payments provisioning"]["verdict_label"] == "Copilot"
+
+
+def test_an_unfinished_record_is_labelled_incomplete(people):
+    half = make_assessment(people["alice"], answers={"task_type": "provisioning"}, name="Half")
+    data = api_client(people["alice"]).get(url(half.pk)).data
+    assert data["verdict"] == "" and data["verdict_label"] == "Incomplete"
+
+
+def test_an_approved_record_names_its_approver_the_approval_date_and_the_next_review(
+    people, records, settings
+):
+    settings.ASSESSOR_REVIEW_INTERVAL_DAYS = 30
+    record = records["a"]
+    alice, bob = api_client(people["alice"]), api_client(people["bob"])
+    draft = alice.get(url(record.pk)).data
+    assert (draft["approved_by"], draft["approved_at"], draft["review_by"]) == (None, None, None)
+    alice.post(url(record.pk, "submit/"), {}, format="json")
+    approved = bob.post(url(record.pk, "approve/"), {"comment": "Fine."}, format="json").data
+    decision = record.decisions.get(action="approved")
+    review_by = (timezone.localdate(decision.created_at) + timedelta(days=30)).isoformat()
+    for data in (
+        approved,
+        alice.get(url(record.pk)).data,
+        alice.get("/api/v1/assessments/?status=approved").data["results"][0],
+    ):
+        assert data["approved_by"] == "bob"
+        assert parse_datetime(data["approved_at"]) == decision.created_at
+        assert data["review_by"] == review_by
 
 
 # --- create -----------------------------------------------------------------------------------

@@ -43,6 +43,20 @@ def test_the_schema_documents_the_result_with_its_autonomy_scales(owner_client):
     assert set(item["required"]) == {"scale", "scale_name", "level", "level_name", "reason"}
 
 
+def test_the_schema_documents_the_labels_and_the_approval_of_a_record(owner_client):
+    schema = yaml.safe_load(owner_client.get("/api/v1/schema/").content)
+    schemas = schema["components"]["schemas"]
+    for name in ("Assessment", "AssessmentList"):
+        properties = schemas[name]["properties"]
+        added = {"verdict_label", "status_label", "approved_by", "approved_at", "review_by"}
+        assert added | {"is_example"} <= set(properties), name
+        assert properties["approved_at"]["format"] == "date-time"
+        assert properties["review_by"]["format"] == "date"
+        assert properties["approved_by"]["nullable"] and properties["review_by"]["nullable"]
+    listing = schema["paths"]["/api/v1/assessments/"]["get"]["parameters"]
+    assert "examples" in {parameter["name"] for parameter in listing}
+
+
 def test_the_docs_page_loads_swagger_ui_from_the_app_with_no_inline_script_or_style(
     owner_client,
 ):

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from assessor.examples import examples_create
 from assessor.models import Assessment, Questionnaire
-from tests.builders import SAFEST, make_assessment
+from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,57 @@ def test_saving_answers_moves_the_record_to_the_top_with_the_time_of_the_save(
     html = owner_client.get("/").content.decode()
     assert html.index("Older workflow") < html.index("Newer workflow")
     assert saved.updated_at.strftime("%-d %b %Y, %H:%M") in html
+
+
+# --- the seeded examples and the first page ------------------------------------------------------
+
+
+@pytest.fixture
+def examples(owner, questionnaire):
+    return examples_create(owner=owner, team=owner.teams.get())
+
+
+def test_with_only_the_examples_the_dashboard_shows_them_marked_as_examples(owner_client, examples):
+    html = owner_client.get("/").content.decode()
+    assert "No assessments of your own yet" in html and "Start your first assessment" in html
+    for example in examples:
+        assert example.name in html
+    assert html.count('<span class="badge text-bg-info">Example</span>') == 4  # 3 rows, the note
+    # what is shown is what the export links export
+    assert 'href="/assessments/export.csv?examples=1"' in html
+
+
+def test_once_there_is_real_work_the_examples_leave_the_list_unless_asked(
+    owner_client, owner, examples
+):
+    make_assessment(owner, answers=SAFEST, name="Rotate staging secrets")
+    html = owner_client.get("/").content.decode()
+    assert "Rotate staging secrets" in html and "Leaver deprovisioning" not in html
+    assert "No assessments" not in html
+    assert 'name="examples" value="1"' in html and "Include the 3 examples" in html
+    assert 'href="/assessments/export.csv"' in html
+    shown = owner_client.get("/?examples=1").content.decode()
+    assert "Rotate staging secrets" in shown and "Leaver deprovisioning" in shown
+    assert 'href="/assessments/export.csv?examples=1"' in shown
+
+
+def test_the_examples_are_left_out_of_the_counts(owner_client, owner, examples):
+    for number in range(20):
+        make_assessment(owner, name=f"Real {number}")
+    html = owner_client.get("/").content.decode()
+    assert "Page 1 of" not in html  # 20 real records: one page, no pager
+    assert "Page 1 of 2" in owner_client.get("/?examples=1").content.decode()
+
+
+def test_a_questionnaire_admin_who_reads_no_records_lands_on_the_studio(client, questionnaire):
+    admin = make_user("bank", roles=("admin",))
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == reverse("studio_versions")
+
+
+def test_a_questionnaire_admin_who_also_reads_records_keeps_the_dashboard(client, questionnaire):
+    client.force_login(make_user("bank", roles=("admin", "auditor")))
+    assert client.get("/").status_code == 200

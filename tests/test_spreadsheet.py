@@ -3,12 +3,16 @@ with nothing a spreadsheet would run as a formula."""
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from assessor import review, selectors
+from assessor.examples import examples_create
 from assessor.models import Assessment
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
@@ -171,3 +175,75 @@ def test_the_export_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         rows = csv_rows(owner_client.get("/assessments/export.csv"))
     assert len(rows) == 13
+
+
+def _columns(sheet) -> dict[str, int]:
+    return {cell.value: cell.column - 1 for cell in sheet[1]}
+
+
+def test_each_row_has_the_records_id_and_a_link_to_its_report(owner_client, portfolio):
+    record = Assessment.objects.get(name="Rotate staging secrets")
+    report = f"http://testserver/assessments/{record.pk}/report/"
+    rows = {row["workflow"]: row for row in csv_rows(owner_client.get("/assessments/export.csv"))}
+    assert rows[record.name]["id"] == str(record.pk) and rows[record.name]["link"] == report
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    columns = _columns(sheet)
+    [row] = [row for row in sheet.iter_rows(min_row=2) if row[0].value == record.name]
+    assert row[columns["id"]].value == record.pk
+    link = row[columns["link"]]
+    assert link.value == report and link.hyperlink.target == report
+
+
+def test_the_xlsx_dates_are_date_cells_with_a_number_format(owner_client, portfolio, settings):
+    settings.ASSESSOR_REVIEW_INTERVAL_DAYS = 30
+    record = Assessment.objects.get(name="Rotate staging secrets")
+    approval = record.decisions.get(action="approved").created_at
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    columns = _columns(sheet)
+    [row] = [row for row in sheet.iter_rows(min_row=2) if row[0].value == record.name]
+    for name in ("created", "updated", "submitted", "approved"):
+        cell = row[columns[name]]
+        assert isinstance(cell.value, datetime), (name, cell.value)
+        assert cell.number_format == "yyyy-mm-dd hh:mm"
+    local = timezone.localtime(approval)
+    assert row[columns["approved"]].value == local.replace(tzinfo=None, microsecond=0)
+    review_by = row[columns["review by"]]
+    assert review_by.value.date() == local.date() + timedelta(days=30)
+    assert review_by.number_format == "yyyy-mm-dd"
+    # the CSV keeps plain text dates
+    [csv_row] = [
+        r
+        for r in csv_rows(owner_client.get("/assessments/export.csv"))
+        if r["id"] == str(record.pk)
+    ]
+    assert csv_row["approved"] == local.strftime("%Y-%m-%d %H:%M")
+    assert csv_row["review by"] == (local.date() + timedelta(days=30)).isoformat()
+
+
+def test_the_xlsx_has_a_filter_on_a_frozen_header_and_columns_fitted_to_content(
+    owner_client, portfolio
+):
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    last = get_column_letter(sheet.max_column)
+    assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+    assert sheet.freeze_panes == "A2"
+    columns = _columns(sheet)
+
+    def width(name):
+        return sheet.column_dimensions[get_column_letter(columns[name] + 1)].width
+
+    widths = [width(name) for name in columns]
+    assert all(6 <= value <= 60 for value in widths), widths
+    assert width("id") < width("workflow") < width("conditions met")
+    assert width("conditions met") == 60  # four titles, capped
+    assert width("workflow") >= len("Rotate staging secrets")
+
+
+def test_the_seeded_examples_are_exported_only_when_asked(owner, owner_client, portfolio):
+    examples_create(owner=owner, team=owner.teams.get())
+    names = {row["workflow"] for row in csv_rows(owner_client.get("/assessments/export.csv"))}
+    assert "Leaver deprovisioning" not in names and "Joiner provisioning" in names
+    sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
+    assert "Leaver deprovisioning" not in {row[0].value for row in sheet.iter_rows(min_row=2)}
+    asked = csv_rows(owner_client.get("/assessments/export.csv?examples=1"))
+    assert {"Leaver deprovisioning", "Joiner provisioning"} <= {row["workflow"] for row in asked}

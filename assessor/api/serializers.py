@@ -3,9 +3,10 @@ checked again by the wizard's own form, so the API accepts exactly what a page w
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import access
+from .. import access, selectors
 from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
 
 
@@ -25,6 +26,18 @@ class AssessmentListSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Empty while a core question is unanswered.",
     )
+    verdict_label = serializers.SerializerMethodField(
+        help_text='The verdict as the report names it; "Incomplete" while `verdict` is empty.'
+    )
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    approved_by = serializers.SerializerMethodField(
+        help_text="The approver's username; null unless approved."
+    )
+    approved_at = serializers.SerializerMethodField(help_text="Null unless approved.")
+    review_by = serializers.SerializerMethodField(
+        help_text="The date the approved record is due for review again (the approval date "
+        "plus the review interval); null unless approved."
+    )
 
     class Meta:
         model = Assessment
@@ -34,8 +47,11 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "system",
             "team",
             "owner",
+            "is_example",
             "status",
+            "status_label",
             "verdict",
+            "verdict_label",
             "score",
             "answered_core",
             "total_core",
@@ -44,8 +60,28 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "questionnaire_version",
             "created_at",
             "updated_at",
+            "approved_by",
+            "approved_at",
+            "review_by",
         ]
         read_only_fields = fields
+
+    def get_verdict_label(self, assessment: Assessment) -> str:
+        return assessment.get_verdict_display() if assessment.verdict else "Incomplete"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_approved_by(self, assessment: Assessment) -> str | None:
+        return selectors.approval_of(assessment)[0]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_approved_at(self, assessment: Assessment) -> str | None:
+        approved_at = selectors.approval_of(assessment)[1]
+        return serializers.DateTimeField().to_representation(approved_at) if approved_at else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_review_by(self, assessment: Assessment) -> str | None:
+        review_by = selectors.review_due(selectors.approval_of(assessment)[1])
+        return review_by.isoformat() if review_by else None
 
 
 class AssessmentSerializer(AssessmentListSerializer):

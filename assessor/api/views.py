@@ -73,6 +73,12 @@ LIST_FILTERS = [
     OpenApiParameter("verdict", str, enum=list(listing.VERDICT_VALUES)),
     OpenApiParameter("status", str, enum=Assessment.Status.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
+    OpenApiParameter(
+        "examples",
+        str,
+        enum=["1"],
+        description="1: include the seeded examples (`is_example`), left out otherwise.",
+    ),
 ]
 
 
@@ -94,7 +100,7 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
             errors = {name: [message] for name, message in invalid.errors.items()}
             raise ValidationError(errors) from None
         return (
-            listing.dashboard_assessments(self.request.user, filters)
+            selectors.with_approval(listing.dashboard_assessments(self.request.user, filters))
             .select_related("team", "owner", "questionnaire")
             .defer("questionnaire__document", "snapshot_document", "snapshot_result")
         )

@@ -50,7 +50,15 @@
       .then(function (response) {
         return response.ok && !response.redirected ? response.text() : null;
       })
-      .then(function (html) { if (html !== null) panel.innerHTML = html; })
+      .then(function (html) {
+        if (html === null) return;
+        // keep the details open if the reader opened them (phones show them on demand)
+        var details = panel.querySelector("details");
+        var open = details !== null && details.open;
+        panel.innerHTML = html;
+        details = panel.querySelector("details");
+        if (open && details !== null) details.open = true;
+      })
       .catch(function () { /* keep the last verdict shown; saving still works */ });
   }
 

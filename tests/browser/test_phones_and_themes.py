@@ -1,5 +1,6 @@
 """Phones and dark mode: at 390 px no page a reviewer, an approver or an admin can reach scrolls
-sideways; the navigation collapses; the live verdict sits under the step title; both colour
+sideways; the navigation collapses; in the wizard the questions come first, with the steps
+behind a compact menu at the top and the live verdict reduced to its verdict line; both colour
 themes pass axe-core with no serious violation."""
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
+from assessor.examples import EXAMPLES
 from tests.builders import (
+    SAFEST,
     STEPS,
     TIMEOUT_MS,
     assert_accessible,
     make_member,
+    make_token,
     radio,
     records_in_every_state,
     sign_in,
@@ -23,6 +27,9 @@ from tests.builders import (
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# The shipped leaver example: many rules fire, so a panel that lists them all is long.
+MANY_CAPS = {**SAFEST, **EXAMPLES[2]["answers"]}
 # Not pages: downloads, signing out, the admin's redirect to a record's page.
 SKIPPED = (
     ".pdf",
@@ -97,6 +104,7 @@ def crawl(page, start: list[str], origin: str) -> tuple[list[str], list[str]]:
 def test_no_page_scrolls_sideways_on_a_phone(
     browser, live_server, reviewer, approver, admin, records
 ):
+    make_token(reviewer, name="GRC sync")  # the tokens page with its table
     page, errors = new_page(browser, live_server, PHONE)
     origin = live_server.url
     _, too_wide = crawl(page, ["/accounts/login/"], origin)
@@ -104,6 +112,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     own_pages = [
         "/",
         "/accounts/password_change/",
+        "/accounts/tokens/",
         "/assessments/new/",
         "/assessments/import/",
         "/assessments/999999/report/",  # the 404 page
@@ -146,18 +155,82 @@ def test_the_navigation_collapses_behind_a_menu_button_on_a_phone(
     assert not errors, errors
 
 
-def test_on_a_phone_the_live_verdict_sits_under_the_step_title(
+def test_on_a_phone_the_first_question_is_on_the_first_screen(
     browser, live_server, reviewer, make_assessment
 ):
-    assessment = make_assessment()
+    assessment = make_assessment(answers=MANY_CAPS)
     page, errors = new_page(browser, live_server, PHONE)
     sign_in(page, reviewer)
-    page.goto(wizard_url(assessment.pk, 5))
+    page.goto(wizard_url(assessment.pk, 3))
+    menu = page.get_by_role("navigation", name="Steps of the questionnaire").bounding_box()
     title = page.get_by_role("heading", level=1).bounding_box()
     panel = page.locator("#live-verdict").bounding_box()
     first_question = page.locator("#wizard-form .question").first.bounding_box()
-    steps = page.get_by_role("navigation", name="Steps of the questionnaire").bounding_box()
-    assert title["y"] < panel["y"] < first_question["y"] < steps["y"]
+    assert menu["y"] < title["y"] < panel["y"] < first_question["y"]
+    assert first_question["y"] < PHONE["height"], first_question
+    page.context.close()
+    assert not errors, errors
+
+
+def test_on_a_phone_the_steps_open_from_a_compact_menu_at_the_top(
+    browser, live_server, reviewer, make_assessment
+):
+    assessment = make_assessment(answers=MANY_CAPS)
+    page, errors = new_page(browser, live_server, PHONE)
+    sign_in(page, reviewer)
+    page.goto(wizard_url(assessment.pk, 3))
+    menu = page.get_by_role("navigation", name="Steps of the questionnaire")
+    step_four = menu.get_by_role("button", name="4. Approval chain")
+    expect(step_four).to_be_hidden()
+    menu.get_by_text(f"Step 3 of {STEPS}").click()
+    expect(step_four).to_be_visible()
+    assert_accessible(page, "a wizard step on a phone, its steps menu open")
+    step_four.click()
+    page.wait_for_url(f"**{wizard_url(assessment.pk, 4)}")
+    page.context.close()
+    assert not errors, errors
+
+
+def test_on_a_phone_the_live_verdict_shows_its_verdict_line_and_the_caps_on_demand(
+    browser, live_server, reviewer, make_assessment
+):
+    assessment = make_assessment(answers=MANY_CAPS)
+    page, errors = new_page(browser, live_server, PHONE)
+    sign_in(page, reviewer)
+    page.goto(wizard_url(assessment.pk, 3))
+    panel = page.locator("#live-verdict")
+    expect(panel.locator("[data-live-verdict=copilot]")).to_be_visible()
+    caps = panel.get_by_text("Copilot cap:").first
+    expect(caps).to_be_hidden()
+    assert panel.bounding_box()["height"] < 250
+    panel.locator("summary").click()
+    expect(caps).to_be_visible()
+    # a change of answer refreshes the panel and keeps it open
+    radio(page, "data_quality", "authoritative").check()
+    expect(panel).not_to_contain_text("The identity data is uneven")
+    expect(caps).to_be_visible()
+    page.context.close()
+    assert not errors, errors
+
+
+def test_on_a_desktop_the_wizard_keeps_its_three_columns_all_open(
+    browser, live_server, reviewer, make_assessment
+):
+    assessment = make_assessment(answers=MANY_CAPS)
+    page, errors = new_page(browser, live_server, DESKTOP)
+    sign_in(page, reviewer)
+    page.goto(wizard_url(assessment.pk, 3))
+    steps = page.get_by_role("navigation", name="Steps of the questionnaire")
+    expect(steps.get_by_role("button", name="4. Approval chain")).to_be_visible()
+    steps.get_by_role("button", name="4. Approval chain").focus()
+    expect(steps.get_by_role("button", name="4. Approval chain")).to_be_focused()
+    expect(page.locator("#live-verdict").get_by_text("Copilot cap:").first).to_be_visible()
+    expect(page.locator("#live-verdict summary")).to_be_hidden()
+    steps_box = steps.bounding_box()
+    body = page.locator("#wizard-form .question").first.bounding_box()
+    live = page.locator("#live-verdict").bounding_box()
+    assert steps_box["x"] + steps_box["width"] <= body["x"] < body["x"] + body["width"] <= live["x"]
+    assert body["y"] < DESKTOP["height"] / 2
     page.context.close()
     assert not errors, errors
 
