@@ -114,7 +114,7 @@ def chain_link_add(*, record, decision) -> None:
 
 def chain_seal(apps) -> int:
     """Seal, as they stand, the records with review decisions but no link; how many. Run once
-    by the migration that creates the chain (see 0010_record_chain)."""
+    by the migration that creates the chain (see 0012_record_chain)."""
     assessment, answer, decision, report, link = (
         apps.get_model("assessor", name)
         for name in ("Assessment", "Answer", "Decision", "ApprovedReport", "RecordLink")

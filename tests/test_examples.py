@@ -65,7 +65,7 @@ def test_examples_seeded_before_the_flag_are_marked_by_its_migration(questionnai
     examples = examples_create(owner=owner, team=owner.teams.get())
     real = make_assessment(owner, name="Leaver deprovisioning")  # same name, not the example
     Assessment.objects.update(is_example=False)
-    migration = importlib.import_module("assessor.migrations.0011_examples_flag")
+    migration = importlib.import_module("assessor.migrations.0013_examples_flag")
     migration.flag_seeded_examples(apps, None)
     flagged = set(Assessment.objects.filter(is_example=True).values_list("pk", flat=True))
     assert flagged == {example.pk for example in examples} and real.pk not in flagged
