@@ -23,9 +23,9 @@ from django.shortcuts import get_object_or_404
 
 from . import roles
 from .models import Assessment, Membership, Team
-from .roles import APPROVE, CREATE, EDIT, VIEW
+from .roles import APPROVE, AUDIT, CREATE, EDIT, VIEW
 
-__all__ = ["APPROVE", "CREATE", "EDIT", "VIEW"]  # the actions, re-exported for callers
+__all__ = ["APPROVE", "AUDIT", "CREATE", "EDIT", "VIEW"]  # the actions, re-exported for callers
 
 
 class RoleRequired(PermissionDenied):

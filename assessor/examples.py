@@ -160,6 +160,6 @@ def examples_create(*, owner, team) -> list[Assessment]:
             key: (choice, example["notes"].get(key, ""), example["evidence"].get(key, ""))
             for key, choice in answers.items()
         }
-        services.answers_save(assessment=assessment, existing={}, submitted=submitted)
+        services.answers_save(assessment=assessment, existing={}, submitted=submitted, user=owner)
         created.append(assessment)
     return created

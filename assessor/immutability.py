@@ -1,11 +1,19 @@
-"""Published and retired questionnaire versions never change, whichever way a write arrives.
+"""What never changes once it is out, whichever way a write arrives: the one guard, and the
+questionnaire's rules.
 
-Assessments are pinned to a version and scored against its compiled document, so a change to a
-version that left draft would silently rescore them. The guard sits in the model and QuerySet
-layer, below the admin, the commands and the services:
+The guard: a `Guarded` model names its `WriteRule`, and its `GuardedQuerySet` (or the audited
+`GuardedHistoryQuerySet`) asks that rule on save(), delete(), update(), delete() of a QuerySet,
+bulk_create() and bulk_update(). Each refusal is a ValidationError raised before anything is
+written and after the guard's own transaction block closed, so a caller's transaction stays
+usable. Raw SQL, `_base_manager` and the auto-created M2M through models used directly are
+below this layer (for records, the hash chain finds what goes around it: see `record_chain`).
+The rules for review records (a submitted or approved assessment) are in `locked_records`.
 
-- a bank row (`BankRow` models with `BankQuerySet`) of a published or retired version cannot be
-  saved, updated, deleted, bulk-created or bulk-updated, nor can a row move into such a version;
+The questionnaire's rules: assessments are pinned to a version and scored against its compiled
+document, so a change to a version that left draft would silently rescore them.
+
+- a bank row (`BankRow`) of a published or retired version cannot be saved, updated, deleted,
+  bulk-created or bulk-updated, nor can a row move into such a version;
 - a bank row cannot link two versions (a draft's weight on a published dimension): deleting one
   side would cascade into the other;
 - a questionnaire that left draft keeps its content, document and hash; its status only moves
@@ -13,10 +21,7 @@ layer, below the admin, the commands and the services:
 - a framework reference cited by a published or retired version is neither edited nor deleted;
 - the framework links (M2M) of such a version do not change (`m2m_changed`, see apps.py).
 
-Each refusal is an `ImmutableQuestionnaire` (a ValidationError) naming the versions, raised
-before anything is written and after the guard's own transaction block closed, so a caller's
-transaction stays usable. Raw SQL, `_base_manager` and the auto-created M2M through models
-used directly are below this layer.
+Those refusals are `ImmutableQuestionnaire` errors naming the versions.
 """
 
 from __future__ import annotations
@@ -60,6 +65,125 @@ def _guarded(using: str, refusal_of, write):
         if refusal is None:
             return write()
     raise refusal
+
+
+# --- the one guard: a model's rule asked on every way a write arrives ------------------------
+
+
+class WriteRule:
+    """What a guarded model lets change. Each method returns the refusal (a ValidationError)
+    or None; the defaults allow. `rows` is a QuerySet of the model."""
+
+    def save_refusal(self, obj, *, using: str, fields, lock: bool):
+        return None
+
+    def delete_refusal(self, rows, *, lock: bool):
+        return None
+
+    def update_refusal(self, rows, kwargs: dict):
+        return None
+
+    def bulk_create_refusal(self, model, objs: list, *, using: str):
+        return None
+
+    def bulk_update_refusal(self, model, objs: list, fields, *, using: str):
+        return None
+
+
+class GuardedQuerySet(models.QuerySet):
+    """update(), delete(), bulk_create() and bulk_update() ask the model's `write_rule` first."""
+
+    def delete_refusal(self, *, lock: bool = False):
+        return self.model.write_rule.delete_refusal(self, lock=lock)
+
+    def update(self, **kwargs):
+        if _inside_bulk_update.get():  # bulk_update() checked its rows already
+            return super().update(**kwargs)
+        write, rule = super().update, self.model.write_rule
+        return _guarded(self.db, lambda: rule.update_refusal(self, kwargs), lambda: write(**kwargs))
+
+    update.alters_data = True
+
+    def delete(self):
+        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
+
+    delete.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs, write, rule = list(objs), super().bulk_create, self.model.write_rule
+        return _guarded(
+            self.db,
+            lambda: rule.bulk_create_refusal(self.model, objs, using=self.db),
+            lambda: write(objs, *args, **kwargs),
+        )
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, write, rule = list(objs), super().bulk_update, self.model.write_rule
+
+        def checked_write():
+            token = _inside_bulk_update.set(True)  # its own update() calls are covered
+            try:
+                return write(objs, fields, *args, **kwargs)
+            finally:
+                _inside_bulk_update.reset(token)
+
+        return _guarded(
+            self.db,
+            lambda: rule.bulk_update_refusal(self.model, objs, fields, using=self.db),
+            checked_write,
+        )
+
+    bulk_update.alters_data = True
+
+
+class GuardedHistoryQuerySet(GuardedQuerySet, HistoryQuerySet):
+    """Guarded, and audited: the bulk paths write the history too (see history.py)."""
+
+
+class Guarded(models.Model):
+    """save() and delete() of one row ask the model's `write_rule` (the QuerySet guards the
+    bulk paths): set `write_rule` and a Guarded(History)QuerySet manager on the model."""
+
+    write_rule: WriteRule = WriteRule()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        fields, write, rule = kwargs.get("update_fields"), super().save, self.write_rule
+        return _guarded(
+            using,
+            lambda: rule.save_refusal(self, using=using, fields=fields, lock=True),
+            lambda: write(*args, **kwargs),
+        )
+
+    save.alters_data = True
+
+    def delete(self, using=None, keep_parents=False):
+        using = using or router.db_for_write(type(self), instance=self)
+        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
+        write = super().delete
+        return _guarded(
+            using,
+            lambda: rows.delete_refusal(lock=True),
+            lambda: write(using=using, keep_parents=keep_parents),
+        )
+
+    delete.alters_data = True
+
+
+def check_write(obj, *, using: str | None = None) -> None:
+    """The guard for one unsaved change of `obj`, without locks: what a form's clean() asks."""
+    using = using or router.db_for_write(type(obj), instance=obj)
+    refusal = type(obj).write_rule.save_refusal(obj, using=using, fields=None, lock=False)
+    if refusal is not None:
+        raise refusal
+
+
+# --- questionnaire versions ------------------------------------------------------------------
 
 
 def _questionnaire_model():
@@ -185,114 +309,66 @@ def rows_write_refusal(model, objs: list, *, using: str, fields=None, lock: bool
     return None
 
 
-class _GuardedQuerySet(HistoryQuerySet):
-    """update() and delete() ask the subclass's `_update_refusal` / `delete_refusal` first."""
+class BankRowRule(WriteRule):
+    """A bank row of a published or retired version does not change, nor move between versions."""
 
-    def update(self, **kwargs):
-        if _inside_bulk_update.get():  # bulk_update() checked its rows already
-            return super().update(**kwargs)
-        write = super().update
-        return _guarded(self.db, lambda: self._update_refusal(kwargs), lambda: write(**kwargs))
+    def save_refusal(self, obj, *, using, fields, lock):
+        return rows_write_refusal(type(obj), [obj], using=using, fields=fields, lock=lock)
 
-    update.alters_data = True
-
-    def delete(self):
-        return _guarded(self.db, lambda: self.delete_refusal(lock=True), super().delete)
-
-    delete.alters_data = True
-
-
-class BankQuerySet(_GuardedQuerySet):
-    """The bank models' QuerySet: audited (HistoryQuerySet) and frozen once out of draft."""
-
-    def _versions(self):
-        return self.order_by().values(self.model.questionnaire_path)
-
-    def delete_refusal(self, *, lock: bool = False) -> ImmutableQuestionnaire | None:
-        frozen = _frozen_in(_statuses(self.db, self._versions(), lock=lock))
+    def delete_refusal(self, rows, *, lock):
+        frozen = _frozen_in(_statuses(rows.db, _versions(rows), lock=lock))
         return _refuse(frozen, "Not deleted. ") if frozen else None
 
-    def _moved_to(self, kwargs) -> set:
-        """Versions an update(section=..., questionnaire=...) would move the rows into."""
-        moved_to = set()
-        for field in _bank_links(self.model):
-            for name in (field.name, field.attname):
-                if name not in kwargs:
-                    continue
-                value = kwargs[name]
-                value = value.pk if isinstance(value, models.Model) else value
-                if hasattr(value, "resolve_expression"):
-                    raise TypeError(f"{self.model.__name__}.{name}: give a row, not an expression")
-                targets = _version_of(field.related_model, {value} - {None}, self.db)
-                moved_to |= set(targets.values())
-        return moved_to
-
-    def _update_refusal(self, kwargs):
-        moved_to = self._moved_to(kwargs)
-        frozen = _frozen_in(_statuses(self.db, self._versions(), moved_to, lock=True))
+    def update_refusal(self, rows, kwargs):
+        moved_to = _moved_to(rows, kwargs)
+        frozen = _frozen_in(_statuses(rows.db, _versions(rows), moved_to, lock=True))
         if frozen:
             return _refuse(frozen)
         if moved_to:
-            path = self.model.questionnaire_path
-            versions = set(self._versions().values_list(path, flat=True))
+            path = rows.model.questionnaire_path
+            versions = set(_versions(rows).values_list(path, flat=True))
             if len(versions | moved_to) > 1:
                 return MixedVersions(
-                    f"{self.model._meta.verbose_name_plural.capitalize()} cannot move "
+                    f"{rows.model._meta.verbose_name_plural.capitalize()} cannot move "
                     "between questionnaire versions."
                 )
         return None
 
-    def bulk_create(self, objs, *args, **kwargs):
-        objs, write = list(objs), super().bulk_create
-        return _guarded(
-            self.db,
-            lambda: rows_write_refusal(self.model, objs, using=self.db),
-            lambda: write(objs, *args, **kwargs),
-        )
+    def bulk_create_refusal(self, model, objs, *, using):
+        return rows_write_refusal(model, objs, using=using)
 
-    bulk_create.alters_data = True
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs, write = list(objs), super().bulk_update
-        return _guarded(
-            self.db,
-            lambda: rows_write_refusal(self.model, objs, using=self.db, fields=fields),
-            lambda: write(objs, fields, *args, **kwargs),
-        )
-
-    bulk_update.alters_data = True
+    def bulk_update_refusal(self, model, objs, fields, *, using):
+        return rows_write_refusal(model, objs, using=using, fields=fields)
 
 
-class BankRow(models.Model):
+def _versions(rows):
+    return rows.order_by().values(rows.model.questionnaire_path)
+
+
+def _moved_to(rows, kwargs) -> set:
+    """Versions an update(section=..., questionnaire=...) would move the rows into."""
+    moved_to = set()
+    for field in _bank_links(rows.model):
+        for name in (field.name, field.attname):
+            if name not in kwargs:
+                continue
+            value = kwargs[name]
+            value = value.pk if isinstance(value, models.Model) else value
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{rows.model.__name__}.{name}: give a row, not an expression")
+            targets = _version_of(field.related_model, {value} - {None}, rows.db)
+            moved_to |= set(targets.values())
+    return moved_to
+
+
+class BankRow(Guarded):
     """A row of a questionnaire's bank; `questionnaire_path` leads from it to its version."""
 
     questionnaire_path = "questionnaire"
+    write_rule = BankRowRule()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        fields, write = kwargs.get("update_fields"), super().save
-        return _guarded(
-            using,
-            lambda: rows_write_refusal(type(self), [self], using=using, fields=fields),
-            lambda: write(*args, **kwargs),
-        )
-
-    save.alters_data = True
-
-    def delete(self, using=None, keep_parents=False):
-        using = using or router.db_for_write(type(self), instance=self)
-        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
-        write = super().delete
-        return _guarded(
-            using,
-            lambda: rows.delete_refusal(lock=True),
-            lambda: write(using=using, keep_parents=keep_parents),
-        )
-
-    delete.alters_data = True
 
 
 # --- the questionnaire row itself --------------------------------------------------------------
@@ -338,20 +414,24 @@ def questionnaire_write_refusal(obj, *, using: str, fields=None, lock: bool = Tr
     return None
 
 
-class QuestionnaireQuerySet(_GuardedQuerySet):
-    """Questionnaire rows: out of draft, only the status moves, and only published -> retired."""
+def _questionnaire_rows(rows, lock: bool) -> list[tuple]:
+    rows = rows.select_for_update(of=("self",)) if lock else rows
+    return list(rows.order_by().values_list("pk", "version", "status"))
 
-    def _rows(self, lock: bool) -> list[tuple]:
-        rows = self.select_for_update(of=("self",)) if lock else self
-        return list(rows.order_by().values_list("pk", "version", "status"))
 
-    def delete_refusal(self, *, lock: bool = False) -> ImmutableQuestionnaire | None:
-        frozen = sorted((v, s) for _, v, s in self._rows(lock=lock) if s != DRAFT)
+class QuestionnaireRule(WriteRule):
+    """Out of draft, only the status moves, and only published -> retired; one published."""
+
+    def save_refusal(self, obj, *, using, fields, lock):
+        return questionnaire_write_refusal(obj, using=using, fields=fields, lock=lock)
+
+    def delete_refusal(self, rows, *, lock):
+        frozen = sorted((v, s) for _, v, s in _questionnaire_rows(rows, lock) if s != DRAFT)
         return _refuse(frozen, "Not deleted. ") if frozen else None
 
-    def _update_refusal(self, kwargs):
-        rows = self._rows(lock=True)
-        frozen = sorted((version, old) for _, version, old in rows if old != DRAFT)
+    def update_refusal(self, rows, kwargs):
+        found = _questionnaire_rows(rows, lock=True)
+        frozen = sorted((version, old) for _, version, old in found if old != DRAFT)
         status = kwargs.get("status")
         if frozen and (
             set(kwargs) - {"status"}
@@ -359,72 +439,36 @@ class QuestionnaireQuerySet(_GuardedQuerySet):
             or ("status" in kwargs and any(not _allowed_move(old, status) for _, old in frozen))
         ):
             return _refuse(frozen)
-        if status == PUBLISHED and any(old != PUBLISHED for _, _, old in rows):
-            keep = {pk for pk, _, _ in rows}
-            return _second_published(self.db, becoming=len(rows), keep=keep, lock=True)
+        if status == PUBLISHED and any(old != PUBLISHED for _, _, old in found):
+            keep = {pk for pk, _, _ in found}
+            return _second_published(rows.db, becoming=len(found), keep=keep, lock=True)
         return None
 
-    def bulk_create(self, objs, *args, **kwargs):
-        objs, write = list(objs), super().bulk_create
+    def bulk_create_refusal(self, model, objs, *, using):
         published = sum(obj.status == PUBLISHED for obj in objs)
+        if published:
+            return _second_published(using, becoming=published, keep=set(), lock=True)
+        return None
 
-        def refusal():
-            if published:
-                return _second_published(self.db, becoming=published, keep=set(), lock=True)
-            return None
-
-        return _guarded(self.db, refusal, lambda: write(objs, *args, **kwargs))
-
-    bulk_create.alters_data = True
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs, write = list(objs), super().bulk_update
+    def bulk_update_refusal(self, model, objs, fields, *, using):
+        for obj in objs:
+            found = questionnaire_write_refusal(obj, using=using, fields=fields)
+            if found is not None:
+                return found
         published = sum(obj.status == PUBLISHED for obj in objs)
-
-        def refusal():
-            for obj in objs:
-                found = questionnaire_write_refusal(obj, using=self.db, fields=fields)
-                if found is not None:
-                    return found
-            if "status" in fields and published > 1:
-                return _second_published(self.db, becoming=published, keep=set(), lock=True)
-            return None
-
-        return _guarded(self.db, refusal, lambda: write(objs, fields, *args, **kwargs))
-
-    bulk_update.alters_data = True
+        if "status" in fields and published > 1:
+            return _second_published(using, becoming=published, keep=set(), lock=True)
+        return None
 
 
-class FrozenOnceOut(models.Model):
-    """Questionnaire: model-level save and delete guards (the QuerySet guards the bulk paths)."""
+class FrozenOnceOut(Guarded):
+    """Questionnaire: a version out of draft never changes (see QuestionnaireRule)."""
 
     questionnaire_path = "pk"
+    write_rule = QuestionnaireRule()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        fields, write = kwargs.get("update_fields"), super().save
-        return _guarded(
-            using,
-            lambda: questionnaire_write_refusal(self, using=using, fields=fields),
-            lambda: write(*args, **kwargs),
-        )
-
-    save.alters_data = True
-
-    def delete(self, using=None, keep_parents=False):
-        using = using or router.db_for_write(type(self), instance=self)
-        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
-        write = super().delete
-        return _guarded(
-            using,
-            lambda: rows.delete_refusal(lock=True),
-            lambda: write(using=using, keep_parents=keep_parents),
-        )
-
-    delete.alters_data = True
 
 
 # --- framework references ------------------------------------------------------------------------
@@ -468,39 +512,23 @@ def _refuse_citations(cited: list[tuple[str, str, str]], what: str) -> Immutable
     )
 
 
-class FrameworkReferenceQuerySet(models.QuerySet):
+class ReferenceRule(WriteRule):
     """A reference cited by a published or retired version is protected, like PROTECT."""
 
-    def delete_refusal(self) -> ImmutableQuestionnaire | None:
-        cited = citations(self.db, self.values("pk"))
+    def save_refusal(self, obj, *, using, fields, lock):
+        return reference_write_refusal(obj, using=using)
+
+    def delete_refusal(self, rows, *, lock):
+        cited = citations(rows.db, rows.values("pk"))
         return _refuse_citations(cited, "deleted") if cited else None
 
-    def update(self, **kwargs):
-        write = super().update
+    def update_refusal(self, rows, kwargs):
+        cited = citations(rows.db, rows.values("pk"))
+        return _refuse_citations(cited, "changed") if cited else None
 
-        def refusal():
-            cited = citations(self.db, self.values("pk"))
-            return _refuse_citations(cited, "changed") if cited else None
-
-        return _guarded(self.db, refusal, lambda: write(**kwargs))
-
-    update.alters_data = True
-
-    def delete(self):
-        return _guarded(self.db, self.delete_refusal, super().delete)
-
-    delete.alters_data = True
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs, write = list(objs), super().bulk_update
-
-        def refusal():
-            cited = citations(self.db, [obj.pk for obj in objs])
-            return _refuse_citations(cited, "changed") if cited else None
-
-        return _guarded(self.db, refusal, lambda: write(objs, fields, *args, **kwargs))
-
-    bulk_update.alters_data = True
+    def bulk_update_refusal(self, model, objs, fields, *, using):
+        cited = citations(using, [obj.pk for obj in objs])
+        return _refuse_citations(cited, "changed") if cited else None
 
 
 def reference_write_refusal(obj, *, using: str):
@@ -518,49 +546,16 @@ def reference_write_refusal(obj, *, using: str):
     return None
 
 
-class ProtectedWhenCited(models.Model):
-    """FrameworkReference: model-level save and delete guards."""
+class ProtectedWhenCited(Guarded):
+    """FrameworkReference: see ReferenceRule."""
+
+    write_rule = ReferenceRule()
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        write = super().save
-        return _guarded(
-            using,
-            lambda: reference_write_refusal(self, using=using),
-            lambda: write(*args, **kwargs),
-        )
 
-    save.alters_data = True
-
-    def delete(self, using=None, keep_parents=False):
-        using = using or router.db_for_write(type(self), instance=self)
-        rows = type(self)._default_manager.using(using).filter(pk=self.pk)
-        write = super().delete
-        return _guarded(
-            using, rows.delete_refusal, lambda: write(using=using, keep_parents=keep_parents)
-        )
-
-    delete.alters_data = True
-
-
-# --- one entry point for forms, and the M2M links ---------------------------------------------
-
-
-def check_write(obj, *, using: str | None = None) -> None:
-    """The guard for one unsaved change of `obj`, without locks: what a form's clean() asks."""
-    using = using or router.db_for_write(type(obj), instance=obj)
-    refusal = None
-    if isinstance(obj, FrozenOnceOut):
-        refusal = questionnaire_write_refusal(obj, using=using, lock=False)
-    elif isinstance(obj, ProtectedWhenCited):
-        refusal = reference_write_refusal(obj, using=using)
-    elif isinstance(obj, BankRow):
-        refusal = rows_write_refusal(type(obj), [obj], using=using, lock=False)
-    if refusal is not None:
-        raise refusal
+# --- the M2M links ---------------------------------------------------------------------------
 
 
 def guard_framework_links(sender, instance, action, reverse, model, pk_set, using, **kwargs):

@@ -13,14 +13,20 @@ from simple_history.models import HistoricalRecords
 
 from . import roles, scoring
 from .bank import build_model, compiled
-from .history import HistoryQuerySet
 from .immutability import (
-    BankQuerySet,
     BankRow,
-    FrameworkReferenceQuerySet,
     FrozenOnceOut,
+    Guarded,
+    GuardedHistoryQuerySet,
+    GuardedQuerySet,
     ProtectedWhenCited,
-    QuestionnaireQuerySet,
+)
+from .locked_records import (
+    ANSWER_RULE,
+    APPROVED_REPORT_RULE,
+    CHAIN_RULE,
+    DECISION_RULE,
+    AssessmentRule,
 )
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
@@ -39,7 +45,7 @@ class FrameworkReference(ProtectedWhenCited):
     identifier = models.CharField(max_length=40)
     title = models.TextField()
 
-    objects = FrameworkReferenceQuerySet.as_manager()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["framework", "identifier"]
@@ -85,7 +91,7 @@ class Questionnaire(FrozenOnceOut):
     # opened before someone else's save is refused rather than silently overwriting it.
     revision = models.PositiveIntegerField(default=1)
 
-    objects = QuestionnaireQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["document"])
 
     class Meta:
@@ -127,7 +133,7 @@ class Dimension(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -149,7 +155,7 @@ class Section(BankRow):
     intro = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -194,7 +200,7 @@ class Question(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -215,7 +221,7 @@ class Choice(BankRow):
     label = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0, help_text="Safest first.")
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -235,7 +241,7 @@ class ChoiceWeight(BankRow):
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=7, decimal_places=2)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -269,7 +275,7 @@ class Rule(BankRow):
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -293,7 +299,7 @@ class Threshold(BankRow):
     verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES[1:])
     min_score = models.DecimalField(max_digits=5, decimal_places=1)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -318,7 +324,7 @@ class OwnershipCondition(BankRow):
     )
     order = models.PositiveIntegerField(default=0)
 
-    objects = BankQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -420,7 +426,9 @@ class SsoIdentity(models.Model):
         return f"{self.user} ({self.subject} at {self.issuer})"
 
 
-class Assessment(models.Model):
+class Assessment(Guarded):
+    """A review record. Submitted or approved, it is fixed (see locked_records.py)."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
@@ -455,8 +463,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["snapshot_document", "snapshot_result"])
+    write_rule = AssessmentRule()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -507,7 +516,7 @@ class Assessment(models.Model):
 EDITABLE_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
 
 
-class Answer(models.Model):
+class Answer(Guarded):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question_key = models.SlugField(max_length=50)
     choice_key = models.SlugField(max_length=50)
@@ -515,8 +524,9 @@ class Answer(models.Model):
     evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = GuardedHistoryQuerySet.as_manager()
     history = HistoricalRecords()
+    write_rule = ANSWER_RULE
 
     class Meta:
         ordering = ["assessment", "id"]
@@ -530,8 +540,8 @@ class Answer(models.Model):
         return f"{self.question_key}={self.choice_key}"
 
 
-class Decision(models.Model):
-    """A step of the review workflow: who did what, when, and why."""
+class Decision(Guarded):
+    """A step of the review workflow: who did what, when, and why. Recorded once, never changed."""
 
     class Action(models.TextChoices):
         SUBMITTED = "submitted", "Submitted for approval"
@@ -545,6 +555,9 @@ class Decision(models.Model):
     comment = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+    write_rule = DECISION_RULE
+
     class Meta:
         ordering = ["assessment", "created_at", "id"]
 
@@ -552,7 +565,7 @@ class Decision(models.Model):
         return f"{self.get_action_display()} by {self.actor} on {self.created_at:%Y-%m-%d}"
 
 
-class ApprovedReport(models.Model):
+class ApprovedReport(Guarded):
     """The PDF rendered once at approval; every later download serves these exact bytes."""
 
     assessment = models.OneToOneField(
@@ -563,8 +576,39 @@ class ApprovedReport(models.Model):
     filename = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuardedQuerySet.as_manager()
+    write_rule = APPROVED_REPORT_RULE
+
     def __str__(self):
         return self.filename
+
+
+class RecordLink(Guarded):
+    """One link of a record's hash chain: what a review decision saw (see record_chain.py).
+
+    `decision_id` is a plain number, not a foreign key: the chain must outlive a decision row
+    deleted around the app, to say so."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="chain")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12)
+    decision_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    previous = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedQuerySet.as_manager()
+    write_rule = CHAIN_RULE
+
+    class Meta:
+        ordering = ["assessment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "position"], name="one_link_per_position")
+        ]
+
+    def __str__(self):
+        return f"{self.assessment_id} #{self.position} ({self.kind})"
 
 
 class ExportRecord(models.Model):

@@ -1,8 +1,9 @@
 """The review workflow: submit, approve (four eyes) and return, with what each one triggers.
 
 Submitting freezes the questionnaire and the result with the record; approving stores the
-signed-off PDF once; each decision is recorded and sends its emails. The rules of the
-workflow are in this one module, below the pages, the API and the commands.
+signed-off PDF once; each decision is recorded, chained by hash to the one before it (see
+record_chain.py) and sends its emails. The rules of the workflow are in this one module, below
+the pages, the API and the commands.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from . import access, notifications, pdf
 from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
+from .record_chain import chain_link_add
 from .selectors import answer_editors, answers_of, choices_of, evaluate
 from .services import WorkflowError, summary_fields
 
@@ -39,12 +41,18 @@ def _already(assessment: Assessment, action: str, verb: str) -> WorkflowError:
     return WorkflowError(f"Already {verb} by {decision.actor} ({when}).")
 
 
-def _set_status(assessment: Assessment, status: str, **fields) -> None:
+def _decide(assessment: Assessment, user, action: str, comment: str, **fields) -> Decision:
+    """Record the decision, then take the step it stands for: the record's status moves only
+    with its decision recorded first (see locked_records.py)."""
+    decision = Decision.objects.create(
+        assessment=assessment, actor=user, action=action, comment=comment
+    )
     for name, value in fields.items():
         setattr(assessment, name, value)
-    assessment.status = status
+    assessment.status = action  # each review action is named after the status it leads to
     assessment.version += 1
     assessment.save()
+    return decision
 
 
 @transaction.atomic
@@ -66,16 +74,16 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
             f"Answer every core question before submitting ({len(result.missing)} still open)."
         )
     document = assessment.questionnaire.document
-    _set_status(
+    decision = _decide(
         assessment,
-        Assessment.Status.SUBMITTED,
+        user,
+        Decision.Action.SUBMITTED,
+        comment,
         snapshot_document=document,
         snapshot_result=result.to_dict(),
         **summary_fields(result, len(assessment.scoring_model().core_keys)),
     )
-    Decision.objects.create(
-        assessment=assessment, actor=user, action=Decision.Action.SUBMITTED, comment=comment
-    )
+    chain_link_add(record=assessment, decision=decision)
     notifications.submitted(assessment=assessment, user=user, comment=comment)
 
 
@@ -97,20 +105,19 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
         raise WorkflowError(
             "Four eyes: you changed answers in this round, so another approver must approve it."
         )
-    _set_status(assessment, Assessment.Status.APPROVED)
-    Decision.objects.create(
-        assessment=assessment, actor=user, action=Decision.Action.APPROVED, comment=comment
-    )
+    decision = _decide(assessment, user, Decision.Action.APPROVED, comment)
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="approved", comment=comment
     )
     content = pdf.assessment_pdf(assessment, generated_by=user)  # RenderFailed rolls back
-    return ApprovedReport.objects.create(
+    report = ApprovedReport.objects.create(
         assessment=assessment,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         filename=pdf.pdf_filename(assessment),
     )
+    chain_link_add(record=assessment, decision=decision)  # the approved snapshot, PDF and all
+    return report
 
 
 @transaction.atomic
@@ -125,12 +132,15 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
     submitter = _last_submitter(assessment)
     if submitter is not None and submitter.pk == user.pk:
         raise WorkflowError("Four eyes: the person who submitted cannot review it.")
-    _set_status(
-        assessment, Assessment.Status.RETURNED, snapshot_document=None, snapshot_result=None
+    decision = _decide(
+        assessment,
+        user,
+        Decision.Action.RETURNED,
+        comment,
+        snapshot_document=None,
+        snapshot_result=None,
     )
-    Decision.objects.create(
-        assessment=assessment, actor=user, action=Decision.Action.RETURNED, comment=comment
-    )
+    chain_link_add(record=assessment, decision=decision)
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="returned", comment=comment
     )

@@ -42,13 +42,15 @@ VIEW = "view"
 EDIT = "edit"
 CREATE = "create"
 APPROVE = "approve"
+AUDIT = "audit"  # check the records' hash chains (the auditor's page)
 GRANTED_BY: dict[str, tuple[str, ...]] = {
     VIEW: (REVIEWER, APPROVER, AUDITOR),
     EDIT: (REVIEWER,),
     CREATE: (REVIEWER,),
     APPROVE: (APPROVER,),
+    AUDIT: (AUDITOR,),
 }
-ACTION_NAMES = {VIEW: "read", EDIT: "edit", CREATE: "create", APPROVE: "approve"}
+ACTION_NAMES = {VIEW: "read", EDIT: "edit", CREATE: "create", APPROVE: "approve", AUDIT: "audit"}
 
 BANK_MODELS = (
     "questionnaire",

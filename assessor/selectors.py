@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from . import access, autonomy_scales, scoring
+from . import access, autonomy_scales, record_chain, scoring
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision
 from .step_fields import evidence_field, note_field
@@ -354,3 +354,14 @@ def revisions_diff(older: Assessment, newer: Assessment) -> dict:
         "verdict_changed": (old_result.verdict, old_result.complete)
         != (new_result.verdict, new_result.complete),
     }
+
+
+def chain_verdicts_for(user) -> list[record_chain.Verdict] | None:
+    """Each reviewed record of the teams where `user` is an auditor, against its hash chain;
+    None when they are an auditor nowhere."""
+    teams = access.teams_for(user, access.AUDIT)
+    if not teams.exists():
+        return None
+    return record_chain.chain_verify(
+        Assessment.objects.filter(team__in=teams).select_related("team")
+    )

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from . import access, scoring
 from .history import CARRIED_OVER
+from .locked_records import claim_editable
 from .models import (
-    EDITABLE_STATUSES,
     Answer,
     Assessment,
     Decision,
@@ -121,17 +121,16 @@ def answers_save(
     assessment: Assessment,
     existing: dict[str, Answer],
     submitted: dict[str, tuple[str, str, str]],
+    user,
     expected_version: int | None = None,
-    user=None,
 ) -> scoring.Result:
     """Store one step's answers (question key -> choice, note, link) and refresh the summary.
 
-    The version the form was opened at is checked and incremented in one UPDATE first: if
-    someone saved in between, StaleVersion is raised and nothing is written. With `user`, they
-    must be a reviewer of the record's team (RoleRequired otherwise).
+    `user` is the person saving: a reviewer of the record's team (RoleRequired otherwise). The
+    version the form was opened at is checked and incremented in one UPDATE first: if someone
+    saved in between, StaleVersion is raised and nothing is written.
     """
-    if user is not None:
-        access.require_on(user, assessment, access.EDIT)
+    access.require_on(user, assessment, access.EDIT)
     if assessment.is_locked:
         raise WorkflowError("This assessment is submitted; its answers are locked.")
     choices = choices_of(existing)
@@ -151,9 +150,8 @@ def _claim_version(assessment: Assessment, fields: dict, expected: int, submitte
     or raise StaleVersion if someone saved in between."""
     # update() skips auto_now: the last update is set here, or the dashboard's order lies.
     fields = {**fields, "updated_at": timezone.now()}
-    claimed = Assessment._base_manager.filter(
-        pk=assessment.pk, version=expected, status__in=EDITABLE_STATUSES
-    ).update(version=F("version") + 1, **fields)
+    rows = Assessment._base_manager.filter(version=expected)
+    claimed = claim_editable(rows, assessment.pk, version=F("version") + 1, **fields)
     if not claimed:
         raise _stale(assessment, submitted, expected)
     for name, value in fields.items():
@@ -185,11 +183,10 @@ def _write_answers(assessment: Assessment, existing: dict[str, Answer], submitte
                     fields_changed.add(field)
             answer.updated_at = timezone.now()  # bulk_update skips auto_now
             changed.append(answer)
-    if user is not None:
-        # Bulk writes send no signal, so the request's user would be missing outside a
-        # request (a command, a test): name the person in the trail directly.
-        for answer in (*created, *changed):
-            answer._history_user = user
+    # Bulk writes send no signal, so the request's user would be missing outside a request
+    # (a command, a test): name the person in the trail directly.
+    for answer in (*created, *changed):
+        answer._history_user = user
     if created:
         Answer.objects.bulk_create(created)
     if changed:

@@ -20,4 +20,5 @@ urlpatterns = [
     path("assessments/<int:pk>/return/", views.assessment_return, name="return"),
     path("assessments/<int:pk>/reassess/", views.assessment_reassess, name="reassess"),
     path("assessments/<int:pk>/compare/<int:other>/", views.assessment_compare, name="compare"),
+    path("audit/records/", views.audit_records, name="audit_records"),
 ]

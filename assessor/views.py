@@ -393,3 +393,14 @@ def assessment_history(request, pk: int):
         },
         status=200 if valid else 400,
     )
+
+
+@private
+def audit_records(request):
+    """The hash-chain check of `manage.py verify_records`, for the records of the teams where
+    the user is an auditor; 403 for anyone who is an auditor nowhere."""
+    verdicts = selectors.chain_verdicts_for(request.user)
+    if verdicts is None:
+        raise PermissionDenied("Only a team's auditors check its records' hash chains.")
+    broken = sum(not verdict.intact for verdict in verdicts)
+    return render(request, "assessor/audit_records.html", {"verdicts": verdicts, "broken": broken})

@@ -73,7 +73,7 @@ def api(users: int) -> dict:
     for number in range(1, users + 1):
         made = member("Bench", f"api{number}", "reviewer")
         record = services.assessment_create(owner=made.user, team=made.team, name=f"API {number}")
-        services.answers_save(assessment=record, existing={}, submitted=submitted)
+        services.answers_save(assessment=record, existing={}, submitted=submitted, user=made.user)
         clients.append(
             {"token": tokens.token_create(user=made.user, name="bench")[1], "assessment": record.pk}
         )

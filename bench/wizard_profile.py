@@ -89,7 +89,12 @@ def main() -> None:
     member = member_add(team_name="Bench", username="profile", role="reviewer")
     record = services.assessment_create(owner=member.user, team=member.team, name="Profile")
     answers = {key: (choice, "", "") for key, choice in SAFEST.items()}
-    services.answers_save(assessment=record, existing={}, submitted={**answers, **ANSWER_SETS[0]})
+    services.answers_save(
+        assessment=record,
+        existing={},
+        submitted={**answers, **ANSWER_SETS[0]},
+        user=member.user,
+    )
     spent: Counter = Counter()
     moved = set()
     for part, (_, functions) in PARTS.items():

@@ -104,9 +104,28 @@ def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret
     if answers:
         notes, links = notes or {}, links or {}
         submitted = {k: (v, notes.get(k, ""), links.get(k, "")) for k, v in answers.items()}
-        services.answers_save(assessment=assessment, existing={}, submitted=submitted)
+        services.answers_save(assessment=assessment, existing={}, submitted=submitted, user=owner)
     assessment.refresh_from_db()
     return assessment
+
+
+def make_reviewed(owner, approver, *, name="Leaver deprovisioning"):
+    """A record taken through the whole review loop by the services: submitted, returned,
+    one answer changed, resubmitted and approved (its PDF stored)."""
+    record = make_assessment(owner, answers=SAFEST, name=name)
+    review.assessment_submit(assessment=record, user=owner, comment="Ready.")
+    review.assessment_return(assessment=record, user=approver, comment="Check monitoring.")
+    record.refresh_from_db()
+    services.answers_save(
+        assessment=record,
+        existing={a.question_key: a for a in Answer.objects.filter(assessment=record)},
+        submitted={"monitoring": ("periodic_review", "Weekly", "")},
+        user=owner,
+    )
+    review.assessment_submit(assessment=record, user=owner, comment="Fixed.")
+    review.assessment_approve(assessment=record, user=approver, comment="Signed off.")
+    record.refresh_from_db()
+    return record
 
 
 def changelist_data(formset, field: str, value=None) -> dict[str, str]:
@@ -227,7 +246,9 @@ RECORD_ROUTES = {
     "approve", "return", "reassess", "compare",
 }  # fmt: skip
 # no record in the URL
-OPEN_ROUTES = {"dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx"}
+OPEN_ROUTES = {
+    "dashboard", "assessment_new", "import_upload", "export_csv", "export_xlsx", "audit_records",
+}  # fmt: skip
 ROUTE_ARGS = {"pk", "step", "other"}
 MISSING = 987654
 

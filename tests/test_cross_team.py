@@ -118,6 +118,10 @@ EXEMPT = {
     "assessments/export.xlsx": NO_RECORD,
     "assessments/new/": NO_RECORD,
     "assessments/import/": NO_RECORD,
+    "audit/records/": (
+        "takes no record: checks only the records of the teams where the person is an auditor "
+        "(tests/test_record_chain.py)"
+    ),
     "api/v1/assessments/": "the API's list and create: filtered by team (tests/test_api.py)",
     "api/v1/questionnaire/": BANK,
     "api/v1/schema/": "the API's description: no record",

@@ -46,7 +46,8 @@ def test_filters_and_search(owner_client, owner, questionnaire, query, shown, hi
     risky = make_assessment(
         owner, answers={**SAFEST, "approval_chain": "unclear"}, name="Risky one"
     )
-    Assessment.objects.filter(pk=risky.pk).update(status=Assessment.Status.SUBMITTED)
+    # A status set below the models' guard: only the review workflow moves it through them.
+    Assessment._base_manager.filter(pk=risky.pk).update(status=Assessment.Status.SUBMITTED)
     make_assessment(owner, answers={"task_type": "other"}, name="Half done")
     html = owner_client.get(f"/?{query}").content.decode()
     assert shown in html

@@ -25,6 +25,7 @@ from django.urls import reverse
 
 import assessor.urls
 from assessor import exchange, loading, pdf, review, services
+from assessor.membership import member_add
 from assessor.models import (
     Answer,
     ApprovedReport,
@@ -249,6 +250,7 @@ def hostile(client, owner, approver, questionnaire):
         assessment=assessment,
         existing={},
         submitted={k: (v, "", "") for k, v in SAFEST.items() if step_of(assessment, k) != 8},
+        user=owner,
     )
     step8 = {
         "version": Assessment.objects.get(pk=assessment.pk).version,
@@ -490,6 +492,8 @@ def test_pages_without_a_record_show_another_team_nothing_and_create_nothing_in_
 ):
     team_a = secret[0].team
     theirs = make_assessment(outsider, answers=SAFEST, name="Outsider record")
+    # an auditor at home too, so the auditors' page answers, and must show none of Team A
+    member_add(team_name="Team B", username="outsider", role="auditor")
     client.force_login(outsider)
     swept = set()
     for name in assessor_routes():

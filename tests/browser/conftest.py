@@ -116,6 +116,7 @@ def make_assessment(reviewer, published_questionnaire):
                 assessment=assessment,
                 existing={},
                 submitted={key: (choice, "", "") for key, choice in answers.items()},
+                user=reviewer,
             )
         assessment.refresh_from_db()
         return assessment

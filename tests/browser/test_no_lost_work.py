@@ -59,6 +59,7 @@ def test_a_link_away_from_a_step_whose_save_is_refused_stays_and_says_why(
         assessment=assessment,
         existing={},
         submitted={"reversibility": ("automatic_rollback", "", "")},
+        user=assessment.owner,
     )
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assessments").click()
     expect(page.locator("#stale-warning")).to_be_visible()
