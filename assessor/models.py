@@ -315,6 +315,8 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -346,6 +348,10 @@ class Membership(models.Model):
     questionnaire_admin = models.BooleanField(
         default=False, help_text="Edits the question bank (global: held in any team)."
     )
+    team_manager = models.BooleanField(
+        default=False,
+        help_text="Adds and removes the team's members and sets their roles (back office).",
+    )
     sso_roles = models.JSONField(
         default=list,
         blank=True,
@@ -355,6 +361,9 @@ class Membership(models.Model):
             "them."
         ),
     )
+
+    # Every change of who is in a team, with which roles, and who made it: the audit trail.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["team", "user"]
