@@ -5,11 +5,12 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
 from assessor import review, selectors
-from assessor.models import Assessment
+from assessor.models import Assessment, Team
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
@@ -171,3 +172,27 @@ def test_the_export_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         rows = csv_rows(owner_client.get("/assessments/export.csv"))
     assert len(rows) == 13
+
+
+# Characters XML forbids, as stored before the fields refused them (or written around the app):
+# a vertical tab made openpyxl raise (a 500), U+FFFE made a file Excel calls corrupt.
+XML_FORBIDDEN = ["\x0b", "\ufffe", "\uffff", "\x01", "\x0c", "\x1f", "\x00"]
+
+
+@pytest.mark.parametrize("character", XML_FORBIDDEN)
+def test_the_xlsx_export_opens_whatever_characters_are_stored(
+    owner_client, owner, questionnaire, character
+):
+    if character == "\x00" and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL stores no NUL character")
+    record = make_assessment(owner, answers=SAFEST, name="Leaver")
+    Assessment.objects.filter(pk=record.pk).update(
+        name=f"Leaver{character}deprovisioning", system=f"{character}=cmd"
+    )
+    Team.objects.filter(pk=record.team_id).update(name=f"Team{character}A")
+    response = owner_client.get("/assessments/export.xlsx")
+    assert response.status_code == 200
+    row = [cell.value for cell in xlsx_sheet(response)[2]]  # openpyxl reads it back
+    assert row[0] == "Leaver\ufffddeprovisioning"
+    assert row[2] == "Team\ufffdA" and row[3] == "\ufffd=cmd"
+    assert owner_client.get("/assessments/export.csv").status_code == 200
