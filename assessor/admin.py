@@ -15,6 +15,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -588,6 +590,33 @@ class MembershipHistoryAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return access.manages(request.user, None if obj is None else obj.team_id)
+
+
+# People: Django's user admin, without the ways it gives a "change user" permission to become
+# anyone. Stock, a staff user allowed to change users can tick their own superuser box, grant
+# themselves any permission, or set a superuser's password (the break-glass account) and sign
+# in as them; then every team is theirs. Only a superuser grants those, or touches a superuser.
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PeopleAdmin(UserAdmin):
+    ESCALATING = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *self.ESCALATING]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # the password page asks this too
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 # --- the audit trail: bank edits and review records, read only ------------------------------

@@ -1078,3 +1078,43 @@ def test_memberships_changed_by_command_are_in_the_audit_trail_too(teams):
     entries = Membership.history.filter(team_id=teams.b.pk, user__username="owner")
     assert "+" in {entry.history_type for entry in entries}
     assert entries.latest().auditor
+
+
+def test_a_staff_user_allowed_to_change_users_cannot_make_themselves_anyone(client, teams):
+    """Of the same kind: Django's stock user admin let "change user" tick one's own superuser
+    box, or set the break-glass superuser's password and sign in as them."""
+    breakglass = get_user_model().objects.create_superuser("breakglass", password=PASSWORD)
+    helpdesk = get_user_model().objects.create_user("helpdesk", password=PASSWORD, is_staff=True)
+    helpdesk.user_permissions.set(Permission.objects.filter(content_type__app_label="auth"))
+    client.force_login(helpdesk)
+    own = reverse("admin:auth_user_change", args=[helpdesk.pk])
+    assert client.get(own).status_code == 200
+    everything = Permission.objects.values_list("pk", flat=True)
+    response = client.post(
+        own,
+        {
+            "username": "helpdesk",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "user_permissions": [str(pk) for pk in everything],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302
+    helpdesk.refresh_from_db()
+    assert not helpdesk.is_superuser
+    assert helpdesk.user_permissions.count() < len(everything)
+    password = reverse("admin:auth_user_password_change", args=[breakglass.pk])
+    form = {
+        "password1": "taken-over-9h3k",
+        "password2": "taken-over-9h3k",
+        "set_usable_password": "true",
+    }
+    assert client.get(password).status_code == 403
+    assert client.post(password, form).status_code == 403
+    breakglass.refresh_from_db()
+    assert breakglass.check_password(PASSWORD)
+    client.force_login(breakglass)  # a superuser still can
+    assert client.post(password, form).status_code == 302
