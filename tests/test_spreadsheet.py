@@ -3,14 +3,16 @@ with nothing a spreadsheet would run as a formula."""
 
 import csv
 import io
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
 from assessor import review, selectors
-from assessor.models import Assessment, Team
+from assessor.models import Answer, Assessment, Team
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
@@ -196,3 +198,19 @@ def test_the_xlsx_export_opens_whatever_characters_are_stored(
     assert row[0] == "Leaver\ufffddeprovisioning"
     assert row[2] == "Team\ufffdA" and row[3] == "\ufffd=cmd"
     assert owner_client.get("/assessments/export.csv").status_code == 200
+
+
+def test_the_migration_removes_those_characters_from_stored_text(owner, questionnaire):
+    """So the JSON export of a record stored before imports again, and the team is renamed."""
+    forbidden = "\x0b\ufffe" if connection.vendor == "postgresql" else "\x0b\ufffe\x00"
+    record = make_assessment(owner, answers=SAFEST, notes={"kill_switch": "Tested"}, name="x")
+    Assessment.objects.filter(pk=record.pk).update(name=f"Leaver{forbidden}", system=forbidden)
+    Answer.objects.filter(assessment=record).update(note=f"Tested{forbidden}")
+    Team.objects.filter(pk=record.team_id).update(name=f"Team{forbidden} A")
+    migration = import_module("assessor.migrations.0010_hardening")
+    migration.strip_forbidden_characters(apps, None)
+    record.refresh_from_db()
+    assert (record.name, record.system, record.team.name) == ("Leaver", "", "Team A")
+    assert set(Answer.objects.filter(assessment=record).values_list("note", flat=True)) == {
+        "Tested"
+    }
