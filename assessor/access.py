@@ -23,9 +23,9 @@ from django.shortcuts import get_object_or_404
 
 from . import roles
 from .models import Assessment, Membership, Team
-from .roles import APPROVE, AUDIT, CREATE, EDIT, VIEW
+from .roles import APPROVE, AUDIT, CREATE, EDIT, MANAGE, VIEW
 
-__all__ = ["APPROVE", "AUDIT", "CREATE", "EDIT", "VIEW"]  # the actions, re-exported for callers
+__all__ = ["APPROVE", "AUDIT", "CREATE", "EDIT", "MANAGE", "VIEW"]  # re-exported for callers
 
 
 class RoleRequired(PermissionDenied):
@@ -123,6 +123,18 @@ def _refusal(user, team: Team, action: str) -> RoleRequired:
         f"{user.get_username()} is not {roles.needed(action)} in team {team.name!r}, so may "
         f"not {roles.ACTION_NAMES[action]} its assessments."
     )
+
+
+def manages(user, team=None) -> bool:
+    """Whether the user may change the members of `team` (a Team or its id), or of any team
+    when `team` is None: a superuser, or a team manager there."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if team is None:
+        return teams_for(user, MANAGE).exists()
+    return may(user, team, MANAGE)
 
 
 def bank_editor(user) -> bool:

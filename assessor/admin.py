@@ -15,6 +15,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -44,6 +46,7 @@ from .models import (
     Team,
     Threshold,
 )
+from .roles import ROLE_LABELS
 from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 
@@ -502,19 +505,137 @@ class FrameworkReferenceAdmin(RefusalAsMessage, admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
-    """Who is in the team and which roles each person holds there (one row per person)."""
+    """Who is in the team and which roles each person holds there (one row per person).
+
+    Only the team's managers (and superusers) see or change these rows: Django's model
+    permissions are not asked, so a staff user given "change team" cannot add themselves to a
+    team and read its records. The questionnaire admin role edits the bank of every team, so
+    only a superuser grants it; single sign-on keeps `sso_roles`."""
 
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
-    readonly_fields = ["sso_roles"]  # kept by single sign-on from the group claims
+
+    def get_autocomplete_fields(self, request):
+        # the user search is the user admin's, which a team manager may not read: a list then
+        return self.autocomplete_fields if request.user.is_superuser else []
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ["sso_roles"]
+        return ["sso_roles", "questionnaire_admin"]
+
+    # `obj` is the team; None when Django asks in general (the rows' queryset, which the
+    # team's key already limits to its own rows).
+    def has_view_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(SimpleHistoryAdmin):
+    """Teams and their members: superusers see every team and create or delete them; a team
+    manager sees and changes the members of the teams they manage, and nothing else. Every
+    change of a membership is kept in its history (see the audit trail below)."""
+
     list_display = ["name"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        teams = super().get_queryset(request)
+        if request.user.is_superuser:
+            return teams
+        return teams.filter(pk__in=access.teams_for(request.user, access.MANAGE).values("pk"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # single sign-on maps group claims to team names: only a superuser renames a team
+        return [] if request.user.is_superuser else ["name"]
+
+    def has_module_permission(self, request):
+        return access.manages(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return access.manages(request.user, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Membership.history.model)
+class MembershipHistoryAdmin(ReadOnlyAdmin):
+    """The audit trail of memberships: who added, removed or changed whose roles in which
+    team, and when. A team manager reads their own teams' entries."""
+
+    list_display = [
+        "history_date",
+        "history_user",
+        "history_type",
+        "team",
+        "user",
+        "roles",
+        "history_change_reason",
+    ]
+    list_filter = ["history_type"]  # a team filter would list every team's name
+    date_hierarchy = "history_date"
+
+    @admin.display(description="roles after the change")
+    def roles(self, obj):
+        held = [label for field, label in ROLE_LABELS.items() if getattr(obj, field)]
+        return ", ".join(held) or "none"
+
+    def get_queryset(self, request):
+        entries = super().get_queryset(request).select_related("team", "user", "history_user")
+        if request.user.is_superuser:
+            return entries
+        return entries.filter(team_id__in=access.teams_for(request.user, access.MANAGE))
+
+    def has_module_permission(self, request):
+        return access.manages(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.manages(request.user, None if obj is None else obj.team_id)
+
+
+# People: Django's user admin, without the ways it gives a "change user" permission to become
+# anyone. Stock, a staff user allowed to change users can tick their own superuser box, grant
+# themselves any permission, or set a superuser's password (the break-glass account) and sign
+# in as them; then every team is theirs. Only a superuser grants those, or touches a superuser.
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PeopleAdmin(UserAdmin):
+    ESCALATING = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *self.ESCALATING]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # the password page asks this too
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 # --- the audit trail: bank edits and review records, read only ------------------------------

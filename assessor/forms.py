@@ -22,6 +22,7 @@ from .validators import (
     json_loads,
     json_problem,
     weight_message,
+    xml_text,
 )
 
 IMPORT_MAX_BYTES = 1_000_000
@@ -79,6 +80,7 @@ class DecisionForm(forms.Form):
         label="Comment",
         required=False,
         max_length=NOTE_MAX_LENGTH,
+        validators=[xml_text],
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={
             "max_length": f"The comment is too long: at most {NOTE_MAX_LENGTH:,} characters.",
@@ -113,6 +115,7 @@ class SectionForm(forms.Form):
                 label="Note (optional)",
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
+                validators=[xml_text],
                 # Each note names its question for screen readers; the visible label is short.
                 widget=forms.Textarea(
                     attrs={"rows": 2, "aria-label": f"Note on: {question['text']} (optional)"}
@@ -123,7 +126,7 @@ class SectionForm(forms.Form):
                 label="Evidence link (optional)",
                 required=False,
                 max_length=URL_MAX_LENGTH,
-                validators=[evidence_link],
+                validators=[xml_text, evidence_link],
                 widget=forms.URLInput(
                     attrs={
                         "placeholder": "https://",

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import Membership, Team
-from .roles import QUESTIONNAIRE_ADMIN, ROLE_LABELS, ROLE_NAMES
+from .roles import QUESTIONNAIRE_ADMIN, ROLE_LABELS, ROLE_NAMES, TEAM_MANAGER
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def member_add(*, team_name: str, username: str, role: str) -> MemberOutcome:
         membership.sso_roles = [role for role in membership.sso_roles if role != field]
         membership.save(update_fields=["sso_roles"])
         changes.append(f"kept the {ROLE_LABELS[field]} role in {team_name!r} by hand")
-    if field == QUESTIONNAIRE_ADMIN and not user.is_staff:
-        user.is_staff = True  # the question bank is edited in the back office
+    if field in (QUESTIONNAIRE_ADMIN, TEAM_MANAGER) and not user.is_staff:
+        user.is_staff = True  # the bank and the teams' members are edited in the back office
         user.save(update_fields=["is_staff"])
         changes.append("allowed admin sign-in")
     return MemberOutcome(team, user, password, changes)

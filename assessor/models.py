@@ -28,6 +28,7 @@ from .locked_records import (
     DECISION_RULE,
     AssessmentRule,
 )
+from .validators import xml_text
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
@@ -43,7 +44,7 @@ class FrameworkReference(ProtectedWhenCited):
     ref = models.CharField(max_length=80, unique=True, help_text="Prefix and id, e.g. csf:PR.AA-05")
     framework = models.CharField(max_length=120)
     identifier = models.CharField(max_length=40)
-    title = models.TextField()
+    title = models.TextField(validators=[xml_text])
 
     objects = GuardedQuerySet.as_manager()
 
@@ -63,9 +64,9 @@ class Questionnaire(FrozenOnceOut):
         PUBLISHED = "published", "Published"
         RETIRED = "retired", "Retired"
 
-    version = models.CharField(max_length=50, unique=True)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    version = models.CharField(max_length=50, unique=True, validators=[xml_text])
+    title = models.CharField(max_length=200, validators=[xml_text])
+    description = models.TextField(blank=True, validators=[xml_text])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     document = models.JSONField(help_text="The compiled bank this version scores against.")
     content_hash = models.CharField(max_length=64, db_index=True)
@@ -85,7 +86,9 @@ class Questionnaire(FrozenOnceOut):
         related_name="+",
     )
     release_note = models.TextField(
-        blank=True, help_text="What changed in this version and why, written at publication."
+        blank=True,
+        help_text="What changed in this version and why, written at publication.",
+        validators=[xml_text],
     )
     # A draft's edit counter: every studio save checks and bumps it, so an edit made on a page
     # opened before someone else's save is refused rather than silently overwriting it.
@@ -127,8 +130,8 @@ class Dimension(BankRow):
         Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
     )
     key = models.SlugField(max_length=50)
-    label = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    label = models.CharField(max_length=100, validators=[xml_text])
+    description = models.TextField(blank=True, validators=[xml_text])
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=1)
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
@@ -151,8 +154,8 @@ class Section(BankRow):
         Questionnaire, on_delete=models.CASCADE, related_name="sections"
     )
     key = models.SlugField(max_length=50)
-    title = models.CharField(max_length=200)
-    intro = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[xml_text])
+    intro = models.TextField(blank=True, validators=[xml_text])
     order = models.PositiveIntegerField(default=0)
 
     objects = GuardedHistoryQuerySet.as_manager()
@@ -174,10 +177,13 @@ class Question(BankRow):
     )
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=50)
-    text = models.TextField()
-    help_text = models.TextField(blank=True)
+    text = models.TextField(validators=[xml_text])
+    help_text = models.TextField(blank=True, validators=[xml_text])
     control = models.CharField(
-        max_length=200, blank=True, help_text="The control a safer answer stands for."
+        max_length=200,
+        blank=True,
+        help_text="The control a safer answer stands for.",
+        validators=[xml_text],
     )
     core = models.BooleanField(default=False, help_text="Core questions must be answered.")
     scope = models.BooleanField(
@@ -218,7 +224,7 @@ class Choice(BankRow):
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     key = models.SlugField(max_length=50)
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, validators=[xml_text])
     order = models.PositiveIntegerField(default=0, help_text="Safest first.")
 
     objects = GuardedHistoryQuerySet.as_manager()
@@ -270,7 +276,7 @@ class Rule(BankRow):
         verbose_name="level",
         help_text="The level the rule holds the verdict at (a cap) or lifts it to (a floor).",
     )
-    reason = models.TextField()
+    reason = models.TextField(validators=[xml_text])
     condition = models.JSONField()
     order = models.PositiveIntegerField(default=0)
     frameworks = models.ManyToManyField(FrameworkReference, blank=True)
@@ -317,10 +323,12 @@ class OwnershipCondition(BankRow):
         Questionnaire, on_delete=models.CASCADE, related_name="ownership_conditions"
     )
     key = models.SlugField(max_length=80)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[xml_text])
     condition = models.JSONField()
     reason = models.TextField(
-        blank=True, help_text="Why the verdict stays at supervised while this condition is not met."
+        blank=True,
+        help_text="Why the verdict stays at supervised while this condition is not met.",
+        validators=[xml_text],
     )
     order = models.PositiveIntegerField(default=0)
 
@@ -340,10 +348,12 @@ class OwnershipCondition(BankRow):
 class Team(models.Model):
     """The people who share assessments; every assessment belongs to one team."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[xml_text])
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -376,6 +386,10 @@ class Membership(models.Model):
     questionnaire_admin = models.BooleanField(
         default=False, help_text="Edits the question bank (global: held in any team)."
     )
+    team_manager = models.BooleanField(
+        default=False,
+        help_text="Adds and removes the team's members and sets their roles (back office).",
+    )
     sso_roles = models.JSONField(
         default=list,
         blank=True,
@@ -385,6 +399,9 @@ class Membership(models.Model):
             "them."
         ),
     )
+
+    # Every change of who is in a team, with which roles, and who made it: the audit trail.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["team", "user"]
@@ -435,10 +452,11 @@ class Assessment(Guarded):
         APPROVED = "approved", "Approved"
         RETURNED = "returned", "Returned for changes"
 
-    name = models.CharField("workflow name", max_length=200)
-    description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
-    system = models.CharField("system concerned", max_length=200, blank=True)
-    business_owner = models.CharField(max_length=200, blank=True)
+    # Free text that reaches the reports and exports: `xml_text` keeps out what they cannot hold.
+    name = models.CharField("workflow name", max_length=200, validators=[xml_text])
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(5000), xml_text])
+    system = models.CharField("system concerned", max_length=200, blank=True, validators=[xml_text])
+    business_owner = models.CharField(max_length=200, blank=True, validators=[xml_text])
     is_example = models.BooleanField(
         "example",
         default=False,
@@ -529,8 +547,8 @@ class Answer(Guarded):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question_key = models.SlugField(max_length=50)
     choice_key = models.SlugField(max_length=50)
-    note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
-    evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), xml_text])
+    evidence_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True, validators=[xml_text])
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GuardedHistoryQuerySet.as_manager()
@@ -561,7 +579,9 @@ class Decision(Guarded):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=12, choices=Action.choices)
-    comment = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    comment = models.TextField(
+        blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), xml_text]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = GuardedQuerySet.as_manager()
@@ -666,7 +686,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'GRC sync'.")
+    name = models.CharField(
+        max_length=100,
+        help_text="What the token is for, e.g. 'GRC sync'.",
+        validators=[xml_text],
+    )
     prefix = models.CharField(max_length=16, unique=True, help_text="Shown to tell tokens apart.")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,6 +4,9 @@
 - Approver: signs off (approves or returns) the team's submitted assessments.
 - Auditor: reads the team's records, their history and exports.
 - Questionnaire admin: edits the question bank in the back office.
+- Team manager: adds and removes the team's members and sets their roles (in the back office);
+  nobody else but a superuser may, whatever Django permissions they hold, so staff status and
+  a "change team" permission cannot buy a way into a team and its records.
 
 A role in one team gives nothing in another: every check on a record looks the role up in the
 record's team. The question bank is the one thing not owned by a team (every team scores
@@ -20,13 +23,15 @@ REVIEWER = "reviewer"
 APPROVER = "approver"
 AUDITOR = "auditor"
 QUESTIONNAIRE_ADMIN = "questionnaire_admin"
-ROLE_FIELDS = (REVIEWER, APPROVER, AUDITOR, QUESTIONNAIRE_ADMIN)
+TEAM_MANAGER = "team_manager"
+ROLE_FIELDS = (REVIEWER, APPROVER, AUDITOR, QUESTIONNAIRE_ADMIN, TEAM_MANAGER)
 
 ROLE_LABELS = {
     REVIEWER: "Reviewer",
     APPROVER: "Approver",
     AUDITOR: "Auditor",
     QUESTIONNAIRE_ADMIN: "Questionnaire admin",
+    TEAM_MANAGER: "Team manager",
 }
 
 # The names `add_member --role` accepts -> the role they grant.
@@ -35,6 +40,7 @@ ROLE_NAMES = {
     "approver": APPROVER,
     "auditor": AUDITOR,
     "admin": QUESTIONNAIRE_ADMIN,
+    "manager": TEAM_MANAGER,
 }
 
 # What a user may do with a team's records, and the roles (in that team) that allow it.
@@ -43,14 +49,23 @@ EDIT = "edit"
 CREATE = "create"
 APPROVE = "approve"
 AUDIT = "audit"  # check the records' hash chains (the auditor's page)
+MANAGE = "manage"  # the team's members and their roles, not its records
 GRANTED_BY: dict[str, tuple[str, ...]] = {
     VIEW: (REVIEWER, APPROVER, AUDITOR),
     EDIT: (REVIEWER,),
     CREATE: (REVIEWER,),
     APPROVE: (APPROVER,),
     AUDIT: (AUDITOR,),
+    MANAGE: (TEAM_MANAGER,),
 }
-ACTION_NAMES = {VIEW: "read", EDIT: "edit", CREATE: "create", APPROVE: "approve", AUDIT: "audit"}
+ACTION_NAMES = {
+    VIEW: "read",
+    EDIT: "edit",
+    CREATE: "create",
+    APPROVE: "approve",
+    AUDIT: "audit",
+    MANAGE: "manage the members of",
+}
 
 BANK_MODELS = (
     "questionnaire",

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from . import selectors
 from .models import Assessment, Decision
+from .validators import without_forbidden_characters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -159,6 +160,11 @@ def to_xlsx(rows: list[list]) -> bytes:
     for number, row in enumerate(rows, start=1):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=number, column=column)
+            if isinstance(value, str):
+                # XML cannot hold some characters: openpyxl refuses the controls and writes
+                # U+FFFE into a file Excel rejects. The fields refuse them now (`xml_text`);
+                # text stored before, or around the app, shows U+FFFD in their place.
+                value = without_forbidden_characters(value)
             cell.value = neutralised(value)
             if isinstance(value, str):
                 cell.data_type = "s"  # a string, even if openpyxl took it for a formula

@@ -31,6 +31,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .models import Membership, SsoIdentity, Team
 from .roles import QUESTIONNAIRE_ADMIN, ROLE_FIELDS, ROLE_NAMES
+from .validators import without_forbidden_characters
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,9 @@ def profile_of(claims) -> dict[str, str]:
     first, last = claims.get("given_name") or "", claims.get("family_name") or ""
     if not (first or last) and claims.get("name"):
         first, _, last = str(claims["name"]).strip().partition(" ")
-    return {"email": email[:254], "first_name": str(first)[:150], "last_name": str(last)[:150]}
+    profile = {"email": email[:254], "first_name": str(first)[:150], "last_name": str(last)[:150]}
+    # claims are text from elsewhere: nothing documents and spreadsheets cannot hold
+    return {key: without_forbidden_characters(value, "") for key, value in profile.items()}
 
 
 def unique_username(claims) -> str:

@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from .models import FrameworkReference, Rule
 from .scoring import VERDICT_LABELS
 from .studio import version_name_problem
-from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
+from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE, xml_text
 
 MAX_CLAUSES = 12
 
@@ -24,8 +24,11 @@ class DraftForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Bootstrap's classes on the widgets, so a page of many small forms renders them with
-        # Django's plain `as_div` (fast) and still looks like the rest of the app.
+        # Django's plain `as_div` (fast) and still looks like the rest of the app. Every text
+        # goes into the PDF and the exports: none may hold a character they cannot.
         for field in self.fields.values():
+            if isinstance(field, forms.CharField) and xml_text not in field.validators:
+                field.validators.append(xml_text)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -342,12 +345,15 @@ class FollowUpForm(ConditionBuilderForm):
 
 class PublishForm(forms.Form):
     name = forms.CharField(
-        label="Version name (what reports will print, e.g. 2026.3)", max_length=50
+        label="Version name (what reports will print, e.g. 2026.3)",
+        max_length=50,
+        validators=[xml_text],
     )
     note = forms.CharField(
         label="Release note (what changed and why; shown on the versions page and in reports)",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+        validators=[xml_text],
     )
 
     def clean_name(self):

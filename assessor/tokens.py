@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ApiToken
+from .validators import xml_text
 
 PREFIX = "aat_"
 DEFAULT_DAYS = 90
@@ -43,6 +44,7 @@ def check_name(name) -> str:
         raise ValidationError(f"The name is too long: at most {NAME_MAX_LENGTH} characters.")
     if "\x00" in name:
         raise ValidationError("The name contains a character that is not allowed.")
+    xml_text(name)
     return name
 
 

@@ -59,11 +59,51 @@ def evidence_link(value: str) -> None:
         )
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, line feed and carriage return; surrogates;
+# U+FFFE and U+FFFF). An XLSX file is XML: openpyxl refuses the controls (a 500 on the export)
+# and writes U+FFFE into a file Excel calls corrupt. The PDF and the DOCX-like formats are no
+# kinder. NUL has messages of its own (Django's forms and DRF refuse it by name).
+XML_FORBIDDEN = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_FORBIDDEN_OR_NUL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def forbidden_character_problem(value: str) -> str | None:
+    """Why text cannot go into a document or a spreadsheet (a character XML forbids), or None."""
+    found = XML_FORBIDDEN.search(value)
+    if found is None:
+        return None
+    return (
+        f"contains an invisible control character (U+{ord(found.group()):04X}) that documents "
+        "and spreadsheets cannot hold"
+    )
+
+
+def xml_text(value) -> None:
+    """The validator of every text field people fill in (model fields, forms, the API): text
+    that exports and reports can hold. Refused with the character's code point, so the
+    person can find what pasted it; renaming a record that holds one is never blocked by
+    anything but the new value."""
+    if isinstance(value, str):
+        problem = forbidden_character_problem(value)
+        if problem:
+            raise ValidationError(
+                f"This text {problem}. Remove it (it often comes with text pasted from another "
+                "program) and save again.",
+                code="forbidden_character",
+            )
+
+
+def without_forbidden_characters(value: str, replacement: str = "\ufffd") -> str:
+    """Text with every character XML forbids (NUL included) replaced: for writing out what was
+    stored before `xml_text` guarded the fields, or around the app."""
+    return XML_FORBIDDEN_OR_NUL.sub(replacement, value)
+
+
 def text_problem(value: str) -> str | None:
     """Why a piece of text cannot be stored, or None."""
     if "\x00" in value:
         return "contains a NUL character, which no field may hold"
-    return unencodable_problem(value)
+    return unencodable_problem(value) or forbidden_character_problem(value)
 
 
 def unencodable_problem(value: str) -> str | None:

@@ -171,7 +171,13 @@ EXEMPT = {
 # Models of the back office whose pages take no record of a team, with the reason.
 EXEMPT_ADMIN_MODELS = {
     "auth/group": "Django's groups: not used for access (roles are per team)",
-    "assessor/team": "teams are edited by superusers only: staff of any team get 403 there",
+    "assessor/team": (
+        "teams and their members: superusers, and a team's managers for that team only; staff "
+        "with Django's team permissions get 403 there (tests/test_security.py)"
+    ),
+    "assessor/historicalmembership": (
+        "the membership audit trail: superusers, and a team's managers for that team's entries"
+    ),
     "auth/user": "people belong to no one team (a person may hold roles in several)",
     "axes/accessattempt": "sign-in failures: of an account name and an address, no team",
     "axes/accesslog": "sign-ins: of an account name and an address, no team",

@@ -37,6 +37,7 @@ from assessor.models import (
     NOTE_MAX_LENGTH,
     URL_MAX_LENGTH,
     Answer,
+    ApiToken,
     ApprovedReport,
     Assessment,
     Choice,
@@ -50,6 +51,7 @@ from assessor.models import (
     Section,
     Team,
 )
+from assessor.step_fields import evidence_field, note_field
 from tests.builders import (
     BAD_LINKS,
     RECORD_ROUTES,
@@ -151,17 +153,29 @@ def summary_of(row: dict) -> dict:
 
 
 SPEC_LINK = URLValidator(schemes=["http", "https"])
+# What XML 1.0 (so every XLSX and PDF) cannot hold, written from its specification rather than
+# taken from the app: C0 controls but tab, line feed and carriage return; surrogates; U+FFFE/F.
+XML_FORBIDDEN = {chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))} | {
+    "\ufffe",
+    "\uffff",
+}
+
+
+def xml_safe(value: str) -> bool:
+    return not any(
+        character in XML_FORBIDDEN or "\ud800" <= character <= "\udfff" for character in value
+    )
 
 
 def assert_storable(answers: dict):
     """What the specification allows in stored answers, checked without the app's own forms:
     a choice of the question, a note of at most 2,000 characters, an http(s) link of at most
-    500, no NUL anywhere."""
+    500, nothing XML cannot hold (NUL among them) anywhere."""
     for key, (choice, note, link) in answers.items():
         assert choice in MODEL.question_map[key].choice_map, (key, choice)
-        assert len(note) <= NOTE_MAX_LENGTH and "\x00" not in note, key
+        assert len(note) <= NOTE_MAX_LENGTH and xml_safe(note), key
         if link:
-            assert len(link) <= URL_MAX_LENGTH and "\x00" not in link, key
+            assert len(link) <= URL_MAX_LENGTH and xml_safe(link), key
             SPEC_LINK(link)
 
 
@@ -170,7 +184,7 @@ def assert_storable_details(record):
     assert len(record.system) <= 200 and len(record.business_owner) <= 200
     assert len(record.description) <= 5000
     details = (record.name, record.description, record.system, record.business_owner)
-    assert not any("\x00" in value for value in details)
+    assert all(xml_safe(value) for value in details)
 
 
 def post(client, url, pairs):
@@ -183,7 +197,8 @@ def post(client, url, pairs):
 # --- strategies -----------------------------------------------------------------------------
 
 text = st.text(max_size=40)  # any unicode, NUL and control characters included
-clean_text = st.text(st.characters(exclude_characters="\x00"), max_size=40)
+# text people can store: no NUL, nothing XML forbids (surrogates are never drawn by default)
+clean_text = st.text(st.characters(exclude_characters=XML_FORBIDDEN), max_size=40)
 overlong = st.sampled_from([199, 200, 201, 1999, 2000, 2001, 5000, 5001]).flatmap(
     lambda n: st.sampled_from(["x", "é", "監", "🙂", " "]).map(lambda c: c * n)
 )
@@ -278,7 +293,7 @@ def tidy_pairs(draw, own_keys):
     return pairs + draw(st.lists(tampering, max_size=3)) + draw(buttons)
 
 
-BAD_NOTES = ["x" * 2001, "é" * 2001, "Tested\x00quarterly"]
+BAD_NOTES = ["x" * 2001, "é" * 2001, "Tested\x00quarterly", "Tested\x0bquarterly", "A\ufffe"]
 DEVIATIONS = {
     # each: own keys -> a strategy of the pairs to add to a tidy post
     "a question of another step": lambda own: st.sampled_from(
@@ -294,7 +309,9 @@ DEVIATIONS = {
             lambda link: [(key, MODEL.question_map[key].choice_keys[0]), (f"{key}-evidence", link)]
         )
     ),
-    "a note too long or with NUL": lambda own: st.sampled_from(own).flatmap(
+    "a note too long, or with NUL or a character XML forbids": lambda own: st.sampled_from(
+        own
+    ).flatmap(
         lambda key: st.sampled_from(BAD_NOTES).map(
             lambda note: [(key, MODEL.question_map[key].choice_keys[0]), (f"{key}-note", note)]
         )
@@ -541,7 +558,7 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-clean_overlong = overlong.filter(lambda s: "\x00" not in s)
+clean_overlong = overlong.filter(xml_safe)
 
 
 @pytest.fixture
@@ -633,6 +650,10 @@ IMPORT_DEVIATIONS = {
     "a name blank or too long": lambda d: st.sampled_from(["", "   ", "x" * 201]).map(
         lambda name: {**d, "name": name}
     ),
+    "a character XML forbids in a text": lambda d: st.tuples(
+        st.sampled_from(["name", "description", "system", "business_owner"]),
+        st.sampled_from(sorted(XML_FORBIDDEN - {"\x00"})),
+    ).map(lambda kv: {**d, kv[0]: f"Leaver{kv[1]}deprovisioning"}),
     "a detail too long": lambda d: st.sampled_from(
         [("description", "x" * 5001), ("system", "x" * 201), ("business_owner", "x" * 201)]
     ).map(lambda kv: {**d, kv[0]: kv[1]}),
@@ -789,10 +810,10 @@ def test_random_decision_comments_change_the_status_whole_or_not_at_all(decision
         before = snapshot()
         response, data = post(client, reverse(action, args=[record.pk]), pairs)
         assert response.status_code < 500
-        # the specification, not the form: at most 2,000 characters once trimmed, no NUL,
-        # and returning needs a reason
+        # the specification, not the form: at most 2,000 characters once trimmed, nothing XML
+        # forbids (NUL among them), and returning needs a reason
         comment = data.get("comment", "").strip()
-        valid = len(comment) <= NOTE_MAX_LENGTH and "\x00" not in comment
+        valid = len(comment) <= NOTE_MAX_LENGTH and xml_safe(comment)
         applies = valid and (action != "return" or comment)
         assert DecisionForm(data).is_valid() == valid
         event(f"{action}: {'applied' if applies else 'refused'}")
@@ -1378,3 +1399,118 @@ def test_a_wizard_save_after_a_core_question_was_added_to_the_records_version(
     record.refresh_from_db()
     assert (record.answered_core, record.total_core) == (core - 1, core)
     assert record.verdict == ""  # one core question is open again
+
+
+# --- characters XML forbids, at every place text enters (issue 23) --------------------------------
+
+forbidden = st.sampled_from(sorted(XML_FORBIDDEN - {"\x00"}))  # NUL has tests of its own
+FORBIDDEN_MESSAGE = "invisible control character (U+"
+
+
+@st.composite
+def with_forbidden(draw):
+    """Text a person could paste: clean text with one character XML forbids inside it (at
+    either end, the forms strip the ones that are white space, as they strip spaces)."""
+    return f"{draw(clean_text)}x{draw(forbidden)}x{draw(clean_text)}"
+
+
+@pytest.fixture
+def entry(owner_client, owner, questionnaire, export):
+    record = make_assessment(owner, answers=SAFEST, name="Entry point")
+    return SimpleNamespace(client=owner_client, api=api_client(owner), record=record, e=export)
+
+
+def _page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def _enter(entry, where: str, value: str):
+    """Send `value` where people type text; (refused, what the person is told)."""
+    record = entry.record
+    key = SECTIONS[0]["questions"][0]["key"]
+    step1 = reverse("wizard", args=[record.pk, 1])
+    if where in ("name", "description", "system", "business_owner"):
+        fields = {"name": "Leaver deprovisioning", where: value}
+        response = entry.client.post(reverse("assessment_new"), fields)
+        return response.status_code == 200, _page(response)
+    if where in ("wizard note", "wizard link"):
+        field = note_field(key) if where == "wizard note" else evidence_field(key)
+        fields = {key: SAFEST[key], field: value, "version": record.version}
+        response = entry.client.post(step1, fields, follow=True)
+        return "nothing was saved" in _page(response), _page(response)
+    if where == "comment":
+        response = entry.client.post(
+            reverse("submit", args=[record.pk]), {"comment": value}, follow=True
+        )
+        return record_status(record) == "draft", _page(response)
+    if where in ("api name", "api note", "api comment"):
+        if where == "api name":
+            team = access.teams_for(record.owner).first().pk
+            response = entry.api.post(
+                "/api/v1/assessments/", {"name": value, "team": team}, format="json"
+            )
+        elif where == "api note":
+            body = {"version": record.version, "answers": {key: {"choice": SAFEST[key]}}}
+            body["answers"][key]["note"] = value
+            response = entry.api.put(
+                f"/api/v1/assessments/{record.pk}/answers/1/", body, format="json"
+            )
+        else:
+            response = entry.api.post(
+                f"/api/v1/assessments/{record.pk}/submit/", {"comment": value}, format="json"
+            )
+        return response.status_code == 400, json.dumps(response.json(), ensure_ascii=False)
+    if where in ("import name", "import note"):
+        data = json.loads(json.dumps(entry.e))
+        if where == "import name":
+            data["name"] = value
+        else:
+            data["notes"]["kill_switch"] = value
+        upload = SimpleUploadedFile("export.json", json.dumps(data).encode())
+        response = entry.client.post(reverse("import_upload"), {"file": upload})
+        return response.status_code == 200, _page(response)
+    assert where == "token name"
+    response = entry.client.post(reverse("tokens"), {"name": value, "expires_days": 30})
+    return response.status_code == 200 and "only now" not in _page(response), _page(response)
+
+
+def record_status(record) -> str:
+    return Assessment.objects.values_list("status", flat=True).get(pk=record.pk)
+
+
+ENTRY_POINTS = [
+    "name",
+    "description",
+    "system",
+    "business_owner",
+    "wizard note",
+    "wizard link",
+    "comment",
+    "api name",
+    "api note",
+    "api comment",
+    "import name",
+    "import note",
+    "token name",
+]
+
+
+@settings(WEB, max_examples=40)
+@given(data=st.data())
+@example(data=None)  # replaced below by the two reported characters at every entry point
+def test_text_with_a_character_xml_forbids_is_refused_wherever_it_enters(entry, data):
+    """Issue 23: a vertical tab in a record's name made the team's XLSX export a 500, and
+    U+FFFE a file Excel calls corrupt. Refused where it enters, saying which character."""
+    if data is None:
+        cases = [(where, f"Leaver{c}deprov") for where in ENTRY_POINTS for c in "\x0b\ufffe"]
+    else:
+        cases = [(data.draw(st.sampled_from(ENTRY_POINTS)), data.draw(with_forbidden()))]
+    for where, value in cases:
+        with one_example(entry.client):
+            before = snapshot()
+            tokens_before = list(ApiToken.objects.values_list("pk", flat=True))
+            refused, told = _enter(entry, where, value)
+            assert refused, (where, value)
+            assert FORBIDDEN_MESSAGE in told, (where, told[:300])
+            assert snapshot() == before, where
+            assert list(ApiToken.objects.values_list("pk", flat=True)) == tokens_before

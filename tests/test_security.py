@@ -18,7 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.template import Context, Engine, engines
 from django.test import Client
 from django.urls import reverse
@@ -31,6 +34,7 @@ from assessor.models import (
     ApprovedReport,
     Assessment,
     ChoiceWeight,
+    Membership,
     Team,
 )
 from tests.builders import (
@@ -974,3 +978,147 @@ def test_a_nul_in_a_decision_comment_is_named_not_called_too_long(client, owner,
     assert "The comment contains a character that is not allowed." in page
     assert "too long" not in page
     assert record_state(record) == before
+
+
+# --- team membership in the back office: team managers only, every change in the audit trail ---
+
+ROLES = ("reviewer", "approver", "auditor", "team_manager")
+
+
+def _team_post(team, rows) -> dict:
+    """The admin's Team change form: the name and the membership rows (id, user, roles)."""
+    data = {
+        "name": team.name,
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": str(sum(1 for row in rows if row.get("id"))),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for n, row in enumerate(rows):
+        data[f"memberships-{n}-team"] = str(team.pk)
+        data[f"memberships-{n}-id"] = str(row.get("id", ""))
+        data[f"memberships-{n}-user"] = str(row["user"])
+        for role in row.get("roles", ()):
+            data[f"memberships-{n}-{role}"] = "on"
+        if row.get("delete"):
+            data[f"memberships-{n}-DELETE"] = "on"
+    return data
+
+
+def _existing_rows(team) -> list[dict]:
+    return [
+        {"id": m.pk, "user": m.user_id, "roles": [r for r in ROLES if getattr(m, r)]}
+        for m in Membership.objects.filter(team=team).order_by("pk")
+    ]
+
+
+@pytest.fixture
+def teams(owner, outsider):
+    return SimpleNamespace(a=Team.objects.get(name="Team A"), b=Team.objects.get(name="Team B"))
+
+
+def test_a_staff_user_with_every_team_permission_cannot_join_a_team_or_read_it(
+    client, teams, secret
+):
+    """Issue 23: staff status and Django's "change team" permission let a user add themselves
+    to any team in the admin, then read its records."""
+    intruder = get_user_model().objects.create_user("intruder", password=PASSWORD, is_staff=True)
+    intruder.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="assessor", codename__contains="team")
+        | Permission.objects.filter(codename__contains="membership")
+    )
+    client.force_login(intruder)
+    change = reverse("admin:assessor_team_change", args=[teams.a.pk])
+    assert client.get(reverse("admin:assessor_team_changelist")).status_code == 403
+    assert client.get(change).status_code == 403
+    rows = [*_existing_rows(teams.a), {"user": intruder.pk, "roles": ["reviewer", "auditor"]}]
+    assert client.post(change, _team_post(teams.a, rows)).status_code == 403
+    assert client.post(reverse("admin:assessor_team_add"), {"name": "Mine"}).status_code == 403
+    assert not Membership.objects.filter(user=intruder).exists()
+    for record in secret:
+        assert client.get(reverse("report", args=[record.pk])).status_code == 404
+
+
+def test_a_team_manager_changes_their_teams_members_and_every_change_is_recorded(
+    client, teams, teammate, outsider, secret
+):
+    manager = make_user("manager", roles=("manager",))  # of Team A, and nothing else
+    manager.refresh_from_db()
+    assert manager.is_staff  # the role opens the back office
+    client.force_login(manager)
+    change = reverse("admin:assessor_team_change", args=[teams.a.pk])
+    assert client.get(change).status_code == 200
+    newcomer = make_user("newcomer", roles=())
+    rows = _existing_rows(teams.a)
+    for row in rows:
+        row["delete"] = row["user"] == teammate.pk
+    # the questionnaire admin role edits every team's bank: not a team manager's to grant
+    rows.append({"user": newcomer.pk, "roles": ["auditor", "questionnaire_admin"]})
+    response = client.post(change, _team_post(teams.a, rows))
+    assert response.status_code == 302
+
+    joined = Membership.objects.get(team=teams.a, user=newcomer)
+    assert joined.auditor and not joined.questionnaire_admin
+    assert not Membership.objects.filter(team=teams.a, user=teammate).exists()
+    trail = Membership.history.filter(team_id=teams.a.pk, history_user=manager)
+    assert {(h.user_id, h.history_type) for h in trail} == {(newcomer.pk, "+"), (teammate.pk, "-")}
+    # the trail is in the back office, for the team's managers
+    log = client.get(reverse("admin:assessor_historicalmembership_changelist"))
+    assert log.status_code == 200 and "newcomer" in log.content.decode()
+    assert "outsider" not in log.content.decode() and "Team B" not in log.content.decode()
+
+    # another team: neither shown nor changed
+    other = reverse("admin:assessor_team_change", args=[teams.b.pk])
+    assert client.get(other).status_code in (302, 403, 404)
+    rows = [*_existing_rows(teams.b), {"user": manager.pk, "roles": ["reviewer"]}]
+    assert client.post(other, _team_post(teams.b, rows)).status_code in (302, 403, 404)
+    assert not Membership.objects.filter(team=teams.b, user=manager).exists()
+    names = client.get(reverse("admin:assessor_team_changelist")).content.decode()
+    assert "Team A" in names and "Team B" not in names
+
+
+def test_memberships_changed_by_command_are_in_the_audit_trail_too(teams):
+    call_command("add_member", "Team B", "owner", "--role", "auditor", stdout=io.StringIO())
+    entries = Membership.history.filter(team_id=teams.b.pk, user__username="owner")
+    assert "+" in {entry.history_type for entry in entries}
+    assert entries.latest().auditor
+
+
+def test_a_staff_user_allowed_to_change_users_cannot_make_themselves_anyone(client, teams):
+    """Of the same kind: Django's stock user admin let "change user" tick one's own superuser
+    box, or set the break-glass superuser's password and sign in as them."""
+    breakglass = get_user_model().objects.create_superuser("breakglass", password=PASSWORD)
+    helpdesk = get_user_model().objects.create_user("helpdesk", password=PASSWORD, is_staff=True)
+    helpdesk.user_permissions.set(Permission.objects.filter(content_type__app_label="auth"))
+    client.force_login(helpdesk)
+    own = reverse("admin:auth_user_change", args=[helpdesk.pk])
+    assert client.get(own).status_code == 200
+    everything = Permission.objects.values_list("pk", flat=True)
+    response = client.post(
+        own,
+        {
+            "username": "helpdesk",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "user_permissions": [str(pk) for pk in everything],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302
+    helpdesk.refresh_from_db()
+    assert not helpdesk.is_superuser
+    assert helpdesk.user_permissions.count() < len(everything)
+    password = reverse("admin:auth_user_password_change", args=[breakglass.pk])
+    form = {
+        "password1": "taken-over-9h3k",
+        "password2": "taken-over-9h3k",
+        "set_usable_password": "true",
+    }
+    assert client.get(password).status_code == 403
+    assert client.post(password, form).status_code == 403
+    breakglass.refresh_from_db()
+    assert breakglass.check_password(PASSWORD)
+    client.force_login(breakglass)  # a superuser still can
+    assert client.post(password, form).status_code == 302

@@ -4,8 +4,11 @@ with nothing a spreadsheet would run as a formula."""
 import csv
 import io
 from datetime import datetime, timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -13,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from assessor import review, selectors
 from assessor.examples import examples_create
-from assessor.models import Assessment
+from assessor.models import Answer, Assessment, Team
 from assessor.spreadsheet import neutralised
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
@@ -247,3 +250,43 @@ def test_the_seeded_examples_are_exported_only_when_asked(owner, owner_client, p
     assert "Leaver deprovisioning" not in {row[0].value for row in sheet.iter_rows(min_row=2)}
     asked = csv_rows(owner_client.get("/assessments/export.csv?examples=1"))
     assert {"Leaver deprovisioning", "Joiner provisioning"} <= {row["workflow"] for row in asked}
+
+
+# Characters XML forbids, as stored before the fields refused them (or written around the app):
+# a vertical tab made openpyxl raise (a 500), U+FFFE made a file Excel calls corrupt.
+XML_FORBIDDEN = ["\x0b", "\ufffe", "\uffff", "\x01", "\x0c", "\x1f", "\x00"]
+
+
+@pytest.mark.parametrize("character", XML_FORBIDDEN)
+def test_the_xlsx_export_opens_whatever_characters_are_stored(
+    owner_client, owner, questionnaire, character
+):
+    if character == "\x00" and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL stores no NUL character")
+    record = make_assessment(owner, answers=SAFEST, name="Leaver")
+    Assessment.objects.filter(pk=record.pk).update(
+        name=f"Leaver{character}deprovisioning", system=f"{character}=cmd"
+    )
+    Team.objects.filter(pk=record.team_id).update(name=f"Team{character}A")
+    response = owner_client.get("/assessments/export.xlsx")
+    assert response.status_code == 200
+    row = [cell.value for cell in xlsx_sheet(response)[2]]  # openpyxl reads it back
+    assert row[0] == "Leaver\ufffddeprovisioning"
+    assert row[2] == "Team\ufffdA" and row[3] == "\ufffd=cmd"
+    assert owner_client.get("/assessments/export.csv").status_code == 200
+
+
+def test_the_migration_removes_those_characters_from_stored_text(owner, questionnaire):
+    """So the JSON export of a record stored before imports again, and the team is renamed."""
+    forbidden = "\x0b\ufffe" if connection.vendor == "postgresql" else "\x0b\ufffe\x00"
+    record = make_assessment(owner, answers=SAFEST, notes={"kill_switch": "Tested"}, name="x")
+    Assessment.objects.filter(pk=record.pk).update(name=f"Leaver{forbidden}", system=forbidden)
+    Answer.objects.filter(assessment=record).update(note=f"Tested{forbidden}")
+    Team.objects.filter(pk=record.team_id).update(name=f"Team{forbidden} A")
+    migration = import_module("assessor.migrations.0010_hardening")
+    migration.strip_forbidden_characters(apps, None)
+    record.refresh_from_db()
+    assert (record.name, record.system, record.team.name) == ("Leaver", "", "Team A")
+    assert set(Answer.objects.filter(assessment=record).values_list("note", flat=True)) == {
+        "Tested"
+    }

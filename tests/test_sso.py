@@ -447,7 +447,7 @@ def test_email_and_names_come_from_the_usual_claims_with_fallbacks(claims, profi
         ("{not json", "not valid JSON"),
         ('["a"]', "must be a JSON object"),
         ('{"g": "Team A"}', "list of [team, role]"),
-        ('{"g": [["Team A", "boss"]]}', "roles are reviewer, approver, auditor, admin"),
+        ('{"g": [["Team A", "boss"]]}', "roles are reviewer, approver, auditor, admin, manager"),
     ],
 )
 def test_a_bad_group_mapping_stops_the_app_with_a_reason(monkeypatch, value, message):

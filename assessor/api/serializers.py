@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from .. import access, selectors
 from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
+from ..validators import xml_text
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -115,7 +116,11 @@ class AssessmentCreateSerializer(serializers.ModelSerializer):
 class AnswerSerializer(serializers.Serializer):
     choice = serializers.CharField(max_length=50, help_text="A choice key of the question.")
     note = serializers.CharField(
-        max_length=NOTE_MAX_LENGTH, allow_blank=True, required=False, default=""
+        max_length=NOTE_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        default="",
+        validators=[xml_text],
     )
     evidence = serializers.CharField(
         max_length=URL_MAX_LENGTH,
@@ -123,6 +128,7 @@ class AnswerSerializer(serializers.Serializer):
         required=False,
         default="",
         help_text="An http or https link, or empty.",
+        validators=[xml_text],
     )
 
 
@@ -161,7 +167,11 @@ class StepAnswersWriteSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(
-        max_length=NOTE_MAX_LENGTH, allow_blank=True, required=False, default=""
+        max_length=NOTE_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        default="",
+        validators=[xml_text],
     )
 
 
