@@ -283,7 +283,7 @@ def test_the_migration_removes_those_characters_from_stored_text(owner, question
     Assessment.objects.filter(pk=record.pk).update(name=f"Leaver{forbidden}", system=forbidden)
     Answer.objects.filter(assessment=record).update(note=f"Tested{forbidden}")
     Team.objects.filter(pk=record.team_id).update(name=f"Team{forbidden} A")
-    migration = import_module("assessor.migrations.0010_hardening")
+    migration = import_module("assessor.migrations.0011_hardening")
     migration.strip_forbidden_characters(apps, None)
     record.refresh_from_db()
     assert (record.name, record.system, record.team.name) == ("Leaver", "", "Team A")

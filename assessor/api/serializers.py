@@ -216,8 +216,9 @@ class FiredRuleSerializer(serializers.Serializer):
 
 class FiredFloorSerializer(serializers.Serializer):
     id = serializers.CharField()
+    # A floor lifts to supervised at most (ownership needs the score and every condition).
     floor = serializers.ChoiceField(
-        choices=LEVELS, help_text="The verdict key it lifts the score's verdict to, at least."
+        choices=["supervised"], help_text="The verdict key it lifts the score's verdict to."
     )
     reason = serializers.CharField()
     frameworks = serializers.ListField(child=serializers.CharField())
