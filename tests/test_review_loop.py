@@ -322,6 +322,7 @@ def test_the_verdict_comes_before_the_decision_on_the_report(complete, owner, ap
     verdict = html.index('id="verdict-title"')
     assert verdict < html.index('id="scales-title"') < html.index('id="rules-title"')
     decision = html.index('id="decision-title"')
+    assert "{#" not in html and "#}" not in html  # no template comment leaks onto the page
     assert html.index('id="rules-title"') < decision
     assert html.index('id="conditions-title"') < decision
     for action in ("approve", "return"):
