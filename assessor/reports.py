@@ -299,7 +299,7 @@ def history_groups(entries: list[HistoryEntry], *, kind: str = "", who: str = ""
 
 def _findings_context(model, result, reasons, areas) -> dict:
     """Each finding with the references it touches, and the changes that would lift the
-    verdict with the reasons (by number) each one resolves."""
+    verdict with the reasons (by number) each one resolves, the most decisive first."""
     number = {reason.rule: reason.number for reason in reasons}
     refs_of = findings.condition_refs(model)
     return {
@@ -314,7 +314,7 @@ def _findings_context(model, result, reasons, areas) -> dict:
                 "change": change,
                 "resolves": [number[r] for r in change.rules_cleared if r in number],
             }
-            for change in result.next_level
+            for change in scoring.changes_by_effect(model, result)
         ],
     }
 
