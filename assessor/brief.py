@@ -49,12 +49,15 @@ STATUS_WORDS = {
     "returned": "Returned for changes",
 }
 NO_VERDICT = "No verdict yet"
+# Page 1 holds this much of the approver's comment; the detail's sign-off table holds it all.
+COMMENT_ON_PAGE_ONE = 320
 
 
 @dataclass(frozen=True)
 class SignOff:
     who: str
     when: object  # a datetime
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class Brief:
     next_review: date | None
     # The verdict on the published autonomy scales, one compact line on page 1.
     scales: tuple[autonomy_scales.Placement, ...] = ()
+    # The approver's words a board must read with the verdict: the approval's conditions, or
+    # while returned, what must change. Cut to fit page 1; `comment_cut` says it was.
+    comment_title: str = ""
+    comment: str = ""
+    comment_cut: bool = False
 
     @property
     def subject(self) -> str:
@@ -100,7 +108,23 @@ def _who(user) -> str:
 
 def _last(decisions, action: str) -> SignOff | None:
     found = [d for d in decisions if d.action == action]
-    return SignOff(_who(found[-1].actor), found[-1].created_at) if found else None
+    if not found:
+        return None
+    return SignOff(_who(found[-1].actor), found[-1].created_at, found[-1].comment or "")
+
+
+def _page_one_comment(approved: SignOff | None, returned: SignOff | None) -> dict:
+    if approved and approved.comment.strip():
+        title, text = f"Approver’s conditions and comment ({approved.who})", approved.comment
+    elif returned and returned.comment.strip():
+        title, text = f"Returned for changes: what {returned.who} asked", returned.comment
+    else:
+        return {}
+    text = " ".join(text.split())  # page 1 has no room for the comment's own line breaks
+    cut = len(text) > COMMENT_ON_PAGE_ONE
+    if cut:
+        text = text[: COMMENT_ON_PAGE_ONE - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+    return {"comment_title": title, "comment": text, "comment_cut": cut}
 
 
 def why(result: scoring.Result, thresholds) -> str:
@@ -190,4 +214,5 @@ def build(*, status, result, thresholds, decisions, team, interval_days: int) ->
         returned=returned,
         next_review=next_review,
         scales=autonomy_scales.placements(result.verdict) if complete else (),
+        **_page_one_comment(approved, returned),
     )

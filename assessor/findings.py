@@ -51,6 +51,10 @@ class Reason:
     refs: tuple[Ref, ...]
     condition: bool  # a condition for ownership not met
     floor: bool = False  # a floor that lifted the score's verdict, not a cap
+    # Rules with the same cause shown as this one reason (ids for data attributes and tests),
+    # and the conditions for ownership among them, by title, for the reader.
+    rules: tuple[str, ...] = ()
+    also_conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,53 @@ def reasons(model: scoring.ScoringModel, result: scoring.Result) -> list[Reason]
         result.rules_fired,
         key=lambda r: (scoring.VERDICT_RANK[r.cap], r.id in condition_rules),
     )
-    caps = [(r.id, r.cap, r.reason, r.frameworks, r.id in condition_rules, False) for r in fired]
-    floors = [(f.id, f.floor, f.reason, f.frameworks, False, True) for f in result.floors_applied]
+    merged = _same_cause(model, fired)
+    titles = {c.rule_id: c.title for c in model.ownership_conditions}
+    caps = []
+    for r in fired:
+        if r.id in merged:
+            continue
+        into = [m for m, lead in merged.items() if lead == r.id]
+        refs = [*r.frameworks, *(ref for f in fired if f.id in into for ref in f.frameworks)]
+        also = tuple(titles[m] for m in into)
+        caps.append(
+            (r.id, r.cap, r.reason, refs, r.id in condition_rules, False, (r.id, *into), also)
+        )
+    floors = [
+        (f.id, f.floor, f.reason, f.frameworks, False, True, (f.id,), ())
+        for f in result.floors_applied
+    ]
     lifted = scoring.VERDICT_RANK[result.verdict] > scoring.VERDICT_RANK[result.score_verdict]
     ordered = [*floors, *caps] if lifted else [*caps, *floors]
     return [
-        Reason(n, rule, level, text, _refs(model, refs), condition, floor)
-        for n, (rule, level, text, refs, condition, floor) in enumerate(ordered, start=1)
+        Reason(n, rule, level, text, _refs(model, refs), condition, floor, rules, also)
+        for n, (rule, level, text, refs, condition, floor, rules, also) in enumerate(
+            ordered, start=1
+        )
     ]
+
+
+def _same_cause(model: scoring.ScoringModel, fired) -> dict[str, str]:
+    """Condition-for-ownership rules that say what a bank rule already says: each one that
+    asks about exactly the same questions as a fired bank rule, mapped to that rule. The first
+    such rule in the list (the most severe) leads. Only the presentation merges them: the
+    result's `rules_fired` keeps every rule."""
+    condition_rules = {c.rule_id for c in model.ownership_conditions}
+    questions = {r.id: frozenset(r.when.questions()) for r in model.binding_rules}
+    merged = {}
+    for condition in (r for r in fired if r.id in condition_rules):
+        asks = questions.get(condition.id)
+        lead = next(
+            (
+                r.id
+                for r in fired
+                if r.id not in condition_rules and asks and questions.get(r.id) == asks
+            ),
+            None,
+        )
+        if lead:
+            merged[condition.id] = lead
+    return merged
 
 
 def short_reason(model: scoring.ScoringModel, rule: scoring.FiredRule) -> Reason:

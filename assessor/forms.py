@@ -89,6 +89,24 @@ class DecisionForm(forms.Form):
     )
 
 
+APPROVAL_CONFIRMATION = (
+    "I have read the report; approving stores the PDF for good and cannot be undone."
+)
+
+
+class ApprovalForm(DecisionForm):
+    """Approval freezes the PDF for good, so it takes a ticked box as well as the click: a
+    confirmation that needs no JavaScript and that a stray POST cannot supply by accident."""
+
+    confirm = forms.BooleanField(
+        label=APPROVAL_CONFIRMATION,
+        error_messages={
+            "required": "Not approved: tick “I have read the report” first, because approving "
+            "stores the PDF for good and cannot be undone."
+        },
+    )
+
+
 class SectionForm(forms.Form):
     """One wizard step: a radio group per question (name = question key, value = choice key),
     each with an optional note and evidence link.

@@ -299,8 +299,8 @@ def history_groups(entries: list[HistoryEntry], *, kind: str = "", who: str = ""
 
 def _findings_context(model, result, reasons, areas) -> dict:
     """Each finding with the references it touches, and the changes that would lift the
-    verdict with the reasons (by number) each one resolves."""
-    number = {reason.rule: reason.number for reason in reasons}
+    verdict with the reasons (by number) each one resolves, the most decisive first."""
+    number = {rule: reason.number for reason in reasons for rule in reason.rules or (reason.rule,)}
     refs_of = findings.condition_refs(model)
     return {
         "weak_areas": areas,
@@ -312,9 +312,12 @@ def _findings_context(model, result, reasons, areas) -> dict:
         "changes": [
             {
                 "change": change,
-                "resolves": [number[r] for r in change.rules_cleared if r in number],
+                # one number per reason, however many of its merged rules the change clears
+                "resolves": list(
+                    dict.fromkeys(number[r] for r in change.rules_cleared if r in number)
+                ),
             }
-            for change in result.next_level
+            for change in scoring.changes_by_effect(model, result)
         ],
     }
 
@@ -342,6 +345,7 @@ def report_context(
         "rules_sorted": reasons,
         "top_rules": top_rules,
         "more_rules": len(reasons) - len(top_rules),
+        "cap_count": sum(not reason.floor for reason in reasons),
         **cited,
         "brief": brief.build(
             status=assessment.status,

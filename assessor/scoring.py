@@ -1069,6 +1069,20 @@ class _Planner:
         return tuple(changes)
 
 
+def changes_by_effect(model: ScoringModel, result: Result) -> tuple[Change, ...]:
+    """The plan's changes, most decisive first: those that clear rules before those that only
+    add points, the most rules cleared first, then the largest score gain; ties keep the bank's
+    order. Presentation only: `result.next_level` keeps the bank's order for the API."""
+    scored, _ = scored_answers(model, result.answers)
+    per_point = _gain_per_point(model, _totals(model, scored))
+
+    def gain(change: Change) -> float:
+        question = model.question_map[change.question]
+        return _gain(question, change.from_choice, change.to_choice, per_point)
+
+    return tuple(sorted(result.next_level, key=lambda c: (-len(c.rules_cleared), -gain(c))))
+
+
 def _gain_per_point(model: ScoringModel, totals: _Totals) -> dict[str, float]:
     """How much the overall score moves per point on each dimension, the answered questions
     held as they are (the score is linear in the points while that set stays the same)."""

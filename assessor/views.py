@@ -30,7 +30,15 @@ from . import (
     spreadsheet,
 )
 from .errors import DATABASE_UNAVAILABLE, NOT_SAVED, RETRY_AFTER
-from .forms import AssessmentForm, DecisionForm, HistoryFilterForm, ImportForm, SectionForm
+from .forms import (
+    APPROVAL_CONFIRMATION,
+    ApprovalForm,
+    AssessmentForm,
+    DecisionForm,
+    HistoryFilterForm,
+    ImportForm,
+    SectionForm,
+)
 from .models import Assessment, ExportRecord
 
 PAGE_SIZE = 20
@@ -258,6 +266,7 @@ def wizard_preview(request, pk: int, step: int):
 def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     context = reports.report_page_context(assessment, request.user)
+    context["approval_confirmation"] = APPROVAL_CONFIRMATION
     return render(request, "assessor/report.html", context)
 
 
@@ -315,11 +324,12 @@ def import_upload(request):
 # --- review workflow ------------------------------------------------------------------------
 
 
-def _decide(request, pk: int, permission: str, action, success: str):
+def _decide(request, pk: int, permission: str, action, success: str, form_class=DecisionForm):
     assessment = access.assessment_for(request.user, pk, permission)
-    form = DecisionForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["comment"]) + " Nothing changed.")
+        problems = [error for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(problems) + " Nothing changed.")
         return redirect("report", pk=pk)
     try:
         action(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
@@ -351,6 +361,7 @@ def assessment_approve(request, pk: int):
         access.APPROVE,
         review.assessment_approve,
         "Approved. The signed-off PDF is stored and will not change.",
+        form_class=ApprovalForm,
     )
 
 

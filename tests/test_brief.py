@@ -13,8 +13,9 @@ def person(name):
     return SimpleNamespace(get_full_name=lambda: "", get_username=lambda: name)
 
 
-def decision(action, name, day):
-    return SimpleNamespace(action=action, actor=person(name), created_at=datetime(*day, tzinfo=UTC))
+def decision(action, name, day, comment=""):
+    when = datetime(*day, tzinfo=UTC)
+    return SimpleNamespace(action=action, actor=person(name), created_at=when, comment=comment)
 
 
 def brief_for(model, status, decisions=(), answers=SAFEST, days=365):
@@ -107,3 +108,43 @@ def test_page_one_gives_the_verdicts_level_on_each_autonomy_scale(model, verdict
 
 def test_an_unfinished_assessment_is_on_no_scale(model):
     assert brief_for(model, "draft", answers={"task_type": "provisioning"}).scales == ()
+
+
+# --- the approver's words on page 1 ------------------------------------------------------------
+
+
+def test_page_one_carries_the_approvers_conditions(model):
+    decisions = [
+        decision("submitted", "alice", (2026, 3, 1), "Ready."),
+        decision(
+            "approved", "bob", (2026, 3, 5), "Approved on condition the\nkill switch is drilled."
+        ),
+    ]
+    page = brief_for(model, "approved", decisions)
+    assert page.comment_title == "Approver’s conditions and comment (bob)"
+    assert page.comment == "Approved on condition the kill switch is drilled."
+    assert not page.comment_cut
+
+
+def test_page_one_carries_the_return_comment_while_returned_only(model):
+    decisions = [
+        decision("submitted", "alice", (2026, 3, 1), "Ready."),
+        decision("returned", "bob", (2026, 3, 2), "The evidence link is broken."),
+    ]
+    page = brief_for(model, "returned", decisions)
+    assert page.comment_title == "Returned for changes: what bob asked"
+    assert page.comment == "The evidence link is broken."
+    resubmitted = [*decisions, decision("submitted", "alice", (2026, 3, 3), "Fixed.")]
+    assert brief_for(model, "submitted", resubmitted).comment == ""
+
+
+def test_a_long_comment_is_cut_on_page_one_at_a_word(model):
+    decisions = [decision("approved", "bob", (2026, 3, 5), "condition " * 200)]
+    page = brief_for(model, "approved", decisions)
+    assert page.comment_cut and page.comment.endswith("condition…")
+    assert len(page.comment) <= brief.COMMENT_ON_PAGE_ONE
+
+
+def test_no_comment_means_no_comment_block(model):
+    decisions = [decision("approved", "bob", (2026, 3, 5), "  ")]
+    assert brief_for(model, "approved", decisions).comment_title == ""

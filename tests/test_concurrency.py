@@ -70,7 +70,11 @@ def test_two_approvers_approving_at_once_approve_once(questionnaire, owner, appr
     second = make_user("approver2", roles=("approver",))
     record = make_assessment(owner, answers=SAFEST)
     review.assessment_submit(assessment=record, user=owner)
-    results = at_once([approver, second], reverse("approve", args=[record.pk]), {"comment": "OK"})
+    results = at_once(
+        [approver, second],
+        reverse("approve", args=[record.pk]),
+        {"comment": "OK", "confirm": "yes"},
+    )
     assert [status for status, _ in results] == [302, 302], results
     pages = [page for _, page in results]
     assert sum("Approved. The signed-off PDF is stored" in page for page in pages) == 1, pages

@@ -71,7 +71,9 @@ def test_the_pages_do_not_offer_approval_to_an_author(
     client.force_login(alice)
     page = client.get(reverse("report", args=[record.pk]))
     assert page.status_code == 200 and not page.context["can_approve"]
-    response = client.post(reverse("approve", args=[record.pk]), {"comment": "Looks fine."})
+    response = client.post(
+        reverse("approve", args=[record.pk]), {"comment": "Looks fine.", "confirm": "yes"}
+    )
     assert response.status_code in (302, 400, 403, 409)
     record.refresh_from_db()
     assert record.status == Assessment.Status.SUBMITTED

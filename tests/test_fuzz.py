@@ -802,6 +802,9 @@ def decision_posts(draw):
     )
     pairs = [("comment", draw(comments)) for _ in range(draw(st.integers(0, 2)))]
     pairs += draw(random_pairs())
+    # approval also needs its box ticked: sometimes ticked, sometimes sent unticked or not at all
+    confirms = st.sampled_from(["yes", "on", "", "false", "0"])
+    pairs += [("confirm", draw(confirms)) for _ in range(draw(st.integers(0, 1)))]
     return draw(st.permutations(pairs))
 
 
@@ -822,7 +825,9 @@ def test_random_decision_comments_change_the_status_whole_or_not_at_all(decision
         # forbids (NUL among them), and returning needs a reason
         comment = data.get("comment", "").strip()
         valid = len(comment) <= NOTE_MAX_LENGTH and xml_safe(comment)
-        applies = valid and (action != "return" or comment)
+        # approving also needs the box ticked, as a checkbox reads it: any value but "false"
+        confirmed = data.get("confirm", "").lower() not in ("", "false")
+        applies = valid and (action != "return" or comment) and (action != "approve" or confirmed)
         assert DecisionForm(data).is_valid() == valid
         event(f"{action}: {'applied' if applies else 'refused'}")
         if not applies:

@@ -159,7 +159,7 @@ def test_four_eyes_the_submitter_cannot_approve_even_as_an_approver(client, comp
 
     member_add(team_name="Team A", username="owner", role="approver")
     submit(as_user(client, owner), complete)
-    client.post(reverse("approve", args=[complete.pk]))
+    client.post(reverse("approve", args=[complete.pk]), {"confirm": "yes"})
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.SUBMITTED
     assert not ApprovedReport.objects.exists()
@@ -169,7 +169,9 @@ def test_four_eyes_the_submitter_cannot_approve_even_as_an_approver(client, comp
 
 def test_a_second_person_approves_and_the_pdf_is_stored_once(client, complete, owner, approver):
     submit(as_user(client, owner), complete)
-    as_user(client, approver).post(reverse("approve", args=[complete.pk]), {"comment": "Agreed."})
+    as_user(client, approver).post(
+        reverse("approve", args=[complete.pk]), {"comment": "Agreed.", "confirm": "yes"}
+    )
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.APPROVED
     stored = ApprovedReport.objects.get(assessment=complete)
@@ -183,7 +185,9 @@ def test_a_second_person_approves_and_the_pdf_is_stored_once(client, complete, o
 
 def test_only_approvers_approve(client, complete, owner, teammate):
     submit(as_user(client, owner), complete)
-    response = as_user(client, teammate).post(reverse("approve", args=[complete.pk]))
+    response = as_user(client, teammate).post(
+        reverse("approve", args=[complete.pk]), {"confirm": "yes"}
+    )
     assert response.status_code == 403
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.SUBMITTED
@@ -207,7 +211,9 @@ def test_decisions_appear_in_the_pdf(client, complete, owner, approver):
     from pypdf import PdfReader
 
     submit(as_user(client, owner), complete, "Ready")
-    as_user(client, approver).post(reverse("approve", args=[complete.pk]), {"comment": "Signed"})
+    as_user(client, approver).post(
+        reverse("approve", args=[complete.pk]), {"comment": "Signed", "confirm": "yes"}
+    )
     content = client.get(reverse("report_pdf", args=[complete.pk])).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "Review and sign-off" in text
@@ -239,7 +245,7 @@ def test_a_bank_edit_after_approval_changes_neither_verdict_nor_pdf(
     client, complete, owner, approver, questionnaire
 ):
     submit(as_user(client, owner), complete)
-    as_user(client, approver).post(reverse("approve", args=[complete.pk]))
+    as_user(client, approver).post(reverse("approve", args=[complete.pk]), {"confirm": "yes"})
     before_pdf = client.get(reverse("report_pdf", args=[complete.pk])).content
     before_html = client.get(reverse("report", args=[complete.pk])).content.decode()
     assert 'data-verdict="owner"' in before_html
@@ -408,7 +414,7 @@ def test_reassess_creates_a_linked_prefilled_draft_on_the_current_version(
     client, complete, owner, approver, document
 ):
     submit(as_user(client, owner), complete)
-    as_user(client, approver).post(reverse("approve", args=[complete.pk]))
+    as_user(client, approver).post(reverse("approve", args=[complete.pk]), {"confirm": "yes"})
     raw = copy.deepcopy(bank.read_yaml(bank.DEFAULT_BANK))
     raw["version"] = "2026.3"
     newer = questionnaire_load(document=bank.parse_bank(raw), publish=True).questionnaire

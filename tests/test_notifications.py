@@ -124,7 +124,7 @@ def test_an_approval_whose_pdf_fails_sends_nothing(
 
     monkeypatch.setattr(pdf, "assessment_pdf", fail)
     client.force_login(people["approver"])
-    client.post(reverse("approve", args=[complete.pk]))
+    client.post(reverse("approve", args=[complete.pk]), {"confirm": "yes"})
     complete.refresh_from_db()
     assert complete.status == Assessment.Status.SUBMITTED
     assert smtp_server.messages == []

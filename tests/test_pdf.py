@@ -434,3 +434,58 @@ def test_the_pdf_lists_the_control_gaps_a_narrower_scope_would_leave(
     ) in first
     text = flat(text_of(reader))
     assert "Even with a narrower scope, these would still hold it at Supervised:" in text
+
+
+# --- page 1: the decisive changes and the approver's words -----------------------------------
+
+
+def test_page_one_lists_the_changes_that_clear_rules_first(
+    owner_client, owner, questionnaire, model
+):
+    from assessor import scoring
+    from tests.test_scoring import MIXED_PLAN
+
+    assessment = make_assessment(owner, answers=MIXED_PLAN, name="Secret rotation")
+    ordered = scoring.changes_by_effect(model, scoring.evaluate(model, MIXED_PLAN))
+    reader = read(download(owner_client, assessment).content)
+    first = flat(reader.pages[0].extract_text())
+    plan = first[first.index("What would lift it to Bounded ownership") :]
+    top = [plan.index(f"{change.control}: ") for change in ordered[:3]]
+    assert top == sorted(top)
+    assert "resolves reason" in plan
+    assert f"And {len(ordered) - 3} more changes, listed in the detail." in plan
+    score_only = [c for c in ordered if not c.rules_cleared]
+    assert score_only and all(f"{c.control}: " not in plan for c in score_only)
+    assert flat(reader.pages[1].extract_text()).startswith("Detail ")
+    # the report page gives the same order
+    html = owner_client.get(reverse("report", args=[assessment.pk])).content.decode()
+    shown = [html.index(f"<strong>{change.control}</strong>") for change in ordered]
+    assert shown == sorted(shown)
+
+
+def test_page_one_gives_the_approvers_conditions_and_still_fits(
+    owner_client, owner, approver, questionnaire, model
+):
+    assessment = make_assessment(
+        owner, answers=riskiest_core(model), name=("Leaver deprovisioning, all regions " * 6)[:200]
+    )
+    workflow.assessment_submit(assessment=assessment, user=owner)
+    conditions = "Only in the EU tenant; drill the kill switch monthly. " + "Further detail. " * 120
+    workflow.assessment_approve(assessment=assessment, user=approver, comment=conditions[:2000])
+    reader = read(download(owner_client, assessment).content)
+    first = flat(reader.pages[0].extract_text())
+    assert "Approver’s conditions and comment (approver)" in first
+    assert "Only in the EU tenant; drill the kill switch monthly." in first
+    assert "(in full in the detail, under Review and sign-off)" in first
+    assert flat(reader.pages[1].extract_text()).startswith("Detail ")
+    assert "Further detail. " * 100 in flat(text_of(reader))  # in full in the detail
+
+
+def test_page_one_gives_the_return_comment_while_returned(
+    owner_client, owner, approver, questionnaire, model
+):
+    assessment = make_assessment(owner, answers=AT_VERDICT["supervised"], name="Secret rotation")
+    workflow.assessment_submit(assessment=assessment, user=owner)
+    workflow.assessment_return(assessment=assessment, user=approver, comment="Fix the evidence.")
+    first = flat(read(download(owner_client, assessment).content).pages[0].extract_text())
+    assert "Returned for changes: what approver asked Fix the evidence." in first

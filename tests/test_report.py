@@ -84,7 +84,9 @@ def test_the_path_to_the_next_level_names_changes_and_controls(owner_client, own
     assert "would lift the verdict to <strong>Bounded ownership</strong>" in html
     assert "End-to-end evidence capture" in html
     assert 'data-clears="partial-evidence condition-evidence-capture"' in html
-    assert "Resolves reasons 1, 2." in html  # the numbered reasons above, by number
+    # the numbered reasons above, by number: both rules have one cause, so one reason
+    assert 'data-rules="partial-evidence condition-evidence-capture"' in html
+    assert "Resolves reason 1." in html
     assert "partial-evidence" not in visible_text(html)
 
 

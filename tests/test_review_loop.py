@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessor import access, review, selectors, services
 from assessor.models import Assessment, Decision, Team
-from tests.builders import SAFEST, make_assessment, make_user
+from tests.builders import SAFEST, make_assessment, make_user, record_state
 
 pytestmark = pytest.mark.django_db
 
@@ -243,7 +243,9 @@ def test_an_approver_in_one_team_and_reviewer_in_another(questionnaire, owner, c
     )
     review.assessment_submit(assessment=b_record, user=carol)
     assert client.post(reverse("return", args=[b_record.pk]), {"comment": "x"}).status_code == 403
-    assert client.post(reverse("approve", args=[b_record.pk])).status_code == 403
+    assert (
+        client.post(reverse("approve", args=[b_record.pk]), {"confirm": "yes"}).status_code == 403
+    )
     b_record.refresh_from_db()
     assert b_record.status == Assessment.Status.SUBMITTED
     assert Decision.objects.filter(assessment=b_record, actor=carol).count() == 1  # submitted
@@ -282,3 +284,52 @@ def test_the_migration_marks_drafts_whose_last_decision_is_a_return(
         "Returned, then resubmitted": "submitted",
         "Never submitted": "draft",
     }
+
+
+# --- approving: verdict first, then a decision that asks for confirmation ------------------------
+
+
+@pytest.mark.parametrize("confirm", [None, "", "false"], ids=["absent", "empty", "false"])
+def test_approving_without_the_confirmation_changes_nothing_and_says_why(
+    complete, owner, approver, client, confirm
+):
+    review.assessment_submit(assessment=complete, user=owner)
+    before = record_state(complete)
+    client.force_login(approver)
+    data = {"comment": "Agreed."} | ({} if confirm is None else {"confirm": confirm})
+    response = client.post(reverse("approve", args=[complete.pk]), data, follow=True)
+    html = response.content.decode()
+    assert "Not approved: tick “I have read the report” first" in html
+    assert "cannot be undone" in html and "Nothing changed." in html
+    assert record_state(complete) == before
+    assert not Decision.objects.filter(assessment=complete, action="approved").exists()
+
+
+def test_the_approve_form_asks_for_the_confirmation_in_plain_html(
+    complete, owner, approver, client
+):
+    review.assessment_submit(assessment=complete, user=owner)
+    html = page(client, approver, "report", complete.pk).content.decode()
+    form = html[html.index('action="' + reverse("approve", args=[complete.pk])) :]
+    form = form[: form.index("</form>")]
+    assert 'type="checkbox" name="confirm"' in form and "required" in form
+    assert "I have read the report; approving stores the PDF for good" in form
+
+
+def test_the_verdict_comes_before_the_decision_on_the_report(complete, owner, approver, client):
+    review.assessment_submit(assessment=complete, user=owner)
+    html = page(client, approver, "report", complete.pk).content.decode()
+    verdict = html.index('id="verdict-title"')
+    assert verdict < html.index('id="scales-title"') < html.index('id="rules-title"')
+    decision = html.index('id="decision-title"')
+    assert "{#" not in html and "#}" not in html  # no template comment leaks onto the page
+    assert html.index('id="rules-title"') < decision
+    assert html.index('id="conditions-title"') < decision
+    for action in ("approve", "return"):
+        assert verdict < decision < html.index('action="' + reverse(action, args=[complete.pk]))
+
+
+def test_the_submit_box_comes_after_the_verdict(complete, owner, client):
+    html = page(client, owner, "report", complete.pk).content.decode()
+    submit = html.index('action="' + reverse("submit", args=[complete.pk]))
+    assert html.index('id="verdict-title"') < html.index('id="decision-title"') < submit

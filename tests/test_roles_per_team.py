@@ -238,7 +238,7 @@ def test_an_approver_in_a_who_is_an_auditor_in_b_cannot_sign_off_bs_record(clien
     # in team A, where bob is an approver, the same sign-off goes through
     a_html = client.get(reverse("report", args=[a_submitted.pk])).content.decode()
     assert 'action="' + reverse("approve", args=[a_submitted.pk]) in a_html
-    client.post(reverse("approve", args=[a_submitted.pk]), {"comment": "Agreed"})
+    client.post(reverse("approve", args=[a_submitted.pk]), {"comment": "Agreed", "confirm": "yes"})
     a_submitted.refresh_from_db()
     assert a_submitted.status == Assessment.Status.APPROVED
 

@@ -186,7 +186,7 @@ CSRF_POSTS = [
     Post("submit", "owner", lambda w: reverse("submit", args=[w.draft.pk]),
          lambda w: {"comment": "Ready"}, 302),
     Post("approve", "approver", lambda w: reverse("approve", args=[w.submitted.pk]),
-         lambda w: {"comment": "Agreed"}, 302),
+         lambda w: {"comment": "Agreed", "confirm": "yes"}, 302),
     Post("return", "approver", lambda w: reverse("return", args=[w.submitted.pk]),
          lambda w: {"comment": "Evidence missing"}, 302),
     Post("reassess", "owner", lambda w: reverse("reassess", args=[w.submitted.pk]),
@@ -275,7 +275,10 @@ def hostile(client, owner, approver, questionnaire):
     client.force_login(owner)
     client.post(reverse("submit", args=[assessment.pk]), {"comment": comments["comment 3"]})
     client.force_login(approver)
-    client.post(reverse("approve", args=[assessment.pk]), {"comment": comments["comment 4"]})
+    client.post(
+        reverse("approve", args=[assessment.pk]),
+        {"comment": comments["comment 4"], "confirm": "yes"},
+    )
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.APPROVED
     client.force_login(owner)
@@ -630,7 +633,9 @@ def test_a_workflow_action_that_does_not_apply_changes_nothing(
 ):
     client.force_login(request.getfixturevalue(who))
     before = record_state(locked)
-    response = client.post(reverse(action, args=[locked.pk]), {"comment": "again"})
+    response = client.post(
+        reverse(action, args=[locked.pk]), {"comment": "again", "confirm": "yes"}
+    )
     assert response.status_code == 302
     assert "Nothing changed" in client.get(response["Location"]).content.decode()
     assert record_state(locked) == before

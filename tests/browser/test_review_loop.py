@@ -131,6 +131,7 @@ def test_the_review_loop_with_three_people(
     sign_in(ben_page, ben)
     ben_page.locator("#awaiting-approval").get_by_role("link", name=record.name).click()
     expect(ben_page.locator("#submission-comment")).to_contain_text(RESUBMIT_COMMENT)
+    ben_page.get_by_label("I have read the report").check()
     ben_page.get_by_role("button", name="Approve", exact=True).click()
     expect(ben_page.get_by_text("Approved. The signed-off PDF is stored")).to_be_visible()
     record.refresh_from_db()
