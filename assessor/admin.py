@@ -377,9 +377,9 @@ class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
             "title": f"Impact of version {draft.version}",
             "draft": draft,
             "current": current,
-            # only the records of the teams whose records this user may read
+            # every record counted; named only where this user may read the team's records
             "impact": impact.impact_preview(
-                draft, teams=access.teams_for(request.user, access.VIEW)
+                draft, readable=access.teams_for(request.user, access.VIEW)
             ),
             "opts": self.model._meta,
         }

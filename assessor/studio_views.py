@@ -570,7 +570,7 @@ def publish(request, version):
         "q": q,
         "form": form,
         "current": current,
-        "impact": impact.impact_preview(q, teams=access.teams_for(request.user, access.VIEW)),
+        "impact": impact.impact_preview(q, readable=access.teams_for(request.user, access.VIEW)),
         "changes_count": len(studio_text.differences(current.document, q.document))
         if current
         else 0,

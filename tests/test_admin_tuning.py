@@ -307,26 +307,31 @@ def test_impact_preview_runs_a_fixed_number_of_queries(
     assert response.context["impact"].total == 23
 
 
-def test_impact_preview_lists_only_the_records_of_teams_the_admin_reads(
+def test_impact_preview_counts_every_team_and_names_only_the_readable_ones(
     admin_web, qadmin, draft, owner, outsider
 ):
-    """An admin of the bank in Team A who is an auditor in Team B sees Team B's records only;
-    Team A's, where the admin reads nothing, are neither counted nor named."""
+    """An admin of the bank in Team A who is an auditor in Team B: Team B's records are named;
+    Team A's, where the admin reads nothing, are counted by verdict, never named."""
     member_add(team_name="Team B", username=qadmin.username, role="auditor")
     _make_draft_stricter(draft)
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Team A rec")
+    make_assessment(owner, answers={**SAFEST, "task_type": "other"}, name="Team A same")
     make_assessment(outsider, answers={**SAFEST, "evidence_capture": "partial"}, name="Team B rec")
     response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
     assert response.status_code == 200
     impact = response.context["impact"]
-    assert impact.total == 1
+    assert impact.total == 3 and impact.changed == 2
     assert [(c.name, c.team) for c in impact.changes] == [("Team B rec", "Team B")]
-    assert "Team A rec" not in response.content.decode()
-    # with no reading role anywhere, the page lists nothing and says why
+    assert (impact.unreadable.total, impact.unreadable.changed) == (2, 1)
+    html = response.content.decode()
+    assert "Team A rec" not in html and "Team A same" not in html
+    # with no reading role anywhere, everything is counted and nothing named
     Membership.objects.filter(user=qadmin, team__name="Team B").update(auditor=False)
     response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
-    assert response.context["impact"].total == 0
-    assert "You read no team's records" in response.content.decode()
+    impact = response.context["impact"]
+    assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
+    assert impact.after == {"copilot": 2, "supervised": 1, "owner": 0, "incomplete": 0}
+    assert "Team B rec" not in response.content.decode()
 
 
 def test_publish_makes_the_draft_current_and_retires_the_old_version(
@@ -452,7 +457,7 @@ def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
 
     from assessor.models import Team
 
-    impact = impact_preview(draft.questionnaire, teams=Team.objects.all())
+    impact = impact_preview(draft.questionnaire, readable=Team.objects.all())
     assert impact.before == {"copilot": 1, "supervised": 1, "owner": 1, "incomplete": 0}
     assert impact.after == {"copilot": 0, "supervised": 0, "owner": 0, "incomplete": 3}
     changed = {c.name: c for c in impact.changes}

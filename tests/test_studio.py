@@ -696,6 +696,62 @@ def test_the_publish_page_shows_the_verdicts_that_would_change(web, qadmin, draf
     assert "kill-switch-missing" in page
 
 
+@pytest.fixture
+def bank_only_admin(client, questionnaire):
+    """A questionnaire admin who reads no team's records."""
+    user = make_user("bankonly", roles=("admin",))
+    client.force_login(user)
+    return client
+
+
+def _cap_kill_switch(draft):
+    studio.draft_edit(
+        draft=draft,
+        revision=draft.revision,
+        change=studio.rule_set(
+            draft,
+            None,
+            {
+                "key": "kill-switch-missing",
+                "cap": "copilot",
+                "reason": "No stop.",
+                "condition": {"question": "kill_switch", "in": ["no"]},
+                "frameworks": [],
+            },
+        ),
+    )
+
+
+def test_an_admin_who_reads_no_records_sees_every_change_counted_and_none_named(
+    bank_only_admin, draft, owner, outsider
+):
+    make_assessment(owner, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
+    make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
+    make_assessment(outsider, answers=SAFEST, name="B unmoved")
+    _cap_kill_switch(draft)
+    response = bank_only_admin.get(url("studio_publish", draft.version))
+    page = response.content.decode()
+    impact = response.context["impact"]
+    assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
+    assert impact.after["copilot"] == impact.before["copilot"] + 2
+    summary = page[page.index('id="impact-summary"') :]
+    assert "<strong>2</strong> would get a different verdict" in summary
+    assert "3 of them belong to teams whose records you cannot read" in summary
+    for name in ("A rotation", "B rotation", "B unmoved"):
+        assert name not in page
+
+
+def test_the_publish_page_names_only_the_records_the_admin_reads(web, draft, qadmin, outsider):
+    make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
+    make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
+    _cap_kill_switch(draft)
+    response = web.get(url("studio_publish", draft.version))
+    page = response.content.decode()
+    assert "A rotation" in page and "B rotation" not in page
+    assert response.context["impact"].changed == 2
+    assert response.context["impact"].unreadable.changed == 1
+
+
 def test_publishing_names_the_version_and_keeps_the_note_everywhere(
     web, qadmin, questionnaire, draft
 ):
@@ -763,7 +819,7 @@ def test_publishing_2026_3_over_2026_2_lists_a_record_the_ephemeral_condition_mo
     draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
     assert draft.version == "2026.3" and draft.status == "draft"
 
-    impact = impact_preview(draft, teams=Team.objects.all())
+    impact = impact_preview(draft, readable=Team.objects.all())
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("supervised", "owner")
     assert "condition-ephemeral-credentials" in {r.id for r in change.rules_removed}
@@ -783,7 +839,7 @@ def test_the_impact_preview_names_a_floor_that_now_lifts_a_verdict(web, qadmin):
     answers = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
     record = make_assessment(qadmin, answers=answers, name="Enforced chain")
     draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
-    impact = impact_preview(draft, teams=Team.objects.all())
+    impact = impact_preview(draft, readable=Team.objects.all())
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("copilot", "supervised")
     assert [f.id for f in change.floors_added] == ["approval-chain-enforced"]
