@@ -369,6 +369,20 @@ def test_publish_questionnaire_command(questionnaire, draft):
         call_command("publish_questionnaire", questionnaire.version)  # retired now
 
 
+def test_the_publish_command_records_who_ran_it(questionnaire, draft, admin_web, monkeypatch):
+    call_command("publish_questionnaire", "2026.4", "--by", "ops-oncall", stdout=io.StringIO())
+    draft.refresh_from_db()
+    assert (draft.status, draft.published_by_command) == ("published", "ops-oncall")
+    assert "ops-oncall (command line)" in admin_web.get(reverse("studio_versions")).content.decode()
+
+
+def test_the_publish_command_records_the_system_login_by_default(questionnaire, draft, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "deploy")
+    call_command("publish_questionnaire", "2026.4", stdout=io.StringIO())
+    draft.refresh_from_db()
+    assert draft.published_by_command == "deploy"
+
+
 # --- YAML round trip ----------------------------------------------------------------------------
 
 

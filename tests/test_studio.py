@@ -752,6 +752,109 @@ def test_the_publish_page_names_only_the_records_the_admin_reads(web, draft, qad
     assert response.context["impact"].unreadable.changed == 1
 
 
+# --- four eyes on publishing a version that changes verdicts ------------------------------
+
+
+@pytest.fixture
+def second_admin(db):
+    return make_user("qadmin2", roles=("admin",))
+
+
+@pytest.fixture
+def verdict_changing(draft, qadmin):
+    """A draft whose new cap moves a record of Team A from its verdict."""
+    make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="Rotation")
+    _cap_kill_switch(draft)
+    draft.refresh_from_db()
+    return draft
+
+
+def publish_post(client, draft, **extra):
+    data = {"name": "2026.4", "note": "Kill switch caps at copilot.", **extra}
+    return client.post(url("studio_publish", draft.version), data)
+
+
+def test_a_version_that_changes_verdicts_is_not_published_by_one_admin_alone(
+    web, verdict_changing, second_admin, qadmin
+):
+    with pytest.raises(studio.ReviewRequired):
+        studio.draft_publish(draft=verdict_changing, name="2026.4", note="n", user=qadmin)
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="four-eyes-note"' in page and "Request publication" in page
+    response = publish_post(web, verdict_changing)
+    assert response.status_code == 400
+    assert "another questionnaire admin approves it" in response.content.decode()
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.status == "draft"
+
+
+def test_a_second_admin_approves_the_requested_publication(
+    web, client, verdict_changing, second_admin, qadmin
+):
+    assert publish_post(web, verdict_changing, request="1").status_code == 302
+    verdict_changing.refresh_from_db()
+    assert (verdict_changing.status, verdict_changing.publish_requested_by) == ("draft", qadmin)
+    assert verdict_changing.publish_request_name == "2026.4"
+    # the requester cannot approve their own request, in the service and on the page
+    with pytest.raises(ValueError, match="Four eyes"):
+        studio.draft_publish_approve(draft=verdict_changing, user=qadmin)
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="publish-request"' in page and "Approve and publish" not in page
+    response = web.post(url("studio_publish", verdict_changing.version), {"approve": "1"})
+    assert response.status_code == 400
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.status == "draft"
+    # another questionnaire admin approves it
+    client.force_login(second_admin)
+    page = client.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert "Approve and publish 2026.4" in page and "Kill switch caps at copilot." in page
+    response = client.post(url("studio_publish", verdict_changing.version), {"approve": "1"})
+    assert response.status_code == 302
+    published = Questionnaire.objects.get(pk=verdict_changing.pk)
+    assert (published.version, published.status) == ("2026.4", "published")
+    assert (published.publish_requested_by, published.published_by) == (qadmin, second_admin)
+    assert not published.published_without_review
+    assert published.release_note == "Kill switch caps at copilot."
+    versions = client.get(url("studio_versions")).content.decode()
+    assert "requested by qadmin" in versions and "Published without review" not in versions
+
+
+def test_editing_the_draft_withdraws_a_publication_request(verdict_changing, second_admin, qadmin):
+    studio.draft_publish_request(draft=verdict_changing, name="2026.4", note="n", user=qadmin)
+    verdict_changing.refresh_from_db()
+    studio.draft_edit(
+        draft=verdict_changing,
+        revision=verdict_changing.revision,
+        change=studio.thresholds_set(verdict_changing, {"owner": 91}),
+    )
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.publish_requested_by is None
+    with pytest.raises(ValueError, match="Nobody has requested"):
+        studio.draft_publish_approve(draft=verdict_changing, user=second_admin)
+
+
+def test_the_only_admin_publishes_alone_and_the_version_says_so(web, verdict_changing, qadmin):
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="alone-note"' in page
+    assert publish_post(web, verdict_changing).status_code == 302
+    published = Questionnaire.objects.get(pk=verdict_changing.pk)
+    assert (published.status, published.published_by) == ("published", qadmin)
+    assert published.published_without_review
+    assert "Published without review" in web.get(url("studio_versions")).content.decode()
+    record = make_assessment(qadmin, answers=SAFEST, name="On 2026.4")
+    assert record.questionnaire_id == published.pk
+    report = web.get(url("report", record.pk)).content.decode()
+    assert "published without review" in report
+
+
+def test_a_version_that_changes_no_verdict_publishes_as_today(web, draft, second_admin, qadmin):
+    make_assessment(qadmin, answers=SAFEST, name="Unmoved")
+    assert publish_post(web, draft).status_code == 302
+    published = Questionnaire.objects.get(pk=draft.pk)
+    assert (published.status, published.published_by) == ("published", qadmin)
+    assert not published.published_without_review and published.publish_requested_by is None
+
+
 def test_publishing_names_the_version_and_keeps_the_note_everywhere(
     web, qadmin, questionnaire, draft
 ):
