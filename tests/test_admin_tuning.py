@@ -357,6 +357,24 @@ def test_publish_makes_the_draft_current_and_retires_the_old_version(
     assert "version 2026.3" in owner_client.get(reverse("report", args=[old.pk])).content.decode()
 
 
+def test_the_admin_action_does_not_publish_a_verdict_change_without_a_second_admin(
+    admin_web, questionnaire, draft, owner
+):
+    make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
+    _make_draft_stricter(draft)
+    make_user("qadmin2", roles=("admin",))
+    publish = {"action": "publish", "_selected_action": [draft.pk]}
+    response = admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Questionnaire.Status.DRAFT
+    # with no second questionnaire admin, it is published and marked so
+    Membership.objects.filter(user__username="qadmin2").delete()
+    admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
+    draft.refresh_from_db()
+    assert (draft.status, draft.published_without_review) == ("published", True)
+
+
 def test_publish_questionnaire_command(questionnaire, draft):
     out = io.StringIO()
     call_command("publish_questionnaire", "2026.4", stdout=out)
