@@ -18,14 +18,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, router
+from django.db import models, router, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, bank, immutability, impact, loading
+from . import access, bank, immutability, impact, loading, studio
 from .bank import bank_yaml
 from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
@@ -380,9 +380,9 @@ class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
             "title": f"Impact of version {draft.version}",
             "draft": draft,
             "current": current,
-            # only the records of the teams whose records this user may read
+            # every record counted; named only where this user may read the team's records
             "impact": impact.impact_preview(
-                draft, teams=access.teams_for(request.user, access.VIEW)
+                draft, readable=access.teams_for(request.user, access.VIEW)
             ),
             "opts": self.model._meta,
         }
@@ -405,8 +405,21 @@ class QuestionnaireAdmin(BankFieldsMixin, DraftOnlyMixin, SimpleHistoryAdmin):
         if questionnaire.status != Questionnaire.Status.DRAFT:
             self.message_user(request, "Only a draft can be published.", messages.ERROR)
             return
+        changes = studio.changes_verdicts(questionnaire)
+        if changes and studio.bank_admin_count() > 1:
+            self.message_user(
+                request,
+                "Not published: this version changes verdicts, so a second questionnaire admin "
+                "must approve it. Request its publication in the questionnaire studio.",
+                messages.ERROR,
+            )
+            return
         try:
-            loading.questionnaire_publish(questionnaire)
+            with transaction.atomic():
+                if changes:  # the only questionnaire admin: nobody could review it
+                    questionnaire.published_without_review = True
+                    questionnaire.save(update_fields=["published_without_review"])
+                loading.questionnaire_publish(questionnaire)
         except bank.BankError as error:
             self.message_user(request, "Not published: " + " ".join(error.problems), messages.ERROR)
             return

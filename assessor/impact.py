@@ -1,8 +1,10 @@
 """Impact preview: what a draft questionnaire would do to every existing assessment.
 
-Read-only. It covers only the assessments of the teams it is given (the back office passes the
-teams whose records the user may read: roles are per team). Three queries whatever their
-number: the assessments, their answers, and the questionnaire versions they are pinned to.
+Read-only. It counts every assessment of every team, since a published version reaches them
+all, but names only those of the teams it is given (the pages pass the teams whose records the
+user may read: roles are per team); the others are counts, by verdict, with no name. Four
+queries whatever their number: the readable teams, the assessments, their answers, and the
+questionnaire versions they are pinned to.
 The verdict under the draft is computed with the engine's fast path; the full explanation only
 for those that change.
 """
@@ -44,11 +46,27 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Impact:
+class Counts:
+    """Records counted but not named: those of teams the reader cannot read."""
+
     total: int
     before: dict[str, int]
     after: dict[str, int]
-    changes: list[Change]
+    changed: int
+
+
+@dataclass(frozen=True)
+class Impact:
+    total: int  # every record, readable or not
+    before: dict[str, int]
+    after: dict[str, int]
+    changes: list[Change]  # the readable records whose verdict changes, named
+    unreadable: Counts
+
+    @property
+    def changed(self) -> int:
+        """How many records, readable or not, would get a different verdict."""
+        return len(self.changes) + self.unreadable.changed
 
 
 def _verdict(model: scoring.ScoringModel, answers: dict[str, str]) -> str:
@@ -98,53 +116,68 @@ def _behind(before_model, after_model, answers, before, after) -> tuple[tuple[st
     return tuple(shown)
 
 
-def impact_preview(draft: Questionnaire, *, teams: QuerySet[Team]) -> Impact:
-    """What `draft` would do to the assessments of `teams` (e.g. `access.teams_for(user, VIEW)`)."""
+def impact_preview(draft: Questionnaire, *, readable: QuerySet[Team]) -> Impact:
+    """What `draft` would do to every assessment; those of `readable` teams (e.g.
+    `access.teams_for(user, VIEW)`) are named with their change, the others only counted."""
     draft_model = build_model(draft.document)
-    rows = _rows(teams)
-    answers = _answers(teams)
+    named_teams = set(readable.values_list("pk", flat=True))
+    rows = _rows()
+    answers = _answers()
     pinned_models = _pinned_models({row[5] for row in rows})
-    before_counts: Counter[str] = Counter()
-    after_counts: Counter[str] = Counter()
-    changes = []
+    order = [*scoring.VERDICTS, INCOMPLETE]
+    counts = {side: Counter() for side in ("before", "after", "hidden_before", "hidden_after")}
+    changes, hidden, hidden_changed = [], 0, 0
     for row in rows:
-        pk, _, _, _, stored, questionnaire_id = row
+        pk, _, _, _, stored, questionnaire_id, team_id = row
         given = answers.get(pk, {})
         before = stored or INCOMPLETE
         after = _verdict(draft_model, _known(draft_model, given))
-        before_counts[before] += 1
-        after_counts[after] += 1
-        if before != after:
+        counts["before"][before] += 1
+        counts["after"][after] += 1
+        if team_id not in named_teams:
+            hidden += 1
+            counts["hidden_before"][before] += 1
+            counts["hidden_after"][after] += 1
+            hidden_changed += before != after
+        elif before != after:
             old_model = pinned_models[questionnaire_id]
             changes.append(_change(row, old_model, draft_model, given, before, after))
-    order = [*scoring.VERDICTS, INCOMPLETE]
+
+    def by_verdict(counter: Counter) -> dict[str, int]:
+        return {key: counter.get(key, 0) for key in order}
+
     return Impact(
         total=len(rows),
-        before={key: before_counts.get(key, 0) for key in order},
-        after={key: after_counts.get(key, 0) for key in order},
+        before=by_verdict(counts["before"]),
+        after=by_verdict(counts["after"]),
         changes=changes,
+        unreadable=Counts(
+            total=hidden,
+            before=by_verdict(counts["hidden_before"]),
+            after=by_verdict(counts["hidden_after"]),
+            changed=hidden_changed,
+        ),
     )
 
 
-# --- the three queries ---------------------------------------------------------------------
+# --- the queries ---------------------------------------------------------------------
 
 
-def _rows(teams: QuerySet[Team]) -> list[tuple]:
-    """(pk, name, team name, status, stored verdict, questionnaire id) of each assessment."""
+def _rows() -> list[tuple]:
+    """(pk, name, team name, status, stored verdict, questionnaire id, team id) of each
+    assessment."""
     return list(
-        Assessment.objects.filter(team__in=teams)
-        .values_list("pk", "name", "team__name", "status", "verdict", "questionnaire_id")
-        .order_by("pk")
+        Assessment.objects.values_list(
+            "pk", "name", "team__name", "status", "verdict", "questionnaire_id", "team_id"
+        ).order_by("pk")
     )
 
 
-def _answers(teams: QuerySet[Team]) -> dict[int, dict[str, str]]:
+def _answers() -> dict[int, dict[str, str]]:
     answers: dict[int, dict[str, str]] = {}
-    for assessment_id, key, choice in (
-        Answer.objects.filter(assessment__team__in=teams)
-        .values_list("assessment_id", "question_key", "choice_key")
-        .iterator(chunk_size=20_000)
-    ):
+    for assessment_id, key, choice in Answer.objects.values_list(
+        "assessment_id", "question_key", "choice_key"
+    ).iterator(chunk_size=20_000):
         answers.setdefault(assessment_id, {})[key] = choice
     return answers
 

@@ -90,6 +90,29 @@ class Questionnaire(FrozenOnceOut):
         help_text="What changed in this version and why, written at publication.",
         validators=[xml_text],
     )
+    # Four eyes on publishing a version that changes verdicts: one questionnaire admin
+    # requests it (name and note), another approves it and becomes `published_by`. A draft
+    # edited after the request drops it. See studio.py.
+    publish_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    publish_requested_at = models.DateTimeField(null=True, blank=True)
+    publish_request_name = models.CharField(max_length=50, blank=True)
+    publish_request_note = models.TextField(blank=True)
+    published_without_review = models.BooleanField(
+        default=False,
+        help_text="Published by the installation's only questionnaire admin, with no second "
+        "admin to review a change of verdicts.",
+    )
+    published_by_command = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Who ran `manage.py publish_questionnaire`, when it was published that way.",
+    )
     # A draft's edit counter: every studio save checks and bumps it, so an edit made on a page
     # opened before someone else's save is refused rather than silently overwriting it.
     revision = models.PositiveIntegerField(default=1)

@@ -462,4 +462,14 @@ def report_page_context(assessment: Assessment, user) -> dict:
         and submitter.pk != user.pk
         and user.pk not in selectors.answer_editors(assessment),
         "submitter": submitter,
+        # for the approver of a resubmission: what changed since they (or a colleague) returned it
+        "last_return": next(
+            (
+                d
+                for d in reversed(context["review_decisions"])
+                if d.action == Decision.Action.RETURNED
+            ),
+            None,
+        ),
+        "changes_since_return": selectors.changes_since_return(assessment, context["decisions"]),
     }

@@ -182,6 +182,65 @@ def answer_editors(assessment: Assessment) -> set[int]:
     return set(changes.values_list("history_user_id", flat=True).distinct())
 
 
+@dataclass(frozen=True)
+class ChangeSinceReturn:
+    """One answer that differs from what the approver saw when they returned the record."""
+
+    question: str
+    text: str
+    before: str
+    after: str
+    who: tuple[str, ...]  # who changed it since the return, in order
+
+
+def changes_since_return(
+    assessment: Assessment, decisions: list[Decision] | None = None
+) -> list[ChangeSinceReturn]:
+    """The answers of a submitted record that changed since it was last returned, in question
+    order, each with its choice then and now and who changed it; empty unless the record is
+    submitted and was returned before. Two queries (one when `decisions`, oldest first, are
+    given): the approver reads this instead of the whole history."""
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return []
+    if decisions is not None:
+        returns = [d.created_at for d in decisions if d.action == Decision.Action.RETURNED]
+        returned_at = returns[-1] if returns else None
+    else:
+        row = _last_returned(assessment.pk).first()
+        returned_at = row["created_at"] if row else None
+    if returned_at is None:
+        return []
+    then: dict[str, str | None] = {}
+    now: dict[str, str | None] = {}
+    editors: dict[str, list[str]] = {}
+    rows = Answer.history.filter(assessment_id=assessment.pk).select_related("history_user")
+    for row in rows.order_by("history_date", "history_id"):
+        choice = None if row.history_type == "-" else row.choice_key
+        now[row.question_key] = choice
+        if row.history_date <= returned_at:
+            then[row.question_key] = choice
+        elif row.history_user is not None:
+            names = editors.setdefault(row.question_key, [])
+            if row.history_user.get_username() not in names:
+                names.append(row.history_user.get_username())
+    model = assessment.scoring_model()
+    order = {q.key: n for n, q in enumerate(model.questions)}
+    changed = sorted(
+        (key for key in now if then.get(key) != now[key]),
+        key=lambda key: (order.get(key, len(order)), key),
+    )
+    return [
+        ChangeSinceReturn(
+            question=key,
+            text=model.question_map[key].text if key in model.question_map else key,
+            before=choice_label(model, key, then.get(key)),
+            after=choice_label(model, key, now[key]),
+            who=tuple(editors.get(key, ())),
+        )
+        for key in changed
+    ]
+
+
 def awaiting_approval(user) -> QuerySet[Assessment]:
     """Submitted records of the teams where the user approves, that four eyes lets them approve:
     not those whose latest submission is their own, nor those whose answers they changed in
@@ -204,6 +263,27 @@ def awaiting_approval(user) -> QuerySet[Assessment]:
         .exclude(Exists(mine.filter(history_date__gt=OuterRef("returned_at"))))
         .select_related("team")
         .order_by("updated_at", "id")
+    )
+
+
+def returned_to_me(user) -> QuerySet[Assessment]:
+    """Returned records waiting for the user's fixes: those whose last submission was theirs,
+    or that they own, among the records they may still edit; the oldest return first."""
+    last_submitter = (
+        Decision.objects.filter(assessment=OuterRef("pk"), action=Decision.Action.SUBMITTED)
+        .order_by("-created_at", "-id")
+        .values("actor_id")[:1]
+    )
+    return (
+        access.assessments_for(user, access.EDIT)
+        .filter(status=Assessment.Status.RETURNED)
+        .annotate(
+            submitted_by_id=Subquery(last_submitter),
+            returned_at=Subquery(_last_returned(OuterRef("pk"))),
+        )
+        .filter(Q(submitted_by_id=user.pk) | Q(owner_id=user.pk))
+        .select_related("team")
+        .order_by("returned_at", "id")
     )
 
 

@@ -13,19 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from . import bank, examples, loading, scoring
+from . import access, bank, examples, impact, loading, scoring
 from .immutability import ImmutableQuestionnaire
 from .models import (
     Choice,
     ChoiceWeight,
     Dimension,
+    Membership,
     OwnershipCondition,
     Question,
     Questionnaire,
     Rule,
     Section,
+    Team,
     Threshold,
 )
 from .selectors import known_answers
@@ -46,6 +50,10 @@ class StaleDraft(Exception):
 
 class NotADraft(Exception):
     """Published and retired versions are read only."""
+
+
+class ReviewRequired(Exception):
+    """Publishing this draft changes verdicts: a second questionnaire admin must approve it."""
 
 
 @transaction.atomic
@@ -111,7 +119,8 @@ def draft_edit(*, draft: Questionnaire, revision: int, change: Callable[[], None
     change()
     loading.questionnaire_refresh(locked)
     locked.revision += 1
-    locked.save(update_fields=["revision"])
+    # A publication requested before this edit was for other content: the request lapses.
+    locked.save(update_fields=["revision", *_request_cleared(locked)])
     draft.revision = locked.revision
     draft.document, draft.content_hash = locked.document, locked.content_hash
     return locked.revision
@@ -182,25 +191,125 @@ def rule_set(draft: Questionnaire, rule: Rule | None, values: dict) -> Callable[
 # --- publishing -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def draft_publish(*, draft: Questionnaire, name: str, note: str, user) -> Questionnaire:
-    """Give the draft its real name and release note, then publish it (the published version
-    retires). ValueError with a reason for a bad name; NotADraft; BankError if invalid."""
+REQUEST_FIELDS = (
+    "publish_requested_by",
+    "publish_requested_at",
+    "publish_request_name",
+    "publish_request_note",
+)
+
+
+def _request_cleared(draft: Questionnaire) -> list[str]:
+    """Drop the draft's pending publication request (in memory); the fields to save."""
+    draft.publish_requested_by = draft.publish_requested_at = None
+    draft.publish_request_name = draft.publish_request_note = ""
+    return list(REQUEST_FIELDS)
+
+
+def bank_admin_count() -> int:
+    """How many active people are questionnaire admins, in any team."""
+    return (
+        Membership.objects.filter(questionnaire_admin=True, user__is_active=True)
+        .values("user")
+        .distinct()
+        .count()
+    )
+
+
+def changes_verdicts(draft: Questionnaire) -> bool:
+    """Whether publishing `draft` would give any record, in any team, another verdict."""
+    return impact.impact_preview(draft, readable=Team.objects.none()).changed > 0
+
+
+def publish_needs_review(draft: Questionnaire) -> bool:
+    """Four eyes: a draft that changes verdicts needs a second questionnaire admin, where the
+    installation has one."""
+    return bank_admin_count() > 1 and changes_verdicts(draft)
+
+
+def _checked_draft(draft: Questionnaire) -> Questionnaire:
     locked = Questionnaire.objects.select_for_update().get(pk=draft.pk)
     if locked.status != Questionnaire.Status.DRAFT:
         raise NotADraft(f"Version {locked.version} is {locked.status}: it is already out.")
+    return locked
+
+
+def _checked_name_and_note(name: str, note: str) -> None:
     problem = version_name_problem(name)
     if problem:
         raise ValueError(problem)
     if not note.strip():
         raise ValueError("Write a release note: what changed and why.")
+
+
+def _publish(
+    locked: Questionnaire, *, name: str, note: str, user, alone: bool, reviewed: bool
+) -> Questionnaire:
+    """Publish under `name`; a version published `reviewed` keeps who requested it."""
     locked.version, locked.release_note, locked.published_by = name, note.strip(), user
-    locked.save(update_fields=["version", "release_note", "published_by"])
+    locked.published_without_review = alone
+    cleared = [] if reviewed else _request_cleared(locked)
+    locked.save(
+        update_fields=[
+            "version",
+            "release_note",
+            "published_by",
+            "published_without_review",
+            *cleared,
+        ]
+    )
     try:
         loading.questionnaire_publish(locked)
     except ImmutableQuestionnaire as error:  # another version was published meanwhile
         raise NotADraft(" ".join(error.messages)) from error
     return locked
+
+
+@transaction.atomic
+def draft_publish(*, draft: Questionnaire, name: str, note: str, user) -> Questionnaire:
+    """Give the draft its real name and release note, then publish it (the published version
+    retires). ValueError with a reason for a bad name; NotADraft; BankError if invalid;
+    ReviewRequired if it changes verdicts and another questionnaire admin exists to review it
+    (`draft_publish_request`). The only admin publishes alone, and the version says so."""
+    locked = _checked_draft(draft)
+    _checked_name_and_note(name, note)
+    changes = changes_verdicts(locked)
+    if changes and bank_admin_count() > 1:
+        raise ReviewRequired(
+            "This version changes verdicts: request publication, and another questionnaire "
+            "admin approves it (four eyes)."
+        )
+    return _publish(locked, name=name, note=note, user=user, alone=changes, reviewed=False)
+
+
+@transaction.atomic
+def draft_publish_request(*, draft: Questionnaire, name: str, note: str, user) -> Questionnaire:
+    """Ask a second questionnaire admin to publish the draft under `name` with `note`. The
+    request lapses if the draft is edited before it is approved."""
+    locked = _checked_draft(draft)
+    _checked_name_and_note(name, note)
+    locked.publish_requested_by, locked.publish_requested_at = user, timezone.now()
+    locked.publish_request_name, locked.publish_request_note = name, note.strip()
+    locked.save(update_fields=list(REQUEST_FIELDS))
+    return locked
+
+
+@transaction.atomic
+def draft_publish_approve(*, draft: Questionnaire, user) -> Questionnaire:
+    """Publish the draft as requested, by a questionnaire admin other than the requester."""
+    if not access.bank_editor(user):
+        raise PermissionDenied("Only a questionnaire admin approves a publication.")
+    locked = _checked_draft(draft)
+    if locked.publish_requested_by_id is None:
+        raise ValueError("Nobody has requested publication of this draft (or it was edited since).")
+    if locked.publish_requested_by_id == user.pk:
+        raise ValueError(
+            "Four eyes: you requested this publication, so another questionnaire admin must "
+            "approve it."
+        )
+    name, note = locked.publish_request_name, locked.publish_request_note
+    _checked_name_and_note(name, note)  # the name may have been taken meanwhile
+    return _publish(locked, name=name, note=note, user=user, alone=False, reviewed=True)
 
 
 # --- reference examples under a proposed bank ---------------------------------------------------

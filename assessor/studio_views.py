@@ -49,7 +49,10 @@ def _editor(request) -> None:
 
 def _version(request, version: str) -> Questionnaire:
     _editor(request)
-    return get_object_or_404(Questionnaire.objects.select_related("published_by"), version=version)
+    return get_object_or_404(
+        Questionnaire.objects.select_related("published_by", "publish_requested_by"),
+        version=version,
+    )
 
 
 def _page(questionnaire: Questionnaire, anchor: str = "") -> str:
@@ -107,9 +110,9 @@ def versions(request):
         request,
         T + "versions.html",
         {
-            "versions": Questionnaire.objects.select_related("published_by").order_by(
-                "-created_at", "-pk"
-            ),
+            "versions": Questionnaire.objects.select_related(
+                "published_by", "publish_requested_by"
+            ).order_by("-created_at", "-pk"),
             "current": Questionnaire.current(),
         },
     )
@@ -541,6 +544,35 @@ def changes(request, version):
     return render(request, T + "changes.html", {"q": q, "current": current, "changes": found})
 
 
+def _publish_post(request, q: Questionnaire, form: PublishForm):
+    """Publish, request publication or approve the request, as the pressed button says; the
+    redirect on success, else None with the refusal on the form."""
+    try:
+        if "approve" in request.POST:
+            published = studio.draft_publish_approve(draft=q, user=request.user)
+        elif form.is_valid():
+            fields = {"name": form.cleaned_data["name"].strip(), "note": form.cleaned_data["note"]}
+            if "request" in request.POST:
+                studio.draft_publish_request(draft=q, user=request.user, **fields)
+                messages.success(
+                    request,
+                    f"Publication of {fields['name']} requested: another questionnaire admin "
+                    "approves it.",
+                )
+                return redirect("studio_publish", q.version)
+            published = studio.draft_publish(draft=q, user=request.user, **fields)
+        else:
+            return None
+    except ValueError as error:
+        form.add_error("note" if "release note" in str(error) else "name", str(error))
+        return None
+    except (studio.NotADraft, studio.ReviewRequired, bank.BankError) as error:
+        form.add_error(None, " ".join(getattr(error, "problems", [str(error)])))
+        return None
+    messages.success(request, f"Published {published.version}: new assessments use it from now on.")
+    return redirect("studio_versions")
+
+
 @require_http_methods(["GET", "POST"])
 @private
 def publish(request, version):
@@ -548,29 +580,24 @@ def publish(request, version):
     if q.status != Questionnaire.Status.DRAFT:
         return _read_only(request, q)
     form = PublishForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            published = studio.draft_publish(
-                draft=q,
-                name=form.cleaned_data["name"].strip(),
-                note=form.cleaned_data["note"],
-                user=request.user,
-            )
-        except ValueError as error:
-            form.add_error("note" if "release note" in str(error) else "name", str(error))
-        except (studio.NotADraft, bank.BankError) as error:
-            form.add_error(None, " ".join(getattr(error, "problems", [str(error)])))
-        else:
-            messages.success(
-                request, f"Published {published.version}: new assessments use it from now on."
-            )
-            return redirect("studio_versions")
+    if request.method == "POST":
+        done = _publish_post(request, q, form)
+        if done is not None:
+            return done
+        if not form.errors:
+            form.add_error(None, "Nothing was published.")
     current = Questionnaire.current()
+    found = impact.impact_preview(q, readable=access.teams_for(request.user, access.VIEW))
+    admins = studio.bank_admin_count()
     context = {
         "q": q,
         "form": form,
         "current": current,
-        "impact": impact.impact_preview(q, teams=access.teams_for(request.user, access.VIEW)),
+        "impact": found,
+        # four eyes where verdicts change and a second questionnaire admin exists
+        "needs_review": found.changed > 0 and admins > 1,
+        "alone": found.changed > 0 and admins <= 1,
+        "requested_by_me": q.publish_requested_by_id == request.user.pk,
         "changes_count": len(studio_text.differences(current.document, q.document))
         if current
         else 0,

@@ -83,6 +83,7 @@ def dashboard(request):
             "example_count": example_count,
             "examples": filters.examples,
             "awaiting": selectors.awaiting_approval(request.user)[:AWAITING_SHOWN],
+            "returned_to_me": selectors.returned_to_me(request.user)[:AWAITING_SHOWN],
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": filters.verdict,
             "status": filters.status,

@@ -307,26 +307,31 @@ def test_impact_preview_runs_a_fixed_number_of_queries(
     assert response.context["impact"].total == 23
 
 
-def test_impact_preview_lists_only_the_records_of_teams_the_admin_reads(
+def test_impact_preview_counts_every_team_and_names_only_the_readable_ones(
     admin_web, qadmin, draft, owner, outsider
 ):
-    """An admin of the bank in Team A who is an auditor in Team B sees Team B's records only;
-    Team A's, where the admin reads nothing, are neither counted nor named."""
+    """An admin of the bank in Team A who is an auditor in Team B: Team B's records are named;
+    Team A's, where the admin reads nothing, are counted by verdict, never named."""
     member_add(team_name="Team B", username=qadmin.username, role="auditor")
     _make_draft_stricter(draft)
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Team A rec")
+    make_assessment(owner, answers={**SAFEST, "task_type": "other"}, name="Team A same")
     make_assessment(outsider, answers={**SAFEST, "evidence_capture": "partial"}, name="Team B rec")
     response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
     assert response.status_code == 200
     impact = response.context["impact"]
-    assert impact.total == 1
+    assert impact.total == 3 and impact.changed == 2
     assert [(c.name, c.team) for c in impact.changes] == [("Team B rec", "Team B")]
-    assert "Team A rec" not in response.content.decode()
-    # with no reading role anywhere, the page lists nothing and says why
+    assert (impact.unreadable.total, impact.unreadable.changed) == (2, 1)
+    html = response.content.decode()
+    assert "Team A rec" not in html and "Team A same" not in html
+    # with no reading role anywhere, everything is counted and nothing named
     Membership.objects.filter(user=qadmin, team__name="Team B").update(auditor=False)
     response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
-    assert response.context["impact"].total == 0
-    assert "You read no team's records" in response.content.decode()
+    impact = response.context["impact"]
+    assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
+    assert impact.after == {"copilot": 2, "supervised": 1, "owner": 0, "incomplete": 0}
+    assert "Team B rec" not in response.content.decode()
 
 
 def test_publish_makes_the_draft_current_and_retires_the_old_version(
@@ -352,6 +357,24 @@ def test_publish_makes_the_draft_current_and_retires_the_old_version(
     assert "version 2026.3" in owner_client.get(reverse("report", args=[old.pk])).content.decode()
 
 
+def test_the_admin_action_does_not_publish_a_verdict_change_without_a_second_admin(
+    admin_web, questionnaire, draft, owner
+):
+    make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
+    _make_draft_stricter(draft)
+    make_user("qadmin2", roles=("admin",))
+    publish = {"action": "publish", "_selected_action": [draft.pk]}
+    response = admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Questionnaire.Status.DRAFT
+    # with no second questionnaire admin, it is published and marked so
+    Membership.objects.filter(user__username="qadmin2").delete()
+    admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
+    draft.refresh_from_db()
+    assert (draft.status, draft.published_without_review) == ("published", True)
+
+
 def test_publish_questionnaire_command(questionnaire, draft):
     out = io.StringIO()
     call_command("publish_questionnaire", "2026.4", stdout=out)
@@ -362,6 +385,20 @@ def test_publish_questionnaire_command(questionnaire, draft):
     assert error.value.returncode == 2
     with pytest.raises(CommandError):
         call_command("publish_questionnaire", questionnaire.version)  # retired now
+
+
+def test_the_publish_command_records_who_ran_it(questionnaire, draft, admin_web, monkeypatch):
+    call_command("publish_questionnaire", "2026.4", "--by", "ops-oncall", stdout=io.StringIO())
+    draft.refresh_from_db()
+    assert (draft.status, draft.published_by_command) == ("published", "ops-oncall")
+    assert "ops-oncall (command line)" in admin_web.get(reverse("studio_versions")).content.decode()
+
+
+def test_the_publish_command_records_the_system_login_by_default(questionnaire, draft, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "deploy")
+    call_command("publish_questionnaire", "2026.4", stdout=io.StringIO())
+    draft.refresh_from_db()
+    assert draft.published_by_command == "deploy"
 
 
 # --- YAML round trip ----------------------------------------------------------------------------
@@ -452,7 +489,7 @@ def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
 
     from assessor.models import Team
 
-    impact = impact_preview(draft.questionnaire, teams=Team.objects.all())
+    impact = impact_preview(draft.questionnaire, readable=Team.objects.all())
     assert impact.before == {"copilot": 1, "supervised": 1, "owner": 1, "incomplete": 0}
     assert impact.after == {"copilot": 0, "supervised": 0, "owner": 0, "incomplete": 3}
     changed = {c.name: c for c in impact.changes}

@@ -3,10 +3,11 @@ approver's box, and the "Awaiting my approval" list, per team and per role."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from assessor import access, review, selectors, services
 from assessor.models import Assessment, Decision, Team
-from tests.builders import SAFEST, make_assessment, make_user, record_state
+from tests.builders import LOWER_TRUST, SAFEST, make_assessment, make_user, record_state
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,9 @@ def test_the_dashboard_shows_and_filters_returned_records(returned, owner, clien
     assert '<td data-label="Status">Returned for changes</td>' in html
     filtered = client.get(reverse("dashboard"), {"status": "returned"}).content.decode()
     assert "Leaver deprovisioning" in filtered
-    assert "Leaver deprovisioning" not in (
-        client.get(reverse("dashboard"), {"status": "draft"}).content.decode()
-    )
+    drafts = client.get(reverse("dashboard"), {"status": "draft"}).content.decode()
+    # the filter applies to the list; the "Returned to me" section above it stays
+    assert "Leaver deprovisioning" not in drafts[drafts.index("<h1") :]
 
 
 def test_the_report_offers_edit_and_submit_on_a_returned_record(returned, owner, client):
@@ -211,6 +212,139 @@ def test_awaiting_is_its_own_section_at_the_top_of_the_dashboard(
 
 def test_no_awaiting_section_without_anything_to_approve(questionnaire, owner, client):
     assert 'id="awaiting-approval"' not in page(client, owner, "dashboard").content.decode()
+
+
+# --- what changed since the return, and the submitter's "Returned to me" list -----------------
+
+
+def edit(record, user, **answers):
+    """`user` changes answers through the service the wizard and the API call."""
+    record.refresh_from_db()
+    existing = {a.question_key: a for a in record.answers.all()}
+    submitted = {key: (choice, "", "") for key, choice in answers.items()}
+    services.answers_save(assessment=record, existing=existing, submitted=submitted, user=user)
+    record.refresh_from_db()
+
+
+@pytest.fixture
+def resubmitted(complete, owner, teammate, approver):
+    """Changed before its first submission, returned, then changed by two people (one change
+    undone again) and resubmitted."""
+    edit(complete, owner, data_quality="mostly_reliable")  # the first round: not listed
+    review.assessment_submit(assessment=complete, user=owner, comment="Ready.")
+    review.assessment_return(assessment=complete, user=approver, comment=RETURN_COMMENT)
+    edit(complete, teammate, privilege_scope="moderate")
+    edit(complete, owner, monitoring="periodic_review", reversibility="manual_rollback")
+    edit(complete, owner, reversibility="automatic_rollback")  # back as it was: no change
+    edit(complete, teammate, monitoring="real_time_alerting")
+    edit(complete, owner, monitoring="periodic_review")
+    review.assessment_submit(assessment=complete, user=owner, comment="Fixed.")
+    complete.refresh_from_db()
+    return complete
+
+
+def test_a_resubmitted_record_lists_exactly_the_answers_changed_since_the_return(resubmitted):
+    model = resubmitted.scoring_model()
+    changes = selectors.changes_since_return(resubmitted)
+    assert [(c.question, c.before, c.after, c.who) for c in changes] == [
+        (
+            "privilege_scope",
+            selectors.choice_label(model, "privilege_scope", "narrow"),
+            selectors.choice_label(model, "privilege_scope", "moderate"),
+            ("teammate",),
+        ),
+        (
+            "monitoring",
+            selectors.choice_label(model, "monitoring", "real_time_alerting"),
+            selectors.choice_label(model, "monitoring", "periodic_review"),
+            ("owner", "teammate"),
+        ),
+    ]
+
+
+def test_a_record_never_returned_or_not_submitted_lists_no_changes(complete, returned, owner):
+    assert selectors.changes_since_return(complete) == []  # returned, not resubmitted yet
+    fresh = make_assessment(owner, answers=SAFEST, name="Never returned")
+    review.assessment_submit(assessment=fresh, user=owner)
+    fresh.refresh_from_db()
+    assert selectors.changes_since_return(fresh) == []
+
+
+def test_the_changes_since_the_return_take_two_queries_however_many_there_are(
+    resubmitted, owner, approver, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        assert len(selectors.changes_since_return(resubmitted)) == 2
+    review.assessment_return(assessment=resubmitted, user=approver, comment="Once more.")
+    edit(resubmitted, owner, **LOWER_TRUST)
+    review.assessment_submit(assessment=resubmitted, user=owner)
+    resubmitted.refresh_from_db()
+    with django_assert_num_queries(2):
+        assert len(selectors.changes_since_return(resubmitted)) > 10
+
+
+def test_the_approver_sees_what_changed_on_the_report(resubmitted, approver, client):
+    html = page(client, approver, "report", resubmitted.pk).content.decode()
+    section = html[html.index('id="changes-since-return"') :]
+    section = section[: section.index("</table>")]
+    model = resubmitted.scoring_model()
+    for key in ("privilege_scope", "monitoring"):
+        assert escape(model.question_map[key].text) in section
+    assert escape(model.question_map["reversibility"].text) not in section
+    assert escape(model.question_map["data_quality"].text) not in section
+    assert "owner, teammate" in section
+
+
+def test_a_first_submission_shows_no_changes_section(complete, owner, approver, client):
+    review.assessment_submit(assessment=complete, user=owner)
+    html = page(client, approver, "report", complete.pk).content.decode()
+    assert 'id="changes-since-return"' not in html
+
+
+def returned_names(user) -> list[str]:
+    return [record.name for record in selectors.returned_to_me(user)]
+
+
+def test_a_returned_record_is_listed_for_its_submitter_and_owner_only(
+    complete, owner, teammate, approver, outsider, questionnaire
+):
+    theirs = make_assessment(teammate, answers=SAFEST, name="Teammate's")
+    for record, submitter in ((complete, owner), (theirs, teammate)):
+        review.assessment_submit(assessment=record, user=submitter)
+        review.assessment_return(assessment=record, user=approver, comment="Fix it.")
+    # owner submitted one of them and owns nothing else; the teammate submitted and owns the other
+    assert returned_names(owner) == ["Leaver deprovisioning"]
+    assert returned_names(teammate) == ["Teammate's"]
+    for user in (approver, outsider):
+        assert returned_names(user) == []
+    # a teammate who resubmits the owner's record makes it theirs too, and still the owner's
+    edit(complete, teammate, monitoring="periodic_review")
+    review.assessment_submit(assessment=complete, user=teammate)
+    review.assessment_return(assessment=complete, user=approver, comment="Still not.")
+    assert sorted(returned_names(teammate)) == ["Leaver deprovisioning", "Teammate's"]
+    assert returned_names(owner) == ["Leaver deprovisioning"]
+
+
+def test_a_resubmitted_record_leaves_the_list(returned, owner):
+    assert returned_names(owner) == [returned.name]
+    review.assessment_submit(assessment=returned, user=owner)
+    assert returned_names(owner) == []
+
+
+def test_returned_to_me_is_one_query(returned, owner, questionnaire, django_assert_num_queries):
+    other = make_assessment(owner, answers=SAFEST, name="Another")
+    review.assessment_submit(assessment=other, user=owner)
+    with django_assert_num_queries(1):
+        assert len(returned_names(owner)) == 1
+
+
+def test_returned_to_me_is_a_section_at_the_top_of_the_dashboard(returned, owner, teammate, client):
+    html = page(client, owner, "dashboard").content.decode()
+    assert html.index('id="returned-to-me"') < html.index("<h1")
+    assert RETURN_COMMENT not in html  # the reason is on the report, one click away
+    assert reverse("report", args=[returned.pk]) in html[html.index('id="returned-to-me"') :]
+    client.logout()
+    assert 'id="returned-to-me"' not in page(client, teammate, "dashboard").content.decode()
 
 
 # --- one person, different roles in different teams ----------------------------------------

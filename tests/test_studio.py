@@ -696,6 +696,165 @@ def test_the_publish_page_shows_the_verdicts_that_would_change(web, qadmin, draf
     assert "kill-switch-missing" in page
 
 
+@pytest.fixture
+def bank_only_admin(client, questionnaire):
+    """A questionnaire admin who reads no team's records."""
+    user = make_user("bankonly", roles=("admin",))
+    client.force_login(user)
+    return client
+
+
+def _cap_kill_switch(draft):
+    studio.draft_edit(
+        draft=draft,
+        revision=draft.revision,
+        change=studio.rule_set(
+            draft,
+            None,
+            {
+                "key": "kill-switch-missing",
+                "cap": "copilot",
+                "reason": "No stop.",
+                "condition": {"question": "kill_switch", "in": ["no"]},
+                "frameworks": [],
+            },
+        ),
+    )
+
+
+def test_an_admin_who_reads_no_records_sees_every_change_counted_and_none_named(
+    bank_only_admin, draft, owner, outsider
+):
+    make_assessment(owner, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
+    make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
+    make_assessment(outsider, answers=SAFEST, name="B unmoved")
+    _cap_kill_switch(draft)
+    response = bank_only_admin.get(url("studio_publish", draft.version))
+    page = response.content.decode()
+    impact = response.context["impact"]
+    assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
+    assert impact.after["copilot"] == impact.before["copilot"] + 2
+    summary = page[page.index('id="impact-summary"') :]
+    assert "<strong>2</strong> would get a different verdict" in summary
+    assert "3 of them belong to teams whose records you cannot read" in summary
+    for name in ("A rotation", "B rotation", "B unmoved"):
+        assert name not in page
+
+
+def test_the_publish_page_names_only_the_records_the_admin_reads(web, draft, qadmin, outsider):
+    make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
+    make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
+    _cap_kill_switch(draft)
+    response = web.get(url("studio_publish", draft.version))
+    page = response.content.decode()
+    assert "A rotation" in page and "B rotation" not in page
+    assert response.context["impact"].changed == 2
+    assert response.context["impact"].unreadable.changed == 1
+
+
+# --- four eyes on publishing a version that changes verdicts ------------------------------
+
+
+@pytest.fixture
+def second_admin(db):
+    return make_user("qadmin2", roles=("admin",))
+
+
+@pytest.fixture
+def verdict_changing(draft, qadmin):
+    """A draft whose new cap moves a record of Team A from its verdict."""
+    make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="Rotation")
+    _cap_kill_switch(draft)
+    draft.refresh_from_db()
+    return draft
+
+
+def publish_post(client, draft, **extra):
+    data = {"name": "2026.4", "note": "Kill switch caps at copilot.", **extra}
+    return client.post(url("studio_publish", draft.version), data)
+
+
+def test_a_version_that_changes_verdicts_is_not_published_by_one_admin_alone(
+    web, verdict_changing, second_admin, qadmin
+):
+    with pytest.raises(studio.ReviewRequired):
+        studio.draft_publish(draft=verdict_changing, name="2026.4", note="n", user=qadmin)
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="four-eyes-note"' in page and "Request publication" in page
+    response = publish_post(web, verdict_changing)
+    assert response.status_code == 400
+    assert "another questionnaire admin approves it" in response.content.decode()
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.status == "draft"
+
+
+def test_a_second_admin_approves_the_requested_publication(
+    web, client, verdict_changing, second_admin, qadmin
+):
+    assert publish_post(web, verdict_changing, request="1").status_code == 302
+    verdict_changing.refresh_from_db()
+    assert (verdict_changing.status, verdict_changing.publish_requested_by) == ("draft", qadmin)
+    assert verdict_changing.publish_request_name == "2026.4"
+    # the requester cannot approve their own request, in the service and on the page
+    with pytest.raises(ValueError, match="Four eyes"):
+        studio.draft_publish_approve(draft=verdict_changing, user=qadmin)
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="publish-request"' in page and "Approve and publish" not in page
+    response = web.post(url("studio_publish", verdict_changing.version), {"approve": "1"})
+    assert response.status_code == 400
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.status == "draft"
+    # another questionnaire admin approves it
+    client.force_login(second_admin)
+    page = client.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert "Approve and publish 2026.4" in page and "Kill switch caps at copilot." in page
+    response = client.post(url("studio_publish", verdict_changing.version), {"approve": "1"})
+    assert response.status_code == 302
+    published = Questionnaire.objects.get(pk=verdict_changing.pk)
+    assert (published.version, published.status) == ("2026.4", "published")
+    assert (published.publish_requested_by, published.published_by) == (qadmin, second_admin)
+    assert not published.published_without_review
+    assert published.release_note == "Kill switch caps at copilot."
+    versions = client.get(url("studio_versions")).content.decode()
+    assert "requested by qadmin" in versions and "Published without review" not in versions
+
+
+def test_editing_the_draft_withdraws_a_publication_request(verdict_changing, second_admin, qadmin):
+    studio.draft_publish_request(draft=verdict_changing, name="2026.4", note="n", user=qadmin)
+    verdict_changing.refresh_from_db()
+    studio.draft_edit(
+        draft=verdict_changing,
+        revision=verdict_changing.revision,
+        change=studio.thresholds_set(verdict_changing, {"owner": 91}),
+    )
+    verdict_changing.refresh_from_db()
+    assert verdict_changing.publish_requested_by is None
+    with pytest.raises(ValueError, match="Nobody has requested"):
+        studio.draft_publish_approve(draft=verdict_changing, user=second_admin)
+
+
+def test_the_only_admin_publishes_alone_and_the_version_says_so(web, verdict_changing, qadmin):
+    page = web.get(url("studio_publish", verdict_changing.version)).content.decode()
+    assert 'id="alone-note"' in page
+    assert publish_post(web, verdict_changing).status_code == 302
+    published = Questionnaire.objects.get(pk=verdict_changing.pk)
+    assert (published.status, published.published_by) == ("published", qadmin)
+    assert published.published_without_review
+    assert "Published without review" in web.get(url("studio_versions")).content.decode()
+    record = make_assessment(qadmin, answers=SAFEST, name="On 2026.4")
+    assert record.questionnaire_id == published.pk
+    report = web.get(url("report", record.pk)).content.decode()
+    assert "published without review" in report
+
+
+def test_a_version_that_changes_no_verdict_publishes_as_today(web, draft, second_admin, qadmin):
+    make_assessment(qadmin, answers=SAFEST, name="Unmoved")
+    assert publish_post(web, draft).status_code == 302
+    published = Questionnaire.objects.get(pk=draft.pk)
+    assert (published.status, published.published_by) == ("published", qadmin)
+    assert not published.published_without_review and published.publish_requested_by is None
+
+
 def test_publishing_names_the_version_and_keeps_the_note_everywhere(
     web, qadmin, questionnaire, draft
 ):
@@ -763,7 +922,7 @@ def test_publishing_2026_3_over_2026_2_lists_a_record_the_ephemeral_condition_mo
     draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
     assert draft.version == "2026.3" and draft.status == "draft"
 
-    impact = impact_preview(draft, teams=Team.objects.all())
+    impact = impact_preview(draft, readable=Team.objects.all())
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("supervised", "owner")
     assert "condition-ephemeral-credentials" in {r.id for r in change.rules_removed}
@@ -783,7 +942,7 @@ def test_the_impact_preview_names_a_floor_that_now_lifts_a_verdict(web, qadmin):
     answers = {**LOWER_TRUST, "approval_chain": "codified", "informal_overrides": "none"}
     record = make_assessment(qadmin, answers=answers, name="Enforced chain")
     draft = loading.questionnaire_load(document=bank.load_bank_file(), publish=False).questionnaire
-    impact = impact_preview(draft, teams=Team.objects.all())
+    impact = impact_preview(draft, readable=Team.objects.all())
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("copilot", "supervised")
     assert [f.id for f in change.floors_added] == ["approval-chain-enforced"]

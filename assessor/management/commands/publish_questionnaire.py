@@ -1,5 +1,8 @@
+import getpass
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from assessor.bank import BankError
 from assessor.loading import questionnaire_publish
@@ -15,9 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("version")
+        parser.add_argument(
+            "--by",
+            default="",
+            help="Who is publishing, recorded with the version (default: the system login).",
+        )
 
-    def handle(self, *args, version, **options):
+    def handle(self, *args, version, by, **options):
         text_argument("VERSION", version)
+        if by:
+            text_argument("--by", by, 150)
         questionnaire = Questionnaire.objects.filter(version=version).first()
         if questionnaire is None:
             raise CommandError(f"VERSION: no version {version!r}", returncode=2)
@@ -27,9 +37,20 @@ class Command(BaseCommand):
         if questionnaire.status != Questionnaire.Status.DRAFT:
             raise CommandError(f"VERSION: {version!r} is retired; clone it instead", returncode=2)
         try:
-            questionnaire_publish(questionnaire)
+            with transaction.atomic():
+                # the operator is recorded: the studio's four eyes do not apply here
+                questionnaire.published_by_command = (by or _login())[:150]
+                questionnaire.save(update_fields=["published_by_command"])
+                questionnaire_publish(questionnaire)
         except BankError as error:
             raise CommandError(str(error), returncode=2) from error
         except ValidationError as error:  # changed under our feet: no longer a draft
             raise CommandError("VERSION: " + " ".join(error.messages), returncode=2) from error
         self.stdout.write(self.style.SUCCESS(f"Published {version}."))
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return "unknown operator"
