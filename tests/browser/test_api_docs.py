@@ -52,7 +52,7 @@ def test_a_token_is_created_shown_once_and_revoked_on_an_accessible_page(signed_
     page.get_by_role("button", name="Create token").click()
     token = page.get_by_label("The new token").input_value()
     assert token.startswith("aat_")
-    expect(page.get_by_role("cell", name="GRC sync", exact=True)).to_be_visible()
+    expect(page.get_by_role("rowheader", name="GRC sync", exact=True)).to_be_visible()
     assert_accessible(page, "the tokens page with a new token")
     page.goto("/accounts/tokens/")
     assert token not in page.content()  # shown once

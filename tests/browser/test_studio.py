@@ -80,7 +80,8 @@ def test_a_questionnaire_admin_tunes_a_draft_and_publishes_it(
     page.get_by_label("Rule id").fill("monitoring-periodic-only")
     page.get_by_label("Condition 1: question").select_option("monitoring")
     page.get_by_label("Periodic review of logs").check()  # shown once the question is picked
-    page.get_by_label("Cap the verdict at").select_option("supervised")
+    page.get_by_label("Caps the verdict: at most the level below, whatever the score").check()
+    page.locator("#id_cap").select_option("supervised")  # the "Level" select
     page.get_by_label("Reason (shown to reviewers").fill(
         "Nobody watches it live; a person approves."
     )
