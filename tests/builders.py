@@ -81,6 +81,22 @@ AT_VERDICT = {
 }
 
 
+# A plan whose least decisive changes would come first in the engine's order: the report and
+# page 1 list the changes that clear rules first (scoring.changes_by_effect).
+MIXED_PLAN = {
+    **SAFEST,
+    "completion_criteria": "none",
+    "data_quality": "uneven",
+    "input_sources": "mixed",
+    "privilege_scope": "moderate",
+    "runtime_policy": "static_roles",
+    "policy_evaluation": "per_session",
+    "monitoring": "periodic_review",
+    "kill_switch": "untested",
+    "legacy_iam": "some_legacy",
+}
+
+
 PASSWORD = "correct horse battery staple"
 
 

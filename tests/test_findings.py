@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from assessor import findings, scoring
-from tests.builders import make_assessment, read
-from tests.test_scoring import MIXED_PLAN
+from tests.builders import MIXED_PLAN, make_assessment, read
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from assessor import review as workflow  # `review` names a date below
 from tests.builders import (
     AT_VERDICT,
     LOWER_TRUST,
+    MIXED_PLAN,
     SAFEST,
     assert_nothing_leaked,
     hostile_payloads,
@@ -443,7 +444,6 @@ def test_page_one_lists_the_changes_that_clear_rules_first(
     owner_client, owner, questionnaire, model
 ):
     from assessor import scoring
-    from tests.test_scoring import MIXED_PLAN
 
     assessment = make_assessment(owner, answers=MIXED_PLAN, name="Secret rotation")
     ordered = scoring.changes_by_effect(model, scoring.evaluate(model, MIXED_PLAN))

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from assessor import scoring
 from assessor.scoring import AnswerError, evaluate
-from tests.builders import LOWER_TRUST, SAFEST
+from tests.builders import LOWER_TRUST, MIXED_PLAN
 
 # The rules table of DESIGN.md, transcribed here on purpose: if the shipped bank drifts from
 # the design, these cases fail. One risky answer (all others safest) -> the cap the table gives.
@@ -684,22 +684,9 @@ def test_a_refinement_answered_without_its_parent_is_named(model, safe_answers):
 
 # --- the plan, most decisive change first ------------------------------------------------------
 
+
 # Five changes lift this to bounded ownership; in the bank's order a change that clears no rule
 # comes third, ahead of two that each clear rules.
-MIXED_PLAN = {
-    **SAFEST,
-    "completion_criteria": "none",
-    "data_quality": "uneven",
-    "input_sources": "mixed",
-    "privilege_scope": "moderate",
-    "runtime_policy": "static_roles",
-    "policy_evaluation": "per_session",
-    "monitoring": "periodic_review",
-    "kill_switch": "untested",
-    "legacy_iam": "some_legacy",
-}
-
-
 def test_the_plan_is_ordered_by_what_each_change_clears(model):
     result = evaluate(model, MIXED_PLAN)
     assert [bool(c.rules_cleared) for c in result.next_level[:3]] == [True, True, False]
