@@ -46,6 +46,7 @@ from .models import (
     Team,
     Threshold,
 )
+from .oversight.services import review_cycles_reschedule
 from .roles import ROLE_LABELS
 from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
@@ -587,6 +588,12 @@ class TeamAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "review_interval_days" in form.changed_data:
+            # the open approvals' review-by dates follow the team's new interval
+            review_cycles_reschedule(team=obj)
 
 
 @admin.register(Membership.history.model)

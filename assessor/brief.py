@@ -184,7 +184,11 @@ def _decision(status, complete, label, missing, team, approved, next_review):
     )
 
 
-def build(*, status, result, thresholds, decisions, team, interval_days: int) -> Brief:
+def build(
+    *, status, result, thresholds, decisions, team, interval_days: int, review_by=None
+) -> Brief:
+    """The brief; `review_by` is the approval's review-by date (oversight's computation),
+    else the approval date plus `interval_days`."""
     complete = result.complete
     label = scoring.VERDICT_LABELS[result.verdict] if complete else ""
     signed = status in ("submitted", "approved")
@@ -193,7 +197,9 @@ def build(*, status, result, thresholds, decisions, team, interval_days: int) ->
     if not signed and decisions and decisions[-1].action == "returned":
         returned = _last(decisions, "returned")
     next_review = None
-    if status == "approved":
+    if status == "approved" and review_by is not None:
+        next_review = review_by
+    elif status == "approved":
         base = timezone.localdate(approved.when) if approved else timezone.localdate()
         next_review = base + timedelta(days=interval_days)
     title, text = _decision(

@@ -9,10 +9,12 @@ from django.db.models import Q, QuerySet
 
 from . import access, scoring
 from .models import Assessment
+from .oversight.selectors import REVIEW_STATES, with_review_state
 
 QUERY_MAX_LENGTH = 200
 INCOMPLETE = "incomplete"
 VERDICT_VALUES = (*scoring.VERDICTS, INCOMPLETE)
+REVIEW_VALUES = REVIEW_STATES  # current, due, overdue, lapsed
 
 
 class InvalidFilters(ValueError):
@@ -38,6 +40,7 @@ class Filters:
     status: str = ""  # a status key, or "" for any
     query: str = ""  # searched in name and system
     examples: bool = False  # include the seeded examples (left out unless asked for)
+    review: str = ""  # a review state of approved records (current, due, overdue, lapsed)
 
     @classmethod
     def from_params(cls, params) -> Filters:
@@ -45,12 +48,15 @@ class Filters:
         that is not allowed, with the values that are."""
         verdict = params.get("verdict", "")
         status = params.get("status", "")
+        review = params.get("review", "")
         query = params.get("q", "").strip()[:QUERY_MAX_LENGTH]
         errors = {}
         if verdict not in ("", *VERDICT_VALUES):
             errors["verdict"] = _one_of(verdict, VERDICT_VALUES)
         if status not in ("", *Assessment.Status.values):
             errors["status"] = _one_of(status, Assessment.Status.values)
+        if review not in ("", *REVIEW_VALUES):
+            errors["review"] = _one_of(review, REVIEW_VALUES)
         if "\x00" in query:  # no name holds one, and PostgreSQL refuses it in a query
             errors["q"] = "The search contains a NUL character, which no name or system holds."
         if errors:
@@ -59,12 +65,14 @@ class Filters:
             verdict=verdict,
             status=status,
             query=query,
+            review=review,
             examples=params.get("examples", "") in EXAMPLES_ON,
         )
 
     def as_params(self) -> dict[str, str]:
         """The filters as query parameters, the empty ones left out (for links)."""
         params = {"q": self.query, "verdict": self.verdict, "status": self.status}
+        params["review"] = self.review
         params["examples"] = "1" if self.examples else ""
         return {key: value for key, value in params.items() if value}
 
@@ -77,6 +85,8 @@ class Filters:
             assessments = assessments.filter(verdict=self.verdict)
         if self.status:
             assessments = assessments.filter(status=self.status)
+        if self.review:
+            assessments = with_review_state(assessments, self.review)
         if self.query:
             assessments = assessments.filter(
                 Q(name__icontains=self.query) | Q(system__icontains=self.query)

@@ -24,6 +24,7 @@ from .models import (
     Section,
     Threshold,
 )
+from .oversight.services import review_requests_for_version
 from .validators import bank_document_problems, draft_label_problem
 
 
@@ -281,6 +282,8 @@ def questionnaire_publish(questionnaire: Questionnaire) -> None:
         raise bank.BankError([f"version: {problem}"])
     questionnaire_refresh(questionnaire)
     _publish(questionnaire)
+    # Approvals whose verdict this version would change are asked to be reviewed again.
+    review_requests_for_version(questionnaire)
 
 
 @transaction.atomic

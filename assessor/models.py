@@ -6,7 +6,7 @@ scored and rendered against, so a wizard step or a report reads the whole bank i
 """
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -33,6 +33,7 @@ from .validators import xml_text
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
 NOTE_MAX_LENGTH = 2000
 URL_MAX_LENGTH = 500
+REVIEW_INTERVAL_MAX_DAYS = 1095  # three years: the longest a board would leave an approval
 
 
 class FrameworkReference(ProtectedWhenCited):
@@ -372,6 +373,16 @@ class Team(models.Model):
     """The people who share assessments; every assessment belongs to one team."""
 
     name = models.CharField(max_length=100, unique=True, validators=[xml_text])
+    review_interval_days = models.PositiveSmallIntegerField(
+        "review interval (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(REVIEW_INTERVAL_MAX_DAYS)],
+        help_text=(
+            "Days from an approval to its review-by date (1 to 1095). Empty: the installation's "
+            "default (ASSESSOR_REVIEW_INTERVAL_DAYS)."
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
     )
@@ -746,3 +757,7 @@ class RateWindow(models.Model):
 
     def __str__(self):
         return f"{self.key}: {len(self.history)} recent request(s)"
+
+
+# The review cycle's table lives with its package (assessor/oversight) but in this one app.
+from .oversight.models import ReviewCycle  # noqa: E402, F401

@@ -24,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import exchange, reports
 from .models import ApprovedReport, Assessment
+from .oversight.cycle import interval_days
 
 logger = logging.getLogger("assessor.pdf")
 
@@ -95,7 +96,7 @@ def pdf_context(assessment: Assessment, *, generated_by) -> dict:
             "keywords": context["brief"].keywords(
                 [group["framework"] for group in context["frameworks"]]
             ),
-            "review_interval_days": settings.ASSESSOR_REVIEW_INTERVAL_DAYS,
+            "review_interval_days": interval_days(assessment.team),
         }
     )
     return context

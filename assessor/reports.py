@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone
 
 from . import access, autonomy_scales, brief, findings, scoring, selectors
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision, ExportRecord
+from .oversight.cycle import interval_days
+from .oversight.selectors import SUPERSEDED, review_status
 
 HISTORY_TEXT_LIMIT = 160
 
@@ -335,6 +336,8 @@ def report_context(
     model = assessment.scoring_model()
     result = selectors.evaluate(assessment, selectors.choices_of(answers))
     decisions = list(assessment.decisions.select_related("actor"))
+    approvals = [d for d in decisions if d.action == Decision.Action.APPROVED]
+    review = review_status(assessment, approvals[-1].created_at if approvals else None)
     # Most severe first, the conditions for ownership after the bank's rules: the top lead.
     reasons = findings.reasons(model, result)
     top_rules = reasons if top_reasons is None else reasons[:top_reasons]
@@ -353,8 +356,10 @@ def report_context(
             thresholds=model.thresholds,
             decisions=decisions,
             team=assessment.team.name,
-            interval_days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS,
+            interval_days=interval_days(assessment.team),
+            review_by=review.review_by if review else None,
         ),
+        "review": review,
         "questionnaire": assessment.questionnaire,
         "result": result,
         "complete": result.complete,
@@ -452,8 +457,13 @@ def report_page_context(assessment: Assessment, user) -> dict:
     submission = context["submission"]
     submitter = submission.actor if submission else None
     may_edit = access.allowed(assessment, access.EDIT)
+    review = context["review"]
     return {
         **context,
+        # a reviewer or approver of the team asks for a re-review of a standing approval
+        "can_request_review": review is not None
+        and review.state != SUPERSEDED
+        and (may_edit or access.allowed(assessment, access.APPROVE)),
         "can_edit": may_edit,
         # links into the wizard only for someone who may save there, on an open record
         "can_answer": may_edit and not assessment.is_locked,

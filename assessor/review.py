@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import access, notifications, pdf
 from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
+from .oversight.services import review_cycle_open
 from .record_chain import chain_link_add
 from .selectors import answer_editors, answers_of, choices_of, evaluate
 from .services import WorkflowError, summary_fields
@@ -106,6 +107,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
             "Four eyes: you changed answers in this round, so another approver must approve it."
         )
     decision = _decide(assessment, user, Decision.Action.APPROVED, comment)
+    review_cycle_open(assessment=assessment, approved_at=decision.created_at)
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="approved", comment=comment
     )

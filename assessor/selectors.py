@@ -8,16 +8,15 @@ as it can.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 
-from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
-from django.utils import timezone
 
 from . import access, autonomy_scales, record_chain, scoring
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision
+from .oversight.selectors import review_status
 from .step_fields import evidence_field, note_field
 
 
@@ -480,8 +479,7 @@ def approval_of(assessment: Assessment) -> tuple[str | None, datetime | None]:
     return decision.actor.get_username(), decision.created_at
 
 
-def review_due(approved_at: datetime | None) -> date | None:
-    """The date an approved record is due for review (as the report states it)."""
-    if approved_at is None:
-        return None
-    return timezone.localdate(approved_at) + timedelta(days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS)
+def review_due(assessment: Assessment) -> date | None:
+    """The date an approved record is due for review (its cycle's; see oversight/cycle.py)."""
+    status = review_status(assessment, approval_of(assessment)[1])
+    return status.review_by if status else None

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from . import selectors
 from .models import Assessment, Decision
+from .oversight.selectors import review_status
 from .validators import without_forbidden_characters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -48,8 +49,9 @@ def neutralised(value):
 def _records(assessments: QuerySet[Assessment]) -> list[Assessment]:
     """The records with everything a row needs, in a fixed number of queries."""
     decisions = Decision.objects.select_related("actor").order_by("created_at", "id")
+    related = ("team", "owner", "questionnaire", "review_cycle")
     return list(
-        assessments.select_related("team", "owner", "questionnaire").prefetch_related(
+        assessments.select_related(*related).prefetch_related(
             "answers", Prefetch("decisions", queryset=decisions)
         )
     )
@@ -90,7 +92,8 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
     header = ["workflow", "revision", "team", "system", "status", "verdict", "score"]
     header += [f"{label} (0-100)" for _, label in dimensions]
     header += ["rules fired", "conditions met", "conditions not met", "reviewer", "approver"]
-    header += ["created", "updated", "submitted", "approved", "review by", "id", "link"]
+    header += ["created", "updated", "submitted", "approved", "review by", "review state"]
+    header += ["id", "link"]
     rows = [header]
     for assessment in records:
         result = _result(assessment)
@@ -100,6 +103,7 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
             _last(assessment, Decision.Action.APPROVED) if assessment.status == "approved" else None
         )
         conditions = result["conditions"] if complete else []
+        review = review_status(assessment, approved.created_at if approved else None)
         rows.append(
             [
                 assessment.name,
@@ -119,7 +123,8 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
                 _local(assessment.updated_at),
                 _local(submitted.created_at) if submitted else None,
                 _local(approved.created_at) if approved else None,
-                selectors.review_due(approved.created_at) if approved else None,
+                review.review_by if review else None,
+                review.state if review else "",
                 assessment.pk,
                 link(assessment.get_absolute_url()),
             ]

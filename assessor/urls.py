@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .oversight import views as oversight_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -19,6 +20,11 @@ urlpatterns = [
     path("assessments/<int:pk>/approve/", views.assessment_approve, name="approve"),
     path("assessments/<int:pk>/return/", views.assessment_return, name="return"),
     path("assessments/<int:pk>/reassess/", views.assessment_reassess, name="reassess"),
+    path(
+        "assessments/<int:pk>/review-request/",
+        oversight_views.review_request,
+        name="review_request",
+    ),
     path("assessments/<int:pk>/compare/<int:other>/", views.assessment_compare, name="compare"),
     path("audit/records/", views.audit_records, name="audit_records"),
 ]

@@ -40,6 +40,8 @@ from .forms import (
     SectionForm,
 )
 from .models import Assessment, ExportRecord
+from .oversight.models import ReviewCycle
+from .oversight.selectors import REVIEW_STATES, review_status
 
 PAGE_SIZE = 20
 AWAITING_SHOWN = 50
@@ -67,13 +69,16 @@ def dashboard(request):
     if not has_any and example_count:
         # nothing of one's own yet: the examples show what a finished assessment looks like
         filters = replace(filters, examples=True)
-    assessments = listing.dashboard_assessments(request.user, filters).select_related("team")
+    assessments = selectors.with_approval(
+        listing.dashboard_assessments(request.user, filters)
+    ).select_related("team", "review_cycle")
     if filter_errors:
         assessments = assessments.none()  # a filter that cannot apply shows nothing, not all
     page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
     for assessment in page.object_list:
         # "Continue" only where the user is a reviewer of that record's team
         assessment.can_edit = access.allowed(assessment, access.EDIT)
+        assessment.review = review_status(assessment, assessment.approval_at)
     return render(
         request,
         "assessor/dashboard.html",
@@ -87,6 +92,8 @@ def dashboard(request):
             "can_create": access.teams_for(request.user, access.CREATE).exists(),
             "verdict": filters.verdict,
             "status": filters.status,
+            "review": filters.review,
+            "review_choices": [(key, ReviewCycle.State(key).label) for key in REVIEW_STATES],
             "query": filters.query,
             "export_query": urlencode(filters.as_params()),
             "verdict_choices": [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS],

@@ -188,6 +188,15 @@ if ASSESSOR_PDF_PAGE_SIZE.upper() not in {"A4", "LETTER"}:
 ASSESSOR_REVIEW_INTERVAL_DAYS = env_int("ASSESSOR_REVIEW_INTERVAL_DAYS", 365)
 if ASSESSOR_REVIEW_INTERVAL_DAYS < 1:
     raise ImproperlyConfigured("ASSESSOR_REVIEW_INTERVAL_DAYS must be 1 or more")
+# The review cycle (assessor/oversight): an approval is "due" this many days before its
+# review-by date, "overdue" after it, and "lapsed" (no longer a current verdict) once this
+# grace period after the date has passed too.
+ASSESSOR_REVIEW_DUE_WINDOW_DAYS = env_int("ASSESSOR_REVIEW_DUE_WINDOW_DAYS", 30)
+ASSESSOR_REVIEW_GRACE_DAYS = env_int("ASSESSOR_REVIEW_GRACE_DAYS", 30)
+if ASSESSOR_REVIEW_DUE_WINDOW_DAYS < 0 or ASSESSOR_REVIEW_GRACE_DAYS < 0:
+    raise ImproperlyConfigured(
+        "ASSESSOR_REVIEW_DUE_WINDOW_DAYS and ASSESSOR_REVIEW_GRACE_DAYS must be 0 or more"
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

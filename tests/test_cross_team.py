@@ -78,6 +78,7 @@ COVERED = {
     "assessments/<int:pk>/approve/": RECORD,
     "assessments/<int:pk>/return/": RECORD,
     "assessments/<int:pk>/reassess/": RECORD,
+    "assessments/<int:pk>/review-request/": RECORD,
     "assessments/<int:pk>/compare/<int:other>/": RECORD,
     # the API
     "api/v1/assessments/<int:pk>/": API,

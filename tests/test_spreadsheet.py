@@ -198,7 +198,7 @@ def test_each_row_has_the_records_id_and_a_link_to_its_report(owner_client, port
 
 
 def test_the_xlsx_dates_are_date_cells_with_a_number_format(owner_client, portfolio, settings):
-    settings.ASSESSOR_REVIEW_INTERVAL_DAYS = 30
+    # the review-by date is set at approval, from the interval then in force
     record = Assessment.objects.get(name="Rotate staging secrets")
     approval = record.decisions.get(action="approved").created_at
     sheet = xlsx_sheet(owner_client.get("/assessments/export.xlsx"))
@@ -211,7 +211,8 @@ def test_the_xlsx_dates_are_date_cells_with_a_number_format(owner_client, portfo
     local = timezone.localtime(approval)
     assert row[columns["approved"]].value == local.replace(tzinfo=None, microsecond=0)
     review_by = row[columns["review by"]]
-    assert review_by.value.date() == local.date() + timedelta(days=30)
+    interval = timedelta(days=settings.ASSESSOR_REVIEW_INTERVAL_DAYS)
+    assert review_by.value.date() == local.date() + interval
     assert review_by.number_format == "yyyy-mm-dd"
     # the CSV keeps plain text dates
     [csv_row] = [

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from .. import access, selectors
 from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
+from ..oversight.selectors import REVIEW_STATES, SUPERSEDED, review_status
 from ..validators import xml_text
 
 
@@ -37,7 +38,12 @@ class AssessmentListSerializer(serializers.ModelSerializer):
     approved_at = serializers.SerializerMethodField(help_text="Null unless approved.")
     review_by = serializers.SerializerMethodField(
         help_text="The date the approved record is due for review again (the approval date "
-        "plus the review interval); null unless approved."
+        "plus the team's review interval); null unless approved."
+    )
+    review_state = serializers.SerializerMethodField(
+        help_text="Where the approval stands in its review cycle: current, due (review-by date "
+        "near), overdue (past it), lapsed (past the grace period: no longer a current verdict) "
+        "or superseded (a newer revision is approved); null unless approved."
     )
 
     class Meta:
@@ -64,6 +70,7 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "review_by",
+            "review_state",
         ]
         read_only_fields = fields
 
@@ -81,8 +88,15 @@ class AssessmentListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_review_by(self, assessment: Assessment) -> str | None:
-        review_by = selectors.review_due(selectors.approval_of(assessment)[1])
-        return review_by.isoformat() if review_by else None
+        review = review_status(assessment, selectors.approval_of(assessment)[1])
+        return review.review_by.isoformat() if review else None
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[*REVIEW_STATES, SUPERSEDED], allow_null=True)
+    )
+    def get_review_state(self, assessment: Assessment) -> str | None:
+        review = review_status(assessment, selectors.approval_of(assessment)[1])
+        return review.state if review else None
 
 
 class AssessmentSerializer(AssessmentListSerializer):

@@ -74,6 +74,13 @@ LIST_FILTERS = [
     OpenApiParameter("status", str, enum=Assessment.Status.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
     OpenApiParameter(
+        "review",
+        str,
+        enum=list(listing.REVIEW_VALUES),
+        description="Approved records in this review state; `lapsed` ones no longer count as "
+        "current verdicts.",
+    ),
+    OpenApiParameter(
         "examples",
         str,
         enum=["1"],
@@ -101,7 +108,7 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
             raise ValidationError(errors) from None
         return (
             selectors.with_approval(listing.dashboard_assessments(self.request.user, filters))
-            .select_related("team", "owner", "questionnaire")
+            .select_related("team", "owner", "questionnaire", "review_cycle")
             .defer("questionnaire__document", "snapshot_document", "snapshot_result")
         )
 
