@@ -8,7 +8,7 @@ as it can.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
@@ -16,7 +16,6 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 from . import access, autonomy_scales, record_chain, scoring
 from .history import CARRIED_OVER
 from .models import Answer, Assessment, Decision
-from .oversight.selectors import review_status
 from .step_fields import evidence_field, note_field
 
 
@@ -477,9 +476,3 @@ def approval_of(assessment: Assessment) -> tuple[str | None, datetime | None]:
     if decision is None:
         return None, None
     return decision.actor.get_username(), decision.created_at
-
-
-def review_due(assessment: Assessment) -> date | None:
-    """The date an approved record is due for review (its cycle's; see oversight/cycle.py)."""
-    status = review_status(assessment, approval_of(assessment)[1])
-    return status.review_by if status else None
