@@ -25,6 +25,7 @@ MODULES = [
     "wizard_profile",  # where a wizard GET's time goes, in-process (explains wizard_http)
     "pdf_render",  # board-ready PDF (gunicorn + SQLite)
     "impact_preview",  # admin tuning, in-process
+    "review_sweep",  # issue 24: the daily review sweep over 30,000 approvals, in-process
     "load_reviewers",  # 20 concurrent reviewers, each completing an assessment
     "load_faults",  # the same with a worker killed mid-save and a PostgreSQL restart
 ]

@@ -114,27 +114,40 @@ def _move(target: str, sources: tuple[str, ...], condition: str, params: list, n
         return [row[0] for row in cursor.fetchall()]
 
 
-def event_payload(cycle: ReviewCycle) -> dict:
+def event_payload(*, assessment_id: int, name: str, team: str, state: str, review_by) -> dict:
     """What a review event tells its listeners (JSON-safe)."""
-    assessment = cycle.assessment
     return {
-        "assessment": assessment.pk,
-        "name": assessment.name,
-        "team": assessment.team.name,
-        "state": cycle.state,
-        "review_by": cycle.review_by.isoformat(),
-        "report": reverse("report", args=[assessment.pk]),
+        "assessment": assessment_id,
+        "name": name,
+        "team": team,
+        "state": state,
+        "review_by": review_by.isoformat(),
+        "report": reverse("report", args=[assessment_id]),
     }
 
 
 def _announce(ids: list[int], state: str) -> None:
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
-        cycles = ReviewCycle.objects.filter(pk__in=chunk).select_related("assessment__team")
-        for cycle in cycles.order_by("pk"):
-            cycle.state = state  # as moved, even if a later sweep moved it on meanwhile
+    """One event per cycle moved into `state`, read in chunks as plain rows (a sweep after a
+    long pause may move tens of thousands)."""
+    teams = {team.pk: team for team in Team.objects.all()}
+    for start in range(0, len(ids), 5000):
+        rows = (
+            ReviewCycle.objects.filter(pk__in=ids[start : start + 5000])
+            .order_by("pk")
+            .values_list("assessment_id", "assessment__name", "assessment__team_id", "review_by")
+        )
+        for assessment_id, name, team_id, review_by in rows:
+            team = teams[team_id]
             events.event_publish(
-                EVENT_OF[state], team=cycle.assessment.team, payload=event_payload(cycle)
+                EVENT_OF[state],
+                team=team,
+                payload=event_payload(
+                    assessment_id=assessment_id,
+                    name=name,
+                    team=team.name,
+                    state=state,
+                    review_by=review_by,
+                ),
             )
 
 
@@ -144,7 +157,7 @@ def cycles_open_missing(now: datetime) -> int:
     last_approval = Decision.objects.filter(
         assessment=OuterRef("pk"), action=Decision.Action.APPROVED
     ).order_by("-created_at", "-id")
-    rows = (
+    rows_of = (
         Assessment.objects.filter(status=Assessment.Status.APPROVED, review_cycle__isnull=True)
         .annotate(approved_at=Subquery(last_approval.values("created_at")[:1]))
         .values_list("pk", "team_id", "approved_at")
@@ -155,19 +168,32 @@ def cycles_open_missing(now: datetime) -> int:
             status=Assessment.Status.APPROVED, revisions__status=Assessment.Status.APPROVED
         ).values_list("pk", flat=True)
     )
-    cycles = [
-        ReviewCycle(
-            assessment_id=pk,
-            approved_at=approved_at or now,
-            review_by=review_by_date(approved_at or now, teams.get(team_id)),
-            state=State.CURRENT,
-            state_since=approved_at or now,
-            closed_at=now if pk in superseded else None,
+    ops = connection.ops
+    rows = []
+    for pk, team_id, approved_at in rows_of.iterator(chunk_size=5000):
+        approved_at = approved_at or now
+        rows.append(
+            (
+                pk,
+                ops.adapt_datetimefield_value(approved_at),
+                ops.adapt_datefield_value(review_by_date(approved_at, teams.get(team_id))),
+                State.CURRENT,
+                ops.adapt_datetimefield_value(approved_at),
+                ops.adapt_datetimefield_value(now) if pk in superseded else None,
+            )
         )
-        for pk, team_id, approved_at in rows.iterator(chunk_size=5000)
-    ]
-    ReviewCycle.objects.bulk_create(cycles, batch_size=2000, ignore_conflicts=True)
-    return len(cycles)
+    # Plain rows, not model instances: after an upgrade there may be tens of thousands, and
+    # a concurrent sweep may have opened some (ON CONFLICT: PostgreSQL and SQLite alike).
+    table = ops.quote_name(ReviewCycle._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (assessment_id, approved_at, review_by, state, state_since, "  # noqa: S608
+        "closed_at, rereview_reason) VALUES (%s, %s, %s, %s, %s, %s, '') "
+        "ON CONFLICT (assessment_id) DO NOTHING"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+    return len(rows)
 
 
 def review_cycle_sweep(now: datetime | None = None) -> dict[str, int]:
