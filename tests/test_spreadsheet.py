@@ -221,7 +221,7 @@ def test_the_xlsx_dates_are_date_cells_with_a_number_format(owner_client, portfo
         if r["id"] == str(record.pk)
     ]
     assert csv_row["approved"] == local.strftime("%Y-%m-%d %H:%M")
-    assert csv_row["review by"] == (local.date() + timedelta(days=30)).isoformat()
+    assert csv_row["review by"] == (local.date() + interval).isoformat()
 
 
 def test_the_xlsx_has_a_filter_on_a_frozen_header_and_columns_fitted_to_content(
