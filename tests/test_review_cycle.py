@@ -23,7 +23,7 @@ from assessor.oversight.services import (
     review_cycles_reschedule,
     review_request,
 )
-from tests.builders import SAFEST, api_client, make_assessment
+from tests.builders import SAFEST, api_client, make_assessment, make_user
 
 WINDOW, GRACE = 30, 30
 R = dt.date(2027, 6, 15)
@@ -397,3 +397,45 @@ def test_the_command_moves_the_clock_and_says_what_moved(questionnaire, owner, a
     call_command("review_sweep", "--now", review_by.isoformat(), stdout=earlier)
     assert "none moves back" in earlier.getvalue()
     assert state_of(record) == "overdue"
+
+
+# --- the team's interval, set by its manager in the back office ---------------------------------
+
+
+def team_form(team, interval: str) -> dict:
+    """The admin's Team change form with the team's membership rows unchanged."""
+    rows = list(team.memberships.order_by("pk"))
+    data = {
+        "name": team.name,
+        "review_interval_days": interval,
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": str(len(rows)),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for n, row in enumerate(rows):
+        data |= {f"memberships-{n}-{k}": str(v) for k, v in (("team", team.pk), ("id", row.pk))}
+        data[f"memberships-{n}-user"] = str(row.user_id)
+        for role in ("reviewer", "approver", "auditor", "team_manager"):
+            if getattr(row, role):
+                data[f"memberships-{n}-{role}"] = "on"
+    return data
+
+
+@pytest.mark.django_db
+def test_a_team_manager_sets_the_interval_and_open_approvals_follow_it(
+    questionnaire, owner, approver, stub_pdf, client
+):
+    record = approved(owner, approver)
+    manager = make_user("manager", roles=("manager",))
+    client.force_login(manager)
+    team = record.team
+    url = f"/admin/assessor/team/{team.pk}/change/"
+    refused = client.post(url, team_form(team, "1096"))
+    assert refused.status_code == 200
+    assert "Ensure this value is less than or equal to 1095." in refused.content.decode()
+    assert client.post(url, team_form(team, "90")).status_code == 302
+    approved_on = timezone.localdate(ReviewCycle.objects.get(assessment=record).approved_at)
+    assert ReviewCycle.objects.get(assessment=record).review_by == approved_on + dt.timedelta(
+        days=90
+    )
