@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.builders import STEPS, assert_accessible, radio, wizard_url
+from tests.builders import STEPS, assert_accessible, make_member, radio, wizard_url
 
 pytestmark = pytest.mark.browser
 
@@ -125,3 +125,30 @@ def test_the_accessibility_check_reports_a_serious_violation_when_there_is_one(
     assert "#faint" in report
     assert "label (critical)" in report
     assert "#unlabelled" in report
+
+
+def test_a_lapsed_approval_on_the_dashboard_and_its_report_has_no_serious_violation(
+    signed_in_page, make_assessment, safe_answers, reviewer
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assessor import review
+    from assessor.oversight.cycle import review_cycle_sweep
+
+    page = signed_in_page
+    approver = make_member("approving", "approver")
+    record = make_assessment(name="Secret rotation", answers=safe_answers)
+    review.assessment_submit(assessment=record, user=reviewer)
+    review.assessment_approve(assessment=record, user=approver)
+    make_assessment(name="Half done", answers=dict(list(safe_answers.items())[:4]))
+    review_cycle_sweep(now=timezone.now() + dt.timedelta(days=3 * 365))
+    page.goto("/")
+    expect(page.locator('[data-review-state="lapsed"]')).to_have_text("Approval lapsed")
+    assert_accessible(page, "the dashboard with a lapsed approval")
+    page.goto(f"/assessments/{record.pk}/report/")
+    expect(page.locator("#cycle-banner")).to_contain_text("start a re-review")
+    page.get_by_text("Request re-review").first.click()
+    expect(page.get_by_label("Why should it be reviewed again?")).to_be_visible()
+    assert_accessible(page, "the report of a lapsed approval")
