@@ -49,12 +49,16 @@ def test_the_schema_documents_the_labels_and_the_approval_of_a_record(owner_clie
     for name in ("Assessment", "AssessmentList"):
         properties = schemas[name]["properties"]
         added = {"verdict_label", "status_label", "approved_by", "approved_at", "review_by"}
+        added |= {"review_state"}
         assert added | {"is_example"} <= set(properties), name
         assert properties["approved_at"]["format"] == "date-time"
         assert properties["review_by"]["format"] == "date"
         assert properties["approved_by"]["nullable"] and properties["review_by"]["nullable"]
+        assert properties["review_state"]["nullable"]
+    states = schemas["ReviewStateEnum"]["enum"]
+    assert states == ["current", "due", "overdue", "lapsed", "superseded"]
     listing = schema["paths"]["/api/v1/assessments/"]["get"]["parameters"]
-    assert "examples" in {parameter["name"] for parameter in listing}
+    assert {"examples", "review"} <= {parameter["name"] for parameter in listing}
 
 
 def test_the_docs_page_loads_swagger_ui_from_the_app_with_no_inline_script_or_style(

@@ -439,3 +439,36 @@ def test_a_team_manager_sets_the_interval_and_open_approvals_follow_it(
     assert ReviewCycle.objects.get(assessment=record).review_by == approved_on + dt.timedelta(
         days=90
     )
+
+
+@pytest.mark.django_db
+def test_a_review_event_names_the_record_its_team_state_date_and_report(
+    questionnaire, owner, approver, stub_pdf, django_capture_on_commit_callbacks
+):
+    record = approved(owner, approver)
+    review_by = ReviewCycle.objects.get(assessment=record).review_by
+    heard = []
+
+    def receiver(sender, event_type, team, payload, **kwargs):
+        heard.append((event_type, team, payload))
+
+    events.event_published.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep_on(review_by)
+    finally:
+        events.event_published.disconnect(receiver)
+    assert heard == [
+        (
+            events.REVIEW_DUE,
+            record.team,
+            {
+                "assessment": record.pk,
+                "name": "Secret rotation",
+                "team": "Team A",
+                "state": "due",
+                "review_by": review_by.isoformat(),
+                "report": f"/assessments/{record.pk}/report/",
+            },
+        )
+    ]
