@@ -259,7 +259,7 @@ def sweep_post_data(record) -> dict:
 
 RECORD_ROUTES = {
     "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
-    "approve", "return", "reassess", "compare",
+    "approve", "return", "reassess", "compare", "review_request",
 }  # fmt: skip
 # no record in the URL
 OPEN_ROUTES = {

@@ -47,6 +47,7 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 
+REREVIEW = "request a re-review"  # a reviewer or an approver of the record's team
 PEOPLE = {
     "alice": {"Team A": ("reviewer",), "Team B": ("auditor",)},
     "bob": {"Team A": ("approver",), "Team B": ("auditor",)},
@@ -68,8 +69,14 @@ NEEDS = {
     "approve": {"post": APPROVE},
     "return": {"post": APPROVE},
     "reassess": {"post": EDIT},
+    "review_request": {"post": REREVIEW},
 }
-GRANTS = {VIEW: {"reviewer", "approver", "auditor"}, EDIT: {"reviewer"}, APPROVE: {"approver"}}
+GRANTS = {
+    VIEW: {"reviewer", "approver", "auditor"},
+    EDIT: {"reviewer"},
+    APPROVE: {"approver"},
+    REREVIEW: {"reviewer", "approver"},
+}
 
 
 def holds(person: str, team: str, action: str) -> bool:
