@@ -104,13 +104,16 @@ def review_requests_for_version(questionnaire: Questionnaire) -> int:
             continue  # superseded: its newer revision is the one to look at
         if record.revisions.filter(status=Assessment.Status.APPROVED).exists():
             continue
-        review_request(
-            assessment=record,
-            reason=(
-                f"Questionnaire version {questionnaire.version} would change its verdict from "
-                f"{label[change.before]} to {label[change.after]}."
-            ),
-        )
+        try:
+            review_request(
+                assessment=record,
+                reason=(
+                    f"Questionnaire version {questionnaire.version} would change its verdict "
+                    f"from {label[change.before]} to {label[change.after]}."
+                ),
+            )
+        except ReviewRequestError:  # superseded meanwhile: publishing goes on regardless
+            continue
         count += 1
     return count
 
