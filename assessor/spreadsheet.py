@@ -49,9 +49,9 @@ def _records(assessments: QuerySet[Assessment]) -> list[Assessment]:
     """The records with everything a row needs, in a fixed number of queries."""
     decisions = Decision.objects.select_related("actor").order_by("created_at", "id")
     return list(
-        assessments.select_related("team", "owner", "questionnaire").prefetch_related(
-            "answers", Prefetch("decisions", queryset=decisions)
-        )
+        assessments.select_related(
+            "team", "owner", "questionnaire", "agent", "agent__owner"
+        ).prefetch_related("answers", Prefetch("decisions", queryset=decisions))
     )
 
 
@@ -91,6 +91,8 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
     header += [f"{label} (0-100)" for _, label in dimensions]
     header += ["rules fired", "conditions met", "conditions not met", "reviewer", "approver"]
     header += ["created", "updated", "submitted", "approved", "review by", "id", "link"]
+    # the agent register's columns, after the ones readers' sheets already rely on
+    header += ["agent", "agent id", "agent status", "agent platform", "agent owner"]
     rows = [header]
     for assessment in records:
         result = _result(assessment)
@@ -122,9 +124,17 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
                 selectors.review_due(approved.created_at) if approved else None,
                 assessment.pk,
                 link(assessment.get_absolute_url()),
+                *_agent_cells(assessment.agent),
             ]
         )
     return rows
+
+
+def _agent_cells(agent) -> list:
+    if agent is None:
+        return ["", None, "", "", ""]
+    owner = agent.owner.get_full_name() or agent.owner.get_username()
+    return [agent.name, agent.pk, agent.get_status_display(), agent.platform, owner]
 
 
 def _text(value) -> str:
