@@ -25,6 +25,7 @@ MODULES = [
     "wizard_profile",  # where a wizard GET's time goes, in-process (explains wizard_http)
     "pdf_render",  # board-ready PDF (gunicorn + SQLite)
     "impact_preview",  # admin tuning, in-process
+    "register_list",  # issue 24: the agent register's list, 10,000 agents, in-process
     "load_reviewers",  # 20 concurrent reviewers, each completing an assessment
     "load_faults",  # the same with a worker killed mid-save and a PostgreSQL restart
 ]

@@ -79,3 +79,4 @@ class AttachForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = selectors.attachable_agents(assessment)
         self.fields["agent"].initial = assessment.agent_id
+        self.helper = _helper()

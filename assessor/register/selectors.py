@@ -66,12 +66,15 @@ def owner_choices(teams) -> QuerySet:
 
 def superseded_approval() -> Q:
     """An approved record with a later approved revision (followed three revisions on: a
-    chain where three unapproved revisions follow one another is not met in practice)."""
+    chain where three unapproved revisions follow one another is not met in practice). One
+    EXISTS per depth, each an index lookup on `previous`: an OR of the joins inside one EXISTS
+    made SQLite scan every record for every agent."""
     later = Q()
     for depth in range(1, 4):
         path = "__".join(["previous"] * depth)
-        later |= Q(**{path: OuterRef("pk")})
-    return Q(Exists(Assessment.objects.filter(later, status=APPROVED)))
+        approved_later = Assessment.objects.filter(status=APPROVED, **{path: OuterRef("pk")})
+        later |= Q(Exists(approved_later))
+    return later
 
 
 def current_approval() -> Q:
