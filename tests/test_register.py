@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessor import pdf, record_chain, review, services, spreadsheet
+from assessor.examples import examples_create
 from assessor.models import Agent, AgentIdentity, Assessment
 from assessor.register import selectors
 from assessor.register import services as register_services
@@ -274,3 +275,22 @@ def test_the_api_keeps_to_the_team_and_role_rules(owner, outsider, auditor):
     assert refused.status_code == 403
     agent.refresh_from_db()
     assert agent.status == "proposed"
+
+
+def test_the_api_creates_an_assessment_run_by_an_agent_of_its_team(owner, outsider, questionnaire):
+    mine, theirs = make_agent(owner), make_agent(outsider, name="Theirs")
+    api, team = api_client(owner), owner.memberships.get().team_id
+    refused = api.post(
+        "/api/v1/assessments/", {"name": "X", "team": team, "agent": theirs.pk}, format="json"
+    )
+    assert refused.status_code == 400 and "agent" in refused.json()
+    created = api.post(
+        "/api/v1/assessments/", {"name": "X", "team": team, "agent": mine.pk}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["agent"] == mine.pk
+
+
+def test_the_examples_are_attached_to_agents(owner, questionnaire):
+    records = examples_create(owner=owner, team=owner.memberships.get().team)
+    assert all(record.agent is not None for record in records)
+    assert Agent.objects.count() == 2 and AgentIdentity.objects.count() == 3
