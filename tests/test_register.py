@@ -92,6 +92,8 @@ def test_identities_are_added_edited_and_removed(owner_client, owner):
     assert "Certificate (mTLS)" in page and "Up to a year" in page
     owner_client.post(reverse("identity_delete", args=[agent.pk, identity.pk]))
     assert not agent.identities.exists()
+    history = owner_client.get(agent.get_absolute_url()).content.decode()
+    assert "Identity removed: Service account in Okta, Certificate (mTLS) · by owner" in history
 
 
 def test_approvers_and_auditors_read_the_register_but_change_nothing(client, owner, auditor):

@@ -54,6 +54,38 @@ def identity_for(agent: Agent, pk: int) -> AgentIdentity:
     return identity
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: object  # datetime
+    who: object  # the user, or None for a change made outside a request
+    what: str
+
+
+HISTORY_SHOWN = 50
+
+
+def agent_history(agent: Agent) -> list[HistoryEntry]:
+    """The agent's changes and its identities' (added, changed, removed), newest first."""
+    verbs = {"+": "added", "~": "changed", "-": "removed"}
+    entries = []
+    for row in agent.history.select_related("history_user", "owner")[:HISTORY_SHOWN]:
+        what = f"status {row.get_status_display()}, owner {row.owner}"
+        entries.append(
+            HistoryEntry(
+                row.history_date, row.history_user, f"Agent {verbs[row.history_type]}: {what}"
+            )
+        )
+    identities = AgentIdentity.history.filter(agent_id=agent.pk).select_related("history_user")
+    for row in identities[:HISTORY_SHOWN]:
+        what = f"{row.get_kind_display()} in {row.system}, {row.get_credential_type_display()}"
+        entries.append(
+            HistoryEntry(
+                row.history_date, row.history_user, f"Identity {verbs[row.history_type]}: {what}"
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:HISTORY_SHOWN]
+
+
 def owner_choices(teams) -> QuerySet:
     """People who may be an agent's accountable owner: members of the given teams."""
     return (

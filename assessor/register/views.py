@@ -76,12 +76,11 @@ def agent_new(request):
 
 def agent_detail(request, pk: int):
     agent = selectors.agent_for(request.user, pk)
-    history = agent.history.select_related("history_user").order_by("-history_date")[:50]
     context = {
         "agent": agent,
         "workflows": selectors.agent_workflows(agent),
         "identities": list(agent.identities.all()),
-        "history": history,
+        "history": selectors.agent_history(agent),
         "can_edit": access.may(request.user, agent.team, access.EDIT),
     }
     return render(request, "assessor/register/agent_detail.html", context)
