@@ -76,7 +76,7 @@ def assessment_for(user, pk: int, action: str = VIEW) -> Assessment:
     if not user.is_authenticated:
         raise Http404("No Assessment matches the given query.")  # as get_object_or_404 says
     # The version's document is usually compiled in memory already (see bank.compiled).
-    records = Assessment.objects.select_related("questionnaire", "team", "owner").defer(
+    records = Assessment.objects.select_related("questionnaire", "team", "owner", "agent").defer(
         "questionnaire__document"
     )
     assessment = get_object_or_404(_with_roles(records, user, VIEW, Q(pk=pk)))

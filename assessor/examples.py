@@ -6,6 +6,7 @@ from django.db import transaction
 
 from . import services
 from .models import Assessment
+from .register.examples import RUNS, example_agents_create
 
 SAFEST = {
     "task_type": "secret_rotation",
@@ -146,6 +147,7 @@ EXAMPLES = [
 @transaction.atomic
 def examples_create(*, owner, team) -> list[Assessment]:
     created = []
+    agents = example_agents_create(owner=owner, team=team)
     for example in EXAMPLES:
         assessment = services.assessment_create(
             owner=owner,
@@ -154,6 +156,7 @@ def examples_create(*, owner, team) -> list[Assessment]:
             description=example["description"],
             system=example["system"],
             business_owner=example["business_owner"],
+            agent=agents[RUNS[example["name"]]],
         )
         answers = {**SAFEST, **example["answers"]}
         submitted = {

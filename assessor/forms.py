@@ -12,7 +12,13 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 
 from . import step_markup
-from .models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, Assessment, NotificationPreference
+from .models import (
+    NOTE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    Agent,
+    Assessment,
+    NotificationPreference,
+)
 from .step_fields import evidence_field, note_field
 from .validators import (
     MAX_CONDITION_DEPTH,
@@ -40,7 +46,7 @@ def _limit_to_teams(field, teams) -> None:
 class AssessmentForm(forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = ["name", "team", "description", "system", "business_owner"]
+        fields = ["name", "team", "agent", "description", "system", "business_owner"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "name": "A short name a board member would recognise, e.g. 'Leaver deprovisioning'.",
@@ -53,8 +59,21 @@ class AssessmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _limit_to_teams(self.fields["team"], teams)
         self.fields["team"].help_text = "The team that owns this assessment and reviews it."
+        self.fields["agent"].queryset = Agent.objects.filter(team__in=teams).exclude(
+            status=Agent.Status.RETIRED
+        )
+        self.fields[
+            "agent"
+        ].help_text = "The AI agent that would run this workflow (the agent register); optional."
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        agent, team = cleaned.get("agent"), cleaned.get("team")
+        if agent and team and agent.team_id != team.pk:
+            self.add_error("agent", f"{agent} is an agent of team {agent.team}, not of {team}.")
+        return cleaned
 
 
 class HistoryFilterForm(forms.Form):

@@ -11,7 +11,9 @@ questionnaire's rules use), below the pages, the API, the admin and the commands
 - the answers of a submitted or approved record are neither saved, updated, deleted nor
   added to;
 - decisions are the record's history: added, never changed or deleted;
-- the approved PDF is stored once, for an approved record, and never changes.
+- the approved PDF is stored once, for an approved record, and never changes;
+- one field is register metadata and may change in any status: `agent` (which AI agent runs
+  the workflow). It is not what was assessed and the hash chain does not cover it.
 
 Each refusal is a `LockedRecord` (a ValidationError) naming the records. Reassessing makes a
 new draft revision: the way to change what an approved record says.
@@ -41,6 +43,10 @@ MOVES: dict[tuple[str, str], frozenset | None] = {
 }
 # Set by save() itself, whatever the caller meant.
 _AUTOMATIC = {"updated_at"}
+# Register metadata: which agent runs the workflow. It says nothing about what was assessed
+# (answers, verdict, snapshot, decisions: all that the hash chain covers), so an approved
+# record can be attached to an agent later without a new revision. History records who did.
+REGISTER_FIELDS = {"agent_id"}
 
 
 class LockedRecord(ValidationError):
@@ -154,7 +160,8 @@ def assessment_write_refusal(obj, *, using: str, fields=None, lock: bool = True)
     names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
     if fields is not None:
         names = [name for name in names if name in set(fields)]
-    changed = {n for n in names if n not in _AUTOMATIC and getattr(obj, n) != getattr(stored, n)}
+    fixed = [n for n in names if n not in _AUTOMATIC and n not in REGISTER_FIELDS]
+    changed = {n for n in fixed if getattr(obj, n) != getattr(stored, n)}
     old, new = stored.status, obj.status if "status" in names else stored.status
     if old == new:
         return _refuse([(stored.pk, stored.name, old)]) if changed and old not in EDITABLE else None

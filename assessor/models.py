@@ -28,6 +28,7 @@ from .locked_records import (
     DECISION_RULE,
     AssessmentRule,
 )
+from .register.models import Agent, AgentIdentity  # noqa: F401  (Django finds them here)
 from .validators import xml_text
 
 VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
@@ -512,6 +513,16 @@ class Assessment(Guarded):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
     )
     revision = models.PositiveIntegerField(default=1)
+    # Register metadata, not part of what was assessed: the one field the record lock lets
+    # change on a submitted or approved record (see locked_records.REGISTER_FIELDS).
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text="The AI agent that runs this workflow (the agent register).",
+    )
     # Frozen at submission: the bank (texts, weights, rules, thresholds) and the result as they
     # were, so later edits of the questionnaire never change this record.
     snapshot_document = models.JSONField(null=True, blank=True, editable=False)

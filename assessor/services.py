@@ -60,8 +60,11 @@ def assessment_create(
     description: str = "",
     system: str = "",
     business_owner: str = "",
+    agent=None,
 ) -> Assessment:
     access.require(owner, team, access.CREATE)
+    if agent is not None and agent.team_id != team.pk:
+        raise ValueError("An assessment's agent is one of its own team's.")
     questionnaire = Questionnaire.current()
     if questionnaire is None:
         raise NoPublishedQuestionnaire
@@ -72,6 +75,7 @@ def assessment_create(
         description=description,
         system=system,
         business_owner=business_owner,
+        agent=agent,
         questionnaire=questionnaire,
         total_core=len(questionnaire.scoring_model().core_keys),
     )
@@ -211,6 +215,7 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         description=assessment.description,
         system=assessment.system,
         business_owner=assessment.business_owner,
+        agent_id=assessment.agent_id,  # the same workflow, run by the same agent
         questionnaire=questionnaire,
         team=assessment.team,
         owner=user,

@@ -49,7 +49,7 @@ def neutralised(value):
 def _records(assessments: QuerySet[Assessment]) -> list[Assessment]:
     """The records with everything a row needs, in a fixed number of queries."""
     decisions = Decision.objects.select_related("actor").order_by("created_at", "id")
-    related = ("team", "owner", "questionnaire", "review_cycle")
+    related = ("team", "owner", "questionnaire", "review_cycle", "agent", "agent__owner")
     return list(
         assessments.select_related(*related).prefetch_related(
             "answers", Prefetch("decisions", queryset=decisions)
@@ -92,8 +92,11 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
     header = ["workflow", "revision", "team", "system", "status", "verdict", "score"]
     header += [f"{label} (0-100)" for _, label in dimensions]
     header += ["rules fired", "conditions met", "conditions not met", "reviewer", "approver"]
-    header += ["created", "updated", "submitted", "approved", "review by", "review state"]
-    header += ["id", "link"]
+    header += ["created", "updated", "submitted", "approved", "review by", "id", "link"]
+    # the review cycle's and the agent register's columns come after the ones readers'
+    # sheets already rely on, so no existing column moves
+    header += ["review state"]
+    header += ["agent", "agent id", "agent status", "agent platform", "agent owner"]
     rows = [header]
     for assessment in records:
         result = _result(assessment)
@@ -124,12 +127,20 @@ def table(assessments: QuerySet[Assessment], link: Callable[[str], str] = str) -
                 _local(submitted.created_at) if submitted else None,
                 _local(approved.created_at) if approved else None,
                 review.review_by if review else None,
-                review.state if review else "",
                 assessment.pk,
                 link(assessment.get_absolute_url()),
+                review.state if review else "",
+                *_agent_cells(assessment.agent),
             ]
         )
     return rows
+
+
+def _agent_cells(agent) -> list:
+    if agent is None:
+        return ["", None, "", "", ""]
+    owner = agent.owner.get_full_name() or agent.owner.get_username()
+    return [agent.name, agent.pk, agent.get_status_display(), agent.platform, owner]
 
 
 def _text(value) -> str:

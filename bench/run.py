@@ -26,6 +26,7 @@ MODULES = [
     "pdf_render",  # board-ready PDF (gunicorn + SQLite)
     "impact_preview",  # admin tuning, in-process
     "review_sweep",  # issue 24: the daily review sweep over 30,000 approvals, in-process
+    "register_list",  # issue 24: the agent register's list, 10,000 agents, in-process
     "load_reviewers",  # 20 concurrent reviewers, each completing an assessment
     "load_faults",  # the same with a worker killed mid-save and a PostgreSQL restart
 ]

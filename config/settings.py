@@ -275,6 +275,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An agent's status and a record's status are both "status": name the agent's apart.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "assessor.models.Assessment.Status",
+        "AgentStatusEnum": "assessor.register.models.AgentStatus",
+    },
 }
 
 # --- sign-in protection (django-axes) ----------------------------------------------------

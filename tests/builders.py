@@ -36,6 +36,8 @@ from assessor.models import (
     ExportRecord,
     Questionnaire,
 )
+from assessor.register import services as register_services
+from assessor.register.models import Agent, AgentIdentity
 
 # Every question asked at its safest choice (the shipped examples' answers): the follow-up
 # that policy as code shows is answered too, since left out it would count at its riskiest.
@@ -123,6 +125,23 @@ def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret
         services.answers_save(assessment=assessment, existing={}, submitted=submitted, user=owner)
     assessment.refresh_from_db()
     return assessment
+
+
+def make_agent(owner, *, name="Access triage agent", team=None, identities=1, **fields):
+    """An agent of the owner's first team (or `team`), with `identities` workload identities."""
+    team = team or access.teams_for(owner, access.VIEW).order_by("pk").first()
+    fields = {"platform": "In-house", **fields}
+    agent = register_services.agent_create(user=owner, team=team, name=name, owner=owner, **fields)
+    for number in range(identities):
+        register_services.identity_create(
+            user=owner,
+            agent=agent,
+            kind="workload_identity",
+            system=f"Cloud {number}",
+            credential_type="short_lived_token",
+            credential_lifetime="ephemeral",
+        )
+    return agent
 
 
 def make_reviewed(owner, approver, *, name="Leaver deprovisioning"):
@@ -225,6 +244,8 @@ def snapshot() -> dict:
         ),
         "history": (Assessment.history.count(), Answer.history.count()),
         "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "agents": list(Agent.objects.order_by("pk").values()),
+        "identities": list(AgentIdentity.objects.order_by("pk").values()),
     }
 
 

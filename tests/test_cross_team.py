@@ -30,6 +30,7 @@ from tests.builders import (
     MISSING,
     SAFEST,
     api_client,
+    make_agent,
     make_assessment,
     make_token,
     make_user,
@@ -49,7 +50,8 @@ NAME = "Secret rotation"
 class Target:
     """How to fill a covered pattern: which record it takes, and how the client speaks."""
 
-    record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site"
+    record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
+    # "agent", "identity"
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -90,6 +92,16 @@ COVERED = {
     "api/v1/assessments/<int:pk>/return/": API,
     "api/v1/assessments/<int:pk>/export/": API,
     "api/v1/assessments/<int:pk>/pdf/": API,
+    # the agent register: a record's agent, an agent, an agent's identity
+    "assessments/<int:pk>/agent/": RECORD,
+    "agents/<int:pk>/": Target("agent"),
+    "agents/<int:pk>/edit/": Target("agent"),
+    "agents/<int:pk>/identities/new/": Target("agent"),
+    "agents/<int:pk>/identities/<int:identity>/": Target("identity"),
+    "agents/<int:pk>/identities/<int:identity>/delete/": Target("identity"),
+    "api/v1/agents/<int:pk>/": Target("agent", api=True),
+    "api/v1/agents/<int:pk>/identities/": Target("agent", api=True),
+    "api/v1/agents/<int:pk>/identities/<int:identity>/": Target("identity", api=True),
     # another person's token (a team member's)
     "accounts/tokens/<int:pk>/revoke/": Target("token"),
     # the back office's review records and teams
@@ -119,6 +131,9 @@ EXEMPT = {
     "assessments/export.xlsx": NO_RECORD,
     "assessments/new/": NO_RECORD,
     "assessments/import/": NO_RECORD,
+    "agents/": "the register's list: filtered by team (tests/test_register.py)",
+    "agents/new/": "takes no record: the team is chosen among the person's own (test_register)",
+    "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "
         "(tests/test_record_chain.py)"
@@ -302,6 +317,9 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     elif target.record in ("decision", "export", "pdf"):
         model = {"decision": Decision, "export": ExportRecord, "pdf": ApprovedReport}
         pks = rows_of(model[target.record], records)
+    elif target.record in ("agent", "identity"):
+        agent = make_agent(insider, name=NAME, purpose=SECRET_NOTE)
+        pks = [[agent.pk, agent.identities.get().pk][: 1 if target.record == "agent" else 2]]
     elif target.record == "history":
         pks = [[pk, Assessment.history.filter(id=pk).latest().history_id] for pk, _ in pks]
     if target.record == "site":

@@ -7,7 +7,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import access, selectors
-from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
+from ..models import (
+    NOTE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    VERDICT_CHOICES,
+    Agent,
+    Assessment,
+    Team,
+)
 from ..oversight.selectors import REVIEW_STATES, SUPERSEDED, review_status
 from ..validators import xml_text
 
@@ -71,6 +78,7 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "approved_at",
             "review_by",
             "review_state",
+            "agent",
         ]
         read_only_fields = fields
 
@@ -115,16 +123,30 @@ class AssessmentCreateSerializer(serializers.ModelSerializer):
     a role that does not allow creating there is refused by the service with 403."""
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=Agent.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The id of the agent (of the same team) that runs the workflow; optional.",
+    )
 
     class Meta:
         model = Assessment
-        fields = ["name", "team", "description", "system", "business_owner"]
+        fields = ["name", "team", "agent", "description", "system", "business_owner"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["team"].queryset = access.teams_for(request.user, access.VIEW).distinct()
+            teams = access.teams_for(request.user, access.VIEW).distinct()
+            self.fields["team"].queryset = teams
+            self.fields["agent"].queryset = Agent.objects.filter(team__in=teams)
+
+    def validate(self, attrs):
+        agent, team = attrs.get("agent"), attrs.get("team")
+        if agent is not None and team is not None and agent.team_id != team.pk:
+            raise serializers.ValidationError({"agent": "Choose an agent of the same team."})
+        return attrs
 
 
 class AnswerSerializer(serializers.Serializer):

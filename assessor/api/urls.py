@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from ..register import api as register
 from . import docs, views
 
 urlpatterns = [
@@ -17,6 +18,14 @@ urlpatterns = [
     path("assessments/<int:pk>/return/", views.Return.as_view(), name="api-return"),
     path("assessments/<int:pk>/export/", views.ExportJson.as_view(), name="api-export"),
     path("assessments/<int:pk>/pdf/", views.ExportPdf.as_view(), name="api-pdf"),
+    path("agents/", register.AgentList.as_view(), name="api-agents"),
+    path("agents/<int:pk>/", register.AgentDetail.as_view(), name="api-agent"),
+    path("agents/<int:pk>/identities/", register.IdentityList.as_view(), name="api-identities"),
+    path(
+        "agents/<int:pk>/identities/<int:identity>/",
+        register.IdentityDetail.as_view(),
+        name="api-identity",
+    ),
     path("questionnaire/", views.PublishedQuestionnaire.as_view(), name="api-questionnaire"),
     path("schema/", docs.schema, name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),
