@@ -50,6 +50,9 @@ def account_settings(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         state = "on" if form.cleaned_data["review_emails"] else "off"
-        messages.success(request, f"Saved: review emails are {state}.")
+        reminders = "on" if form.cleaned_data["reminder_emails"] else "off"
+        messages.success(
+            request, f"Saved: review emails are {state}. Reminders and digests are {reminders}."
+        )
         return redirect("account_settings")
     return render(request, "registration/account_settings.html", {"form": form})
