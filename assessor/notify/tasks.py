@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -52,26 +54,54 @@ def deliver_soon() -> None:
         logger.exception("Could not queue the delivery task; the schedule will deliver.")
 
 
-SCHEDULES = {
-    # name: (function, schedule type, extra fields)
-    "Deliver pending notifications": (DELIVER, Schedule.MINUTES, {"minutes": 1}),
-    "Daily review sweep": (
-        "assessor.notify.tasks.review_sweep",
-        Schedule.CRON,
-        {"cron": "0 6 * * *"},
-    ),
-    "Weekly digest": ("assessor.notify.tasks.weekly_digests", Schedule.CRON, {"cron": "0 7 * * 1"}),
-}
+def _next(now, *, hour: int, weekday: int | None = None):
+    """The next `hour`:00 (local time) after `now`, on `weekday` (0 = Monday) if given."""
+    at = timezone.localtime(now).replace(hour=hour, minute=0, second=0, microsecond=0)
+    while at <= now or (weekday is not None and at.weekday() != weekday):
+        at += timedelta(days=1)
+    return at
 
 
-def schedules_ensure() -> list[str]:
-    """Create or update the schedules (idempotent); the names of those created."""
+def _schedules(now) -> dict:
+    # name: (function, schedule type, its fields); times in the server's time zone
+    return {
+        "Deliver pending notifications": (
+            DELIVER,
+            Schedule.MINUTES,
+            {"minutes": 1, "next_run": now},
+        ),
+        "Daily review sweep": (
+            "assessor.notify.tasks.review_sweep",
+            Schedule.DAILY,
+            {"next_run": _next(now, hour=6)},
+        ),
+        "Weekly digest": (
+            "assessor.notify.tasks.weekly_digests",
+            Schedule.WEEKLY,
+            {"next_run": _next(now, hour=7, weekday=0)},
+        ),
+    }
+
+
+SCHEDULES = tuple(_schedules(timezone.now()))
+
+
+def schedules_ensure(*, now=None) -> list[str]:
+    """Create the schedules, or put back their function and kind (idempotent: a schedule's
+    next run is kept); the names of those created."""
     created = []
-    for name, (func, schedule_type, extra) in SCHEDULES.items():
-        _, was_created = Schedule.objects.update_or_create(
+    for name, (func, schedule_type, extra) in _schedules(now or timezone.now()).items():
+        schedule, was_created = Schedule.objects.get_or_create(
             name=name,
             defaults={"func": func, "schedule_type": schedule_type, "repeats": -1, **extra},
         )
         if was_created:
             created.append(name)
+        elif (schedule.func, schedule.schedule_type, schedule.repeats) != (
+            func,
+            schedule_type,
+            -1,
+        ):
+            schedule.func, schedule.schedule_type, schedule.repeats = func, schedule_type, -1
+            schedule.save(update_fields=["func", "schedule_type", "repeats"])
     return created
