@@ -107,7 +107,7 @@ class Delivery(models.Model):
     # A claim: the worker holding `lease_token` sends it before `leased_until`; past that, a
     # worker that died mid-job has let go and another may claim it.
     leased_until = models.DateTimeField(null=True, blank=True)
-    lease_token = models.CharField(max_length=32, blank=True)
+    lease_token = models.CharField(max_length=64, blank=True)  # "<pid>-<random>" of its worker
     last_error = models.TextField(blank=True)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

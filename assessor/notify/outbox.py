@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 import uuid
 from datetime import timedelta
@@ -152,7 +153,7 @@ def backoff(attempts: int) -> timedelta:
 def deliveries_claim(*, limit: int = BATCH, now=None) -> tuple[str, list[int]]:
     """Claim up to `limit` pending rows that are due and not held by a live lease."""
     now = now or timezone.now()
-    token = uuid.uuid4().hex
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"  # whose claim it is, for the log and tests
     with transaction.atomic():
         due = (
             Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
