@@ -16,6 +16,8 @@ class WebhookEndpointForm(forms.ModelForm):
         error_messages={"required": "Choose at least one event to send."},
     )
 
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["name", "url", "format", "event_types", "active"]

@@ -138,7 +138,12 @@ def digests_owe(*, now=None) -> int:
             )
             for user in digest_recipients(team)
         ]
-    return len(Delivery.objects.bulk_create(rows, ignore_conflicts=True))
+    owed = set(
+        Delivery.objects.filter(key__in=[row.key for row in rows]).values_list("key", flat=True)
+    )
+    new = [row for row in rows if row.key not in owed]
+    Delivery.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run: still once
+    return len(new)
 
 
 # --- sending: in the workers -----------------------------------------------------------------
