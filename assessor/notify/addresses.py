@@ -36,8 +36,8 @@ KINDS = (
     ("is_unspecified", "an unspecified address"),
     ("is_link_local", "a link-local address"),
     ("is_multicast", "a multicast address"),
-    ("is_private", "a private address"),
     ("is_reserved", "a reserved address"),
+    ("is_private", "a private address"),
 )
 
 
