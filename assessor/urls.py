@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -21,5 +21,4 @@ urlpatterns = [
     path("assessments/<int:pk>/reassess/", views.assessment_reassess, name="reassess"),
     path("assessments/<int:pk>/compare/<int:other>/", views.assessment_compare, name="compare"),
     path("audit/records/", views.audit_records, name="audit_records"),
-    path("teams/", include("assessor.notify.urls")),  # webhooks, for each team's managers
 ]

@@ -42,6 +42,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessor.api.urls")),
     path("questionnaires/", include("assessor.studio_urls")),
+    # a team's webhooks, for its managers (team boundary: tests/test_cross_team.py)
+    path("teams/", include("assessor.notify.urls")),
     path("", include("assessor.urls")),
 ]
 
