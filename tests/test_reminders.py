@@ -218,6 +218,14 @@ def test_the_weekly_digest_goes_to_approvers_and_managers_once_a_week(smtp_serve
     assert not smtp_server.to("o@example.org")  # Team B had nothing to tell
 
 
+def test_the_outbox_forgets_what_is_older_than_ninety_days(record):
+    announce(events.REVIEW_DUE, record)
+    Delivery.objects.update(status="sent")
+    assert outbox.outbox_prune(now=timezone.now() + timedelta(days=89)) == 0
+    assert outbox.outbox_prune(now=timezone.now() + timedelta(days=91)) > 0
+    assert not Delivery.objects.exists()
+
+
 def test_a_quiet_week_sends_no_digest(smtp_server, people):
     assert tasks.weekly_digests() == 0
     assert not smtp_server.messages

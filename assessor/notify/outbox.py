@@ -146,6 +146,17 @@ def digests_owe(*, now=None) -> int:
     return len(new)
 
 
+def outbox_prune(*, now=None, keep_days: int = 90) -> int:
+    """Forget events (and their deliveries) older than `keep_days`, and sent or failed digests
+    as old: the delivery log and the digests look back a week at most."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days)
+    events = Event.objects.filter(created_at__lt=cutoff).delete()[0]
+    rest = Delivery.objects.filter(event=None, created_at__lt=cutoff).exclude(
+        status=Delivery.Status.PENDING
+    )
+    return events + rest.delete()[0]
+
+
 # --- sending: in the workers -----------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ def review_sweep():
 def weekly_digests() -> int:
     owed = outbox.digests_owe()
     deliver_pending()
+    outbox.outbox_prune()  # once a week is often enough to keep the outbox small
     return owed
 
 
