@@ -29,6 +29,10 @@ run: $(VENV)/.runtime-installed
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_admin --sign-in-url http://127.0.0.1:$(PORT)/accounts/login/
 	DJANGO_DEBUG=1 $(PY) manage.py seed_examples
 	DJANGO_DEBUG=1 $(PY) manage.py review_sweep
+	DJANGO_DEBUG=1 $(PY) manage.py ensure_schedules
+	@# A task-queue worker beside the web server (reminders, digests, webhooks), stopped with it.
+	DJANGO_DEBUG=1 $(PY) manage.py qcluster & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 system-deps:

@@ -8,6 +8,7 @@ from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from . import access
 from .forms import NotificationPreferenceForm, ThrottledPasswordChangeForm
 from .models import NotificationPreference
 
@@ -50,6 +51,12 @@ def account_settings(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         state = "on" if form.cleaned_data["review_emails"] else "off"
-        messages.success(request, f"Saved: review emails are {state}.")
+        reminders = "on" if form.cleaned_data["reminder_emails"] else "off"
+        messages.success(
+            request, f"Saved: review emails are {state}. Reminders and digests are {reminders}."
+        )
         return redirect("account_settings")
-    return render(request, "registration/account_settings.html", {"form": form})
+    managed = access.teams_for(request.user, access.MANAGE).distinct().order_by("name")
+    return render(
+        request, "registration/account_settings.html", {"form": form, "managed_teams": managed}
+    )

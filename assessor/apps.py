@@ -19,6 +19,9 @@ class AssessorConfig(AppConfig):
     def ready(self):
         from .immutability import guard_framework_links
         from .models import Dimension, Question, Questionnaire, Rule
+        from .notify import receivers
+
+        receivers.connect()  # events owe reminders and webhooks (assessor/notify/)
 
         # The framework links of a published or retired version do not change either.
         for through in (

@@ -31,6 +31,11 @@ EVENT_TYPES = (
 )
 
 # Receivers get: event_type (one of EVENT_TYPES), team (a Team or None), payload (a dict).
+# `event_recorded` is sent at once, inside the action's transaction: a receiver that writes
+# rows there (the notification outbox) commits or rolls back with the action itself.
+# `event_published` is sent once that transaction has committed: for what must not run on
+# work that may still roll back (waking the task queue, sending anything).
+event_recorded = Signal()
 event_published = Signal()
 
 
@@ -39,6 +44,7 @@ def event_publish(event_type: str, *, team, payload: dict) -> None:
     action that rolls back announces nothing."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}.")
+    event_recorded.send(sender=event_publish, event_type=event_type, team=team, payload=payload)
     transaction.on_commit(
         lambda: event_published.send(
             sender=event_publish, event_type=event_type, team=team, payload=payload

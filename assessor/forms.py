@@ -91,7 +91,7 @@ class HistoryFilterForm(forms.Form):
 class NotificationPreferenceForm(forms.ModelForm):
     class Meta:
         model = NotificationPreference
-        fields = ["review_emails"]
+        fields = ["review_emails", "reminder_emails"]
 
 
 class DecisionForm(forms.Form):

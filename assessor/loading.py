@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import bank
+from . import bank, events
 from .bank import bank_from_rows
 from .immutability import ImmutableQuestionnaire
 from .models import (
@@ -260,6 +260,16 @@ def _publish(questionnaire: Questionnaire) -> None:
     questionnaire.status = Questionnaire.Status.PUBLISHED
     questionnaire.published_at = timezone.now()
     questionnaire.save(update_fields=["status", "published_at"])
+    # every way of publishing (studio, command, loader) passes here, so each is announced
+    events.event_publish(
+        events.QUESTIONNAIRE_PUBLISHED,
+        team=None,
+        payload={
+            "version": questionnaire.version,
+            "title": questionnaire.title,
+            "published_at": questionnaire.published_at.isoformat(),
+        },
+    )
 
 
 @transaction.atomic

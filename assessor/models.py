@@ -719,9 +719,19 @@ class NotificationPreference(models.Model):
             "submitted is returned or approved."
         ),
     )
+    reminder_emails = models.BooleanField(
+        "email me reminders and digests",
+        default=True,
+        help_text=(
+            "An email when a record you own or approve falls due for review, becomes overdue "
+            "or lapses, and the weekly digest of your team (for approvers and team managers)."
+        ),
+    )
 
     def __str__(self):
-        return f"{self.user}: review emails {'on' if self.review_emails else 'off'}"
+        reviews = "on" if self.review_emails else "off"
+        reminders = "on" if self.reminder_emails else "off"
+        return f"{self.user}: review emails {reviews}, reminders {reminders}"
 
 
 class ApiToken(models.Model):
@@ -772,3 +782,5 @@ class RateWindow(models.Model):
 
 # The review cycle's table lives with its package (assessor/oversight) but in this one app.
 from .oversight.models import ReviewCycle  # noqa: E402, F401
+# Reminders, digests and webhooks (assessor/notify/): defined there, one app for Django.
+from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402,F401

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from . import access, notifications, pdf
+from . import access, events, notifications, pdf
 from .models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
 from .oversight.services import review_cycle_open
 from .record_chain import chain_link_add
@@ -40,6 +41,24 @@ def _already(assessment: Assessment, action: str, verb: str) -> WorkflowError:
         return WorkflowError(f"This assessment is already {verb}.")
     when = timezone.localtime(decision.created_at).strftime("%d %b %Y, %H:%M")
     return WorkflowError(f"Already {verb} by {decision.actor} ({when}).")
+
+
+def _announce(event_type: str, assessment: Assessment, user) -> None:
+    """Tell listeners (reminders, webhooks) what happened to the record, once it commits."""
+    events.event_publish(
+        event_type,
+        team=assessment.team,
+        payload={
+            "assessment_id": assessment.pk,
+            "name": assessment.name,
+            "team": str(assessment.team),
+            "revision": assessment.revision,
+            "status": assessment.status,
+            "verdict": assessment.verdict,
+            "actor": user.get_username(),
+            "url": reverse("report", args=[assessment.pk]),
+        },
+    )
 
 
 def _decide(assessment: Assessment, user, action: str, comment: str, **fields) -> Decision:
@@ -86,6 +105,7 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
     )
     chain_link_add(record=assessment, decision=decision)
     notifications.submitted(assessment=assessment, user=user, comment=comment)
+    _announce(events.ASSESSMENT_SUBMITTED, assessment, user)
 
 
 @transaction.atomic
@@ -119,6 +139,7 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
         filename=pdf.pdf_filename(assessment),
     )
     chain_link_add(record=assessment, decision=decision)  # the approved snapshot, PDF and all
+    _announce(events.ASSESSMENT_APPROVED, assessment, user)
     return report
 
 
@@ -146,3 +167,4 @@ def assessment_return(*, assessment: Assessment, user, comment: str) -> None:
     notifications.decided(
         assessment=assessment, user=user, submitter=submitter, action="returned", comment=comment
     )
+    _announce(events.ASSESSMENT_RETURNED, assessment, user)

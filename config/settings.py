@@ -5,6 +5,7 @@ developer's machine (SQLite file, debug off unless asked for). See docs/operator
 ("Running in production") for the list.
 """
 
+import ipaddress
 import json
 import os
 from datetime import timedelta
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: no CDN
+    "django_q",  # the task queue (django-q2): reminders, digests, webhooks
     "assessor",
 ]
 
@@ -376,6 +378,52 @@ EMAIL_BACKEND = (
 )
 # Links in emails: the address people open the app at (mail has no request to take it from).
 ASSESSOR_BASE_URL = os.environ.get("ASSESSOR_BASE_URL", "http://127.0.0.1:8000")
+
+# --- the task queue (django-q2, ORM broker: the database is the broker, no new server) -----
+# Workers (`manage.py qcluster`) on any number of hosts share one database. A task that runs
+# longer than TIMEOUT seconds is killed; one whose worker died is handed out again after RETRY
+# seconds (so RETRY must exceed TIMEOUT); a failed task is retried up to MAX_ATTEMPTS times.
+Q_CLUSTER = {
+    "name": "assessor",
+    "orm": "default",
+    "workers": env_int("ASSESSOR_QUEUE_WORKERS", 2),
+    "timeout": env_int("ASSESSOR_QUEUE_TIMEOUT_SECONDS", 90),
+    "retry": env_int("ASSESSOR_QUEUE_RETRY_SECONDS", 120),
+    "max_attempts": env_int("ASSESSOR_QUEUE_MAX_ATTEMPTS", 3),
+    "ack_failures": True,  # a failed task leaves the queue (its deliveries keep their own retries)
+    "save_limit": 500,
+    "catch_up": False,  # after downtime, run a missed schedule once, not once per missed slot
+    "poll": 1,
+    "label": "Task queue",
+}
+if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        "ASSESSOR_QUEUE_RETRY_SECONDS must be greater than ASSESSOR_QUEUE_TIMEOUT_SECONDS"
+    )
+# Deliveries (emails and webhook posts, assessor/notify/outbox.py): a worker's claim on a
+# delivery lasts LEASE seconds (past that, another worker may send it); a failed attempt waits
+# BACKOFF seconds, doubling each time (capped at six hours), up to MAX_ATTEMPTS.
+ASSESSOR_DELIVERY_LEASE_SECONDS = env_int("ASSESSOR_DELIVERY_LEASE_SECONDS", 300)
+ASSESSOR_DELIVERY_BACKOFF_SECONDS = env_int("ASSESSOR_DELIVERY_BACKOFF_SECONDS", 60)
+ASSESSOR_DELIVERY_MAX_ATTEMPTS = env_int("ASSESSOR_DELIVERY_MAX_ATTEMPTS", 8)
+# One delivery task sends for at most this long, well inside the queue's timeout.
+ASSESSOR_DELIVERY_BUDGET_SECONDS = env_int("ASSESSOR_DELIVERY_BUDGET_SECONDS", 60)
+if Q_CLUSTER["timeout"] <= ASSESSOR_DELIVERY_BUDGET_SECONDS:
+    raise ImproperlyConfigured(
+        "ASSESSOR_DELIVERY_BUDGET_SECONDS must be less than ASSESSOR_QUEUE_TIMEOUT_SECONDS"
+    )
+# Webhooks: a post waits this long for an answer; targets on loopback, private, link-local or
+# other non-public addresses are refused unless listed here (host names or CIDR ranges).
+ASSESSOR_WEBHOOK_TIMEOUT_SECONDS = env_int("ASSESSOR_WEBHOOK_TIMEOUT_SECONDS", 10)
+ASSESSOR_WEBHOOK_ALLOWED_TARGETS = env_list("ASSESSOR_WEBHOOK_ALLOWED_TARGETS")
+for _entry in ASSESSOR_WEBHOOK_ALLOWED_TARGETS:
+    if "/" in _entry:
+        try:
+            ipaddress.ip_network(_entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"ASSESSOR_WEBHOOK_ALLOWED_TARGETS: {_entry!r} is not a CIDR range"
+            ) from None
 
 # Logs go to standard error (gunicorn's error log, the container's log). django.request is
 # where an unhandled exception is reported, with its traceback: without this handler, a

@@ -17,6 +17,7 @@ ALLOWED_LOCAL_IMPORTS = {
     # Django's AppConfig.ready(): signal wiring needs the app registry to be ready.
     ("assessor.apps", "assessor.immutability"),
     ("assessor.apps", "assessor.models"),
+    ("assessor.apps", "assessor.notify.receivers"),
 }
 
 

@@ -25,7 +25,10 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from assessor import pdf, review
+from assessor.membership import member_add
 from assessor.models import ApiToken, ApprovedReport, Assessment, Decision, ExportRecord
+from assessor.notify.models import WebhookEndpoint
+from assessor.notify.signing import secret_new
 from tests.builders import (
     MISSING,
     SAFEST,
@@ -52,6 +55,7 @@ class Target:
 
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
     # "agent", "identity"
+    # "team" (a team's page, for its managers), "webhook" (a team's webhook endpoint)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -104,6 +108,11 @@ COVERED = {
     "api/v1/agents/<int:pk>/identities/<int:identity>/": Target("identity", api=True),
     # another person's token (a team member's)
     "accounts/tokens/<int:pk>/revoke/": Target("token"),
+    # a team's webhooks, for its managers (tests/test_webhooks.py)
+    "teams/<int:team_id>/webhooks/": Target("team"),
+    "teams/<int:team_id>/webhooks/<int:pk>/": Target("webhook"),
+    "teams/<int:team_id>/webhooks/<int:pk>/delete/": Target("webhook"),
+    "teams/<int:team_id>/webhooks/<int:pk>/test/": Target("webhook"),
     # the back office's review records and teams
     **admin_routes("assessment", "assessment"),
     "admin/assessor/assessment/^([^/]+)/history/([^/]+)/$": Target("history", admin=True),
@@ -172,7 +181,7 @@ EXEMPT = {
     "admin/password_change/done/": OWN,
     "admin/autocomplete/": "autocomplete over the bank and people, filtered by each model admin",
     "admin/jsi18n/": "the back office's translations for its scripts",
-    "admin/^(?P<app_label>auth|axes|assessor)/$": "an app's index: lists models, no record",
+    "admin/^(?P<app_label>auth|axes|django_q|assessor)/$": "an app's index: lists models only",
     "admin/(?P<url>.*)$": "the back office's 404 for any other address",
     "admin/auth/user/<id>/password/": "people belong to no one team; only superusers edit them",
     **{
@@ -199,6 +208,10 @@ EXEMPT_ADMIN_MODELS = {
     "axes/accesslog": "sign-ins: of an account name and an address, no team",
     "axes/accessfailurelog": "sign-in failures: of an account name and an address, no team",
     "assessor/frameworkreference": BANK,
+    **{
+        f"django_q/{model}": "the task queue's own rows (jobs, schedules): superusers only"
+        for model in ("failure", "success", "ormq", "schedule")
+    },
     **{
         f"assessor/{prefix}{model}": BANK
         for prefix in ("", "historical")
@@ -311,6 +324,20 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     record whose version a POST sends."""
     # the second record of compare's pair is Team A's draft
     pks = [[record.pk, records[0].pk] for record in records]
+    if target.record in ("team", "webhook"):
+        # each side manages its own team; Team A has an endpoint
+        member_add(team_name="Team A", username=insider.username, role="manager")
+        member_add(team_name="Team B", username="stranger", role="manager")
+        team = records[0].team
+        endpoint = WebhookEndpoint.objects.create(
+            team=team,
+            name="SIEM",
+            url="https://93.184.215.14/hook",
+            event_types=["assessment.approved"],
+            secret=secret_new(),
+        )
+        values = [team.pk] if target.record == "team" else [team.pk, endpoint.pk]
+        return [(fill(route, values), fill(route, [MISSING] * len(values)), records[0].pk)]
     if target.record == "token":
         make_token(insider, name="insider's script")
         pks = [[ApiToken.objects.get(user=insider).pk]]

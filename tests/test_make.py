@@ -38,3 +38,11 @@ def test_make_run_prints_the_sign_in_address_on_its_port():
     assert "ensure_admin --sign-in-url http://127.0.0.1:9000/accounts/login/" in dry_run(
         "run", PORT="9000"
     )
+
+
+def test_make_run_starts_a_queue_worker_beside_the_server_and_stops_it_with_it():
+    commands = dry_run("run")
+    assert "manage.py ensure_schedules" in commands
+    worker = commands.index("manage.py qcluster &")
+    assert "trap 'kill $worker" in commands[worker:]
+    assert worker < commands.index("runserver 127.0.0.1:8000")

@@ -1,0 +1,240 @@
+"""Two real task-queue clusters (`manage.py qcluster`, one worker each, as on two hosts) share
+one PostgreSQL database and deliver a batch of reminders to a real SMTP server; one of them is
+killed with SIGKILL in the middle of its job. Every reminder arrives exactly once: the live
+worker never sends what the other holds, and what the dead one held is sent again once its
+lease ends.
+
+PostgreSQL only: on SQLite the claim holds too (its one write lock serialises claims), but
+several processes polling one SQLite file is not a deployment this app supports (workers on
+several hosts need a database server), so the test would prove nothing an operator relies on.
+"""
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.builders import SmtpInbox, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+REMINDERS = 40
+LEASE_SECONDS = 4
+RCPT_DELAY = 0.25  # each message takes this long before it is accepted: the job is slow
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="two workers on two hosts need PostgreSQL (see the module's docstring)",
+)
+
+
+class SlowInbox(SmtpInbox):
+    """Slow at RCPT, before any message text is sent: a worker killed there leaves nothing
+    accepted, as a worker killed mid-job on a real host would."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        await asyncio.sleep(RCPT_DELAY)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def database_url():
+    """A database of its own beside the suite's, dropped afterwards."""
+    import psycopg
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{parts.path.lstrip('/') or 'assessor'}_queue_workers"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def env(database_url, smtp):
+    _, port = smtp
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ASSESSOR_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url,
+        DJANGO_EMAIL_HOST="127.0.0.1",
+        DJANGO_EMAIL_PORT=str(port),
+        ASSESSOR_QUEUE_WORKERS="1",
+        ASSESSOR_QUEUE_TIMEOUT_SECONDS="60",
+        ASSESSOR_QUEUE_RETRY_SECONDS="90",
+        ASSESSOR_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
+        ASSESSOR_DELIVERY_BUDGET_SECONDS="30",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def django_run(env, code: str) -> str:
+    """Run `code` in a fresh Django process on the workers' database; its standard output."""
+    script = "import django; django.setup()\n" + code
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+SETUP = f"""
+from django.core.management import call_command
+from assessor.notify.models import Delivery
+call_command("migrate", verbosity=0)
+Delivery.objects.bulk_create(
+    Delivery(
+        key=f"review.due:{{i}}:2027-01-01:mail:{{i}}",
+        channel="email",
+        recipient=f"owner{{i}}@example.org",
+        subject=f"Review due: workflow {{i}}",
+        body="Due for review.",
+    )
+    for i in range({REMINDERS})
+)
+"""
+ENQUEUE = """
+from django_q.tasks import async_task
+for _ in range({n}):
+    async_task("assessor.notify.tasks.deliver_pending")
+"""
+
+
+def delivery_rows(database_url) -> list[tuple[str, str, bool]]:
+    """(status, lease token, lease still live) of every delivery, read straight from SQL."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        return connection.execute(
+            "SELECT status, lease_token, coalesce(leased_until > now(), false) "
+            "FROM assessor_delivery ORDER BY id"
+        ).fetchall()
+
+
+def cluster(env, log: Path) -> subprocess.Popen:
+    # its own process group: the cluster and its worker die together, as a host would
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def group_pids(pgid: int) -> set[int]:
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp
+            pids.add(int(stat.parent.name))
+    return pids
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def test_two_workers_and_a_kill_deliver_every_reminder_exactly_once(
+    env, smtp, tmp_path, database_url
+):
+    inbox, _ = smtp
+    django_run(env, SETUP)
+    first = cluster(env, tmp_path / "first.log")
+    second = cluster(env, tmp_path / "second.log")
+    try:
+        for process, log in ((first, "first.log"), (second, "second.log")):
+            wait_for(
+                lambda log=log: "running" in (tmp_path / log).read_text(),
+                60,
+                f"{log}: the cluster did not start",
+            )
+            assert process.poll() is None
+        django_run(env, ENQUEUE.format(n=2))  # one job for each
+
+        # Mid-job: the first cluster's worker holds a live claim on rows not yet sent, and a
+        # message is on its way (half-way through the slow RCPT).
+        first_pids = group_pids(first.pid)
+
+        def first_holds_unsent_rows():
+            rows = delivery_rows(database_url)
+            return (
+                any(
+                    status == "pending" and live and int(token.split("-")[0]) in first_pids
+                    for status, token, live in rows
+                )
+                and len(inbox.messages) >= 4
+            )
+
+        wait_for(first_holds_unsent_rows, 60, "the first worker never held a claim")
+        seen = len(inbox.messages)
+        wait_for(lambda: len(inbox.messages) > seen, 10, "no message was accepted")
+        time.sleep(RCPT_DELAY / 2)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        assert len(inbox.messages) < REMINDERS, "killed too late: nothing was left to lose"
+
+        # The frequent "deliver pending" schedule, faster: a job every second until all are sent.
+        deadline = time.monotonic() + 90
+        while len(inbox.messages) < REMINDERS and time.monotonic() < deadline:
+            django_run(env, ENQUEUE.format(n=1))
+            time.sleep(1)
+        time.sleep(LEASE_SECONDS)  # room for a duplicate to show up, if one were coming
+    finally:
+        stop(first)
+        stop(second)
+
+    received = Counter(message["To"] for message in inbox.messages)
+    assert sorted(received) == sorted(f"owner{i}@example.org" for i in range(REMINDERS))
+    assert set(received.values()) == {1}, {to: n for to, n in received.items() if n > 1}
+    rows = delivery_rows(database_url)
+    assert [status for status, _, _ in rows] == ["sent"] * REMINDERS
