@@ -780,7 +780,7 @@ class RateWindow(models.Model):
         return f"{self.key}: {len(self.history)} recent request(s)"
 
 
-# The review cycle's table lives with its package (assessor/oversight) but in this one app.
+# Tables that live with their packages but in this one app: reminders, digests and webhooks
+# (assessor/notify/), the review cycle (assessor/oversight/).
+from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
-# Reminders, digests and webhooks (assessor/notify/): defined there, one app for Django.
-from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402,F401
