@@ -25,9 +25,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, bank, immutability, impact, loading, studio
+from assessor import bank
+from assessor.bank import loading
+from assessor.records import guard as immutability
+from assessor.records.validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
+from assessor.studio import impact
+from assessor.studio import services as studio
+from assessor.teams import access
+from assessor.teams.roles import ROLE_LABELS
+from assessor.wizard.forms import ConditionField, StoredJSONField, WeightField
+
 from .bank import bank_yaml
-from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
     ApprovedReport,
     Assessment,
@@ -46,8 +54,6 @@ from .models import (
     Team,
     Threshold,
 )
-from .roles import ROLE_LABELS
-from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import access, selectors
+from assessor.records import selectors
+from assessor.records.validators import xml_text
+from assessor.teams import access
+
 from ..models import NOTE_MAX_LENGTH, URL_MAX_LENGTH, VERDICT_CHOICES, Assessment, Team
-from ..validators import xml_text
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -17,10 +17,15 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, exchange, listing, pdf, review, selectors, services
-from ..forms import SectionForm
+from assessor.dashboard import filters as listing
+from assessor.documents import exchange, pdf
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams import access
+from assessor.wizard.fields import evidence_field, note_field
+from assessor.wizard.forms import SectionForm
+
 from ..models import Assessment, ExportRecord, Questionnaire
-from ..step_fields import evidence_field, note_field
 from . import serializers as s
 
 ERRORS = {
