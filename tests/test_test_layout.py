@@ -66,8 +66,8 @@ def test_the_check_sees_each_form_of_import():
     """Absolute, relative and package-level imports of a test module are all resolved."""
     probe = TESTS / "browser" / "test_probe.py"
     for source in (
-        "from tests.test_pdf import read\n",
-        "import tests.test_pdf\n",
+        "from tests.documents.test_pdf import read\n",
+        "import tests.documents.test_pdf\n",
         "from tests import test_pdf\n",
         "from .test_journeys import x\n",
         "from .conftest import TIMEOUT_MS\n",

@@ -19,10 +19,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from assessor import autonomy_scales, review
-from assessor.examples import examples_create
-from assessor.membership import member_add
+from assessor.dashboard.examples import examples_create
+from assessor.documents import autonomy_scales
 from assessor.models import ApprovedReport, Assessment, ExportRecord
+from assessor.review import services as review
+from assessor.teams.membership import member_add
 from tests.builders import (
     AT_VERDICT,
     LOWER_TRUST,

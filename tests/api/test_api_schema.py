@@ -10,8 +10,9 @@ import pytest
 import yaml
 from django.test import Client
 
-from assessor import review, selectors
 from assessor.api.serializers import ResultSerializer
+from assessor.records import selectors
+from assessor.review import services as review
 from tests.builders import LOWER_TRUST, SAFEST, api_client, make_assessment, make_token, make_user
 
 pytestmark = pytest.mark.django_db

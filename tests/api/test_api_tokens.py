@@ -11,8 +11,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from assessor import tokens
 from assessor.models import ApiToken, RateWindow
+from assessor.teams import tokens
 from tests.builders import api_client, make_token, make_user
 
 pytestmark = pytest.mark.django_db

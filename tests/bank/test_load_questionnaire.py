@@ -118,7 +118,7 @@ def test_a_broken_bank_file_exits_2_and_creates_nothing(tmp_path):
 
 
 def test_a_failure_midway_rolls_the_whole_load_back(document, monkeypatch):
-    from assessor import loading
+    from assessor.bank import loading
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -165,7 +165,7 @@ def test_a_bank_with_several_faults_exits_2_naming_each_and_loads_nothing(tmp_pa
 
 
 def test_a_stored_document_keeps_scope_reasons_and_notes_through_the_rows(document):
-    from assessor.loading import bank_from_rows, questionnaire_load
+    from assessor.bank.loading import bank_from_rows, questionnaire_load
 
     stored = questionnaire_load(document=document, publish=True).questionnaire
     assert bank.parse_bank(bank_from_rows(stored)) == document
@@ -190,7 +190,7 @@ def with_optional_and_floor(document: dict) -> dict:
 
 
 def test_optional_questions_and_floor_rules_are_stored_as_rows_and_dumped_back(document):
-    from assessor.loading import bank_from_rows, questionnaire_load
+    from assessor.bank.loading import bank_from_rows, questionnaire_load
 
     changed = with_optional_and_floor(document)
     stored = questionnaire_load(document=changed, publish=False).questionnaire

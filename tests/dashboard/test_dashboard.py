@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessor.examples import examples_create
+from assessor.dashboard.examples import examples_create
 from assessor.models import Assessment, Questionnaire
 from tests.builders import SAFEST, make_assessment, make_user
 

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from assessor.examples import examples_create
+from assessor.dashboard.examples import examples_create
 from assessor.models import Assessment
 from tests.builders import SAFEST, make_assessment, make_user
 

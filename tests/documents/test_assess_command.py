@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessor import autonomy_scales, scoring
+from assessor import engine
+from assessor.documents import autonomy_scales
 from tests.builders import AT_VERDICT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BANK = ROOT / "assessor" / "bank" / "default.yaml"
 
 
@@ -207,7 +208,7 @@ def test_an_unreadable_file_exits_2(tmp_path):
 )
 def test_the_command_line_applies_the_caps(model, safe_answers, risky, cap):
     # without the follow-ups the risky answer no longer asks (sent, they would be refused)
-    answers = scoring.effective_answers(model, {**safe_answers, **risky})
+    answers = engine.effective_answers(model, {**safe_answers, **risky})
     completed = run_cli(json.dumps({"answers": answers}))
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["verdict"] == cap

@@ -6,7 +6,8 @@ import copy
 import pytest
 import yaml
 
-from assessor import autonomy_scales, bank, scoring
+from assessor import bank, engine
+from assessor.documents import autonomy_scales
 
 SCALES = ("knight_autonomy", "aws_agentic_scope", "hleg_oversight")
 
@@ -16,7 +17,7 @@ def document():
     return autonomy_scales.read()
 
 
-@pytest.mark.parametrize("verdict", scoring.VERDICTS)
+@pytest.mark.parametrize("verdict", engine.VERDICTS)
 def test_every_verdict_has_one_level_on_each_scale_with_a_one_line_reason(verdict):
     placements = autonomy_scales.placements(verdict)
     assert [p.scale for p in placements] == list(SCALES)
@@ -31,7 +32,7 @@ def test_the_levels_follow_the_verdicts_order_on_every_scale(document):
         order = [level["id"] for level in scale["levels"]]
         ranks = [
             order.index(document["verdicts"][verdict][scale["prefix"]]["level"])
-            for verdict in scoring.VERDICTS
+            for verdict in engine.VERDICTS
         ]
         assert ranks == sorted(ranks), scale["prefix"]
 
@@ -39,7 +40,7 @@ def test_the_levels_follow_the_verdicts_order_on_every_scale(document):
 def test_the_mapping_is_as_checked_against_the_sources():
     levels = {
         verdict: [(p.scale, p.level) for p in autonomy_scales.placements(verdict)]
-        for verdict in scoring.VERDICTS
+        for verdict in engine.VERDICTS
     }
     assert levels == {
         "copilot": [
@@ -66,7 +67,7 @@ def test_the_framework_catalogue_names_every_scale_and_level(document):
         for level in scale["levels"]:
             entry = catalog[f"{scale['prefix']}:{level['id']}"]
             assert entry == {"framework": scale["name"], "id": level["id"], "title": level["title"]}
-    for verdict in scoring.VERDICTS:
+    for verdict in engine.VERDICTS:
         for placement in autonomy_scales.placements(verdict):
             assert catalog[placement.ref]["title"] == placement.level_name
 

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessor import autonomy_scales, brief, scoring
+from assessor import engine
+from assessor.documents import autonomy_scales, brief
 from tests.builders import AT_VERDICT, SAFEST
 
 
@@ -19,7 +20,7 @@ def decision(action, name, day, comment=""):
 
 
 def brief_for(model, status, decisions=(), answers=SAFEST, days=365):
-    result = scoring.evaluate(model, answers)
+    result = engine.evaluate(model, answers)
     return brief.build(
         status=status,
         result=result,
@@ -80,7 +81,7 @@ def test_an_unfinished_assessment_names_no_verdict_anywhere(model):
     assert page.headline == "No verdict yet" and page.verdict_label == ""
     assert page.allows == page.forbids == page.why == ""
     words = page.subject + page.keywords(["NIST CSF 2.0"]) + page.decision_text
-    for label in scoring.VERDICT_LABELS.values():
+    for label in engine.VERDICT_LABELS.values():
         assert label not in words
 
 
@@ -97,7 +98,7 @@ def test_a_verdict_a_floor_lifted_says_the_reasons_lift_it(model):
 @pytest.mark.parametrize("verdict", sorted(AT_VERDICT))
 def test_page_one_gives_the_verdicts_level_on_each_autonomy_scale(model, verdict):
     words = brief_for(model, "draft", answers=AT_VERDICT[verdict])
-    assert words.verdict_label == scoring.VERDICT_LABELS[verdict]
+    assert words.verdict_label == engine.VERDICT_LABELS[verdict]
     assert words.scales == autonomy_scales.placements(verdict)
     assert [p.scale_short for p in words.scales] == [
         "Knight Institute levels",

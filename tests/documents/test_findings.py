@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from assessor import findings, scoring
+from assessor import engine
+from assessor.documents import findings
 from tests.builders import MIXED_PLAN, make_assessment, read
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def riskiest_core(model) -> dict[str, str]:
     ],
 )
 def test_a_condition_with_the_same_cause_as_a_rule_is_one_reason(model, lead, merged):
-    result = scoring.evaluate(model, riskiest_core(model))
+    result = engine.evaluate(model, riskiest_core(model))
     fired = {rule.id for rule in result.rules_fired}
     assert {lead, merged} <= fired  # both still fire: the result keeps every rule
     reasons = findings.reasons(model, result)
@@ -42,7 +43,7 @@ def test_a_condition_with_the_same_cause_as_a_rule_is_one_reason(model, lead, me
 def test_a_condition_alone_stays_a_reason_of_its_own(model):
     from tests.builders import LOWER_TRUST
 
-    result = scoring.evaluate(model, LOWER_TRUST)
+    result = engine.evaluate(model, LOWER_TRUST)
     shown = [reason.rule for reason in findings.reasons(model, result)]
     assert "condition-ephemeral-credentials" in shown  # no bank rule says the same here
 

@@ -6,7 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessor import reports, review, selectors, services
+from assessor.documents import report as reports
+from assessor.records import selectors, services
+from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessor import autonomy_scales, pdf
-from assessor import review as workflow  # `review` names a date below
+from assessor.documents import autonomy_scales, pdf
+from assessor.review import services as workflow  # `review` names a date below
 from tests.builders import (
     AT_VERDICT,
     LOWER_TRUST,
@@ -443,10 +443,10 @@ def test_the_pdf_lists_the_control_gaps_a_narrower_scope_would_leave(
 def test_page_one_lists_the_changes_that_clear_rules_first(
     owner_client, owner, questionnaire, model
 ):
-    from assessor import scoring
+    from assessor import engine
 
     assessment = make_assessment(owner, answers=MIXED_PLAN, name="Secret rotation")
-    ordered = scoring.changes_by_effect(model, scoring.evaluate(model, MIXED_PLAN))
+    ordered = engine.changes_by_effect(model, engine.evaluate(model, MIXED_PLAN))
     reader = read(download(owner_client, assessment).content)
     first = flat(reader.pages[0].extract_text())
     plan = first[first.index("What would lift it to Bounded ownership") :]

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessor import autonomy_scales
+from assessor.documents import autonomy_scales
 from tests.builders import AT_VERDICT, LOWER_TRUST, SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db

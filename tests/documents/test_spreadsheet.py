@@ -14,10 +14,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from assessor import review, selectors
-from assessor.examples import examples_create
+from assessor.dashboard.examples import examples_create
+from assessor.documents.spreadsheet import neutralised
 from assessor.models import Answer, Assessment, Team
-from assessor.spreadsheet import neutralised
+from assessor.records import selectors
+from assessor.review import services as review
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessor import scoring
+from assessor import engine
 from tests.builders import SAFEST, make_assessment
 
 pytestmark = pytest.mark.django_db
@@ -13,11 +13,11 @@ BLAST = {"privilege_scope": "narrow", "identities_affected": "one"}
 
 def test_the_counter_counts_core_questions_only(model, safe_answers):
     core = len(model.core_keys)
-    complete = scoring.evaluate(model, safe_answers, plan=False).progress
+    complete = engine.evaluate(model, safe_answers, plan=False).progress
     assert (complete.answered, complete.total, complete.percent) == (core, core, 100)
     assert str(complete) == f"{core} of {core} core questions answered"
     follow_up = next(q.key for q in model.questions if not q.core)
-    partial = scoring.evaluate(
+    partial = engine.evaluate(
         model, {k: v for k, v in safe_answers.items() if k in model.core_keys[:3] or k == follow_up}
     )
     assert partial.progress.answered == 3

@@ -4,8 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessor import scoring
-from assessor.scoring import AnswerError, evaluate
+from assessor import engine
+from assessor.engine import AnswerError, evaluate
+from assessor.engine import plan as planning
+from assessor.engine import score as scoring
 from tests.builders import LOWER_TRUST, MIXED_PLAN
 
 # The rules table of DESIGN.md, transcribed here on purpose: if the shipped bank drifts from
@@ -153,7 +155,7 @@ def test_every_shipped_rule_fires_on_its_own_condition(model, safe_answers, rule
         answers[key] = choice
     result = evaluate(model, answers)
     assert rule.id in [fired.id for fired in result.rules_fired]
-    assert scoring.VERDICT_RANK[result.verdict] <= scoring.VERDICT_RANK[rule.cap]
+    assert engine.VERDICT_RANK[result.verdict] <= engine.VERDICT_RANK[rule.cap]
 
 
 def test_the_bank_has_as_many_rules_as_the_parametrised_test_covers(model):
@@ -220,33 +222,33 @@ def test_dimensions_are_reported_on_0_to_100(model):
 
 def tiny_model(thresholds=None, weight_scale=1.0, dimension_weights=(1.0, 1.0)):
     """Two dimensions, three questions, one follow-up, one rule."""
-    c = scoring.Choice
+    c = engine.Choice
     questions = (
-        scoring.Question(
+        engine.Question(
             "a", "A?", (c("good", "Good", {"x": 2 * weight_scale}), c("bad", "Bad", {"x": 0}))
         ),
-        scoring.Question("b", "B?", (c("good", "Good", {"y": 4}), c("bad", "Bad", {"y": 0}))),
-        scoring.Question(
+        engine.Question("b", "B?", (c("good", "Good", {"y": 4}), c("bad", "Bad", {"y": 0}))),
+        engine.Question(
             "c", "C?", (c("good", "Good", {"y": 1}), c("meh", "Meh", {"y": 0.5}), c("bad", "", {}))
         ),
-        scoring.Question(
+        engine.Question(
             "follow",
             "Follow-up?",
             (c("good", "Good", {"x": 1}), c("bad", "Bad", {"x": 0})),
             core=False,
-            show_if=scoring.Condition("in", "a", frozenset({"bad"})),
+            show_if=engine.Condition("in", "a", frozenset({"bad"})),
         ),
     )
-    return scoring.ScoringModel(
+    return engine.ScoringModel(
         version="t",
         dimensions=(
-            scoring.Dimension("x", "X", dimension_weights[0]),
-            scoring.Dimension("y", "Y", dimension_weights[1]),
+            engine.Dimension("x", "X", dimension_weights[0]),
+            engine.Dimension("y", "Y", dimension_weights[1]),
         ),
         questions=questions,
         rules=(
-            scoring.Rule(
-                "c-bad", "supervised", "C is bad", scoring.Condition("in", "c", frozenset({"bad"}))
+            engine.Rule(
+                "c-bad", "supervised", "C is bad", engine.Condition("in", "c", frozenset({"bad"}))
             ),
         ),
         thresholds=thresholds or {"supervised": 40.0, "owner": 80.0},
@@ -407,8 +409,8 @@ def test_next_level_is_the_smallest_change_that_lifts_one_level(
     changes = {c.question: c.to_choice for c in before.next_level}
     assert changes in expected_changes
     after = evaluate(model, apply(answers, before.next_level))
-    assert scoring.VERDICT_RANK[after.verdict] >= scoring.VERDICT_RANK[before.next_level_target]
-    assert before.next_level_target == scoring.VERDICTS[scoring.VERDICT_RANK[before.verdict] + 1]
+    assert engine.VERDICT_RANK[after.verdict] >= engine.VERDICT_RANK[before.next_level_target]
+    assert before.next_level_target == engine.VERDICTS[engine.VERDICT_RANK[before.verdict] + 1]
 
 
 def test_next_level_clears_a_rule_that_needs_two_changes(model, safe_answers):
@@ -507,11 +509,11 @@ def test_the_planners_one_change_shortcut_agrees_with_the_full_engine(model, dat
         for q in model.questions
         if q.core or data.draw(st.booleans(), label=f"answer {q.key}")
     }
-    given_answers = scoring.effective_answers(model, answers)
-    scored, _ = scoring.scored_answers(model, given_answers)
+    given_answers = engine.effective_answers(model, answers)
+    scored, _ = engine.scored_answers(model, given_answers)
     outcome = scoring._outcome(model, scored)
-    target = data.draw(st.sampled_from(scoring.VERDICTS[1:]), label="target")
-    planner = scoring._Planner(model, given_answers, scored, outcome, target)
+    target = data.draw(st.sampled_from(engine.VERDICTS[1:]), label="target")
+    planner = planning._Planner(model, given_answers, scored, outcome, target)
     keys = sorted(k for k in scored if k not in model.parent_keys)
     anchor_key = data.draw(st.sampled_from(keys), label="anchored change")
     question = model.question_map[anchor_key]
@@ -676,10 +678,10 @@ def test_scope_blocked_verdicts_name_the_control_gaps_that_would_remain(model, s
 
 def test_a_refinement_answered_without_its_parent_is_named(model, safe_answers):
     answers = {**safe_answers, "batch_limit": "capped_with_halt"}  # identities_affected = one
-    problems = scoring.check_visibility(model, answers)
+    problems = engine.check_visibility(model, answers)
     assert len(problems) == 1 and problems[0].startswith("batch_limit is answered")
     assert "identities_affected" in problems[0]
-    assert scoring.check_visibility(model, safe_answers) == []
+    assert engine.check_visibility(model, safe_answers) == []
 
 
 # --- the plan, most decisive change first ------------------------------------------------------
@@ -690,7 +692,7 @@ def test_a_refinement_answered_without_its_parent_is_named(model, safe_answers):
 def test_the_plan_is_ordered_by_what_each_change_clears(model):
     result = evaluate(model, MIXED_PLAN)
     assert [bool(c.rules_cleared) for c in result.next_level[:3]] == [True, True, False]
-    ordered = scoring.changes_by_effect(model, result)
+    ordered = engine.changes_by_effect(model, result)
     cleared = [len(c.rules_cleared) for c in ordered]
     assert cleared == sorted(cleared, reverse=True) and cleared[-1] == 0
     assert all(ordered[i].rules_cleared for i in range(3))

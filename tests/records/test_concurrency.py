@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessor import review
 from assessor.models import ApprovedReport, Assessment, Decision
+from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

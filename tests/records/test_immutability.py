@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from assessor import bank, loading, scoring, selectors
-from assessor.immutability import AlreadyPublished, ImmutableQuestionnaire, MixedVersions
+from assessor import bank, engine
+from assessor.bank import loading
 from assessor.models import (
     Assessment,
     Choice,
@@ -25,6 +25,8 @@ from assessor.models import (
     Rule,
     Section,
 )
+from assessor.records import selectors
+from assessor.records.guard import AlreadyPublished, ImmutableQuestionnaire, MixedVersions
 from tests.builders import SAFEST, changelist_data, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def state(questionnaire: Questionnaire, pinned: Assessment) -> dict:
     record = Assessment.objects.get(pk=pinned.pk)
     model = bank.build_model(row.document)  # not the per-hash cache: what is stored now
     choices = selectors.known_answers(model, selectors.choices_of(selectors.answers_of(record)))
-    result = scoring.evaluate(model, choices)
+    result = engine.evaluate(model, choices)
     return {
         "status": row.status,
         "hash": row.content_hash,

@@ -1,13 +1,13 @@
 """A submitted or approved record refuses every change made through the models, as a published
-questionnaire does (assessor/locked_records.py on the guard of assessor/immutability.py); the
+questionnaire does (assessor/records/locks.py on the guard of assessor/records/guard.py); the
 review workflow still moves it, one step and one decision at a time."""
 
 import pytest
 from django.db import transaction
 
-from assessor import review
-from assessor.locked_records import LockedRecord
 from assessor.models import Answer, ApprovedReport, Assessment, Decision, RecordLink
+from assessor.records.locks import LockedRecord
+from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_reviewed, record_state
 
 pytestmark = pytest.mark.django_db

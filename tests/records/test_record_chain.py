@@ -1,6 +1,6 @@
 """A record's hash chain finds the changes made around the models (raw SQL, as a hand edit of
 the database or a restored backup would make them): `manage.py verify_records` and the
-auditor's page `/audit/records/` (assessor/record_chain.py)."""
+auditor's page `/audit/records/` (assessor/records/chain.py)."""
 
 import io
 
@@ -10,9 +10,11 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
-from assessor import record_chain, review, services
-from assessor.membership import member_add
 from assessor.models import Answer, ApprovedReport, Assessment, Decision, RecordLink
+from assessor.records import chain as record_chain
+from assessor.records import services
+from assessor.review import services as review
+from assessor.teams.membership import member_add
 from tests.builders import SAFEST, make_assessment, make_reviewed, make_user
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from assessor import bank
-from assessor.loading import questionnaire_load
+from assessor.bank.loading import questionnaire_load
 from assessor.models import Assessment
 from tests.builders import make_assessment
 

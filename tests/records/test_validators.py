@@ -2,7 +2,7 @@
 
 import pytest
 
-from assessor.validators import draft_label_problem
+from assessor.records.validators import draft_label_problem
 
 
 @pytest.mark.parametrize(

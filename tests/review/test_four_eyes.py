@@ -4,9 +4,10 @@ last returned (or started) may approve it, even when a colleague pressed Submit.
 import pytest
 from django.urls import reverse
 
-from assessor import review, selectors, services
-from assessor.membership import member_add
 from assessor.models import Assessment
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams.membership import member_add
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from assessor import pdf, review
+from assessor.documents import pdf
 from assessor.models import Assessment, NotificationPreference
+from assessor.review import services as review
 from tests.builders import SAFEST, free_port, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -136,7 +137,7 @@ def test_a_mail_server_that_refuses_is_logged_and_the_action_stands(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
     client.force_login(people["reviewer"])
-    with caplog.at_level(logging.ERROR, logger="assessor.notifications"):
+    with caplog.at_level(logging.ERROR, logger="assessor.review.emails"):
         response = client.post(reverse("submit", args=[complete.pk]), {"comment": ""}, follow=True)
     assert response.status_code == 200
     assert "Submitted for approval" in response.content.decode()

@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from assessor import access, review, selectors, services
 from assessor.models import Assessment, Decision, Team
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams import access
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment, make_user, record_state
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def returned(complete, owner, approver):
 def carol(db):
     """Approver in Team A, reviewer in Team B: one person, different roles per team."""
     user = make_user("carol", roles=("approver",))
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     member_add(team_name="Team B", username="carol", role="reviewer")
     return user

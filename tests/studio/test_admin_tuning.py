@@ -7,8 +7,8 @@ import yaml
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessor import bank, loading
-from assessor.membership import member_add
+from assessor import bank
+from assessor.bank import loading
 from assessor.models import (
     Answer,
     Assessment,
@@ -19,6 +19,7 @@ from assessor.models import (
     Rule,
     Threshold,
 )
+from assessor.teams.membership import member_add
 from tests.builders import SAFEST, changelist_data, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -470,9 +471,9 @@ def test_the_questionnaire_admin_reaches_it(admin_web, draft):
 
 
 def test_the_impact_preview_shows_what_2026_2_changes_on_the_examples(owner):
-    from assessor.examples import EXAMPLES
-    from assessor.examples import SAFEST as EXAMPLE_SAFEST
-    from assessor.impact import impact_preview
+    from assessor.dashboard.examples import EXAMPLES
+    from assessor.dashboard.examples import SAFEST as EXAMPLE_SAFEST
+    from assessor.studio.impact import impact_preview
 
     legacy_document = bank.load_bank_file(bank.BANK_DIR / "2026.1.yaml")
     loading.questionnaire_load(document=legacy_document, publish=True)

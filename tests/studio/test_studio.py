@@ -10,9 +10,13 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessor import bank, loading, pdf, studio, studio_text
-from assessor.impact import impact_preview
+from assessor import bank
+from assessor.bank import loading
+from assessor.documents import pdf
 from assessor.models import ChoiceWeight, Question, Questionnaire, Rule, Team, Threshold
+from assessor.studio import services as studio
+from assessor.studio import version_diff, wording
+from assessor.studio.impact import impact_preview
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +60,7 @@ def state(q):
 
 def weight_data(q, question_key, revision, **overrides):
     """The weight table's POST data for a question, with its current points."""
-    question = studio_text.questions_of(q.document)[question_key]
+    question = wording.questions_of(q.document)[question_key]
     data = {"revision": revision}
     for choice in question["choices"]:
         data[f"label__{choice['key']}"] = choice["label"]
@@ -201,7 +205,7 @@ def test_a_question_saves_its_text_and_the_document_follows(web, draft):
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.revision == 2
-    question = studio_text.questions_of(draft.document)["kill_switch"]
+    question = wording.questions_of(draft.document)["kill_switch"]
     assert question["text"] == "Can a person stop the agent at once?"
 
 
@@ -226,9 +230,7 @@ def test_a_choice_label_is_saved_from_the_table(web, draft):
     data["action"] = "save"
     assert web.post(url("studio_weights", draft.version, "kill_switch"), data).status_code == 302
     draft.refresh_from_db()
-    labels = [
-        c["label"] for c in studio_text.questions_of(draft.document)["kill_switch"]["choices"]
-    ]
+    labels = [c["label"] for c in wording.questions_of(draft.document)["kill_switch"]["choices"]]
     assert "No stop control at all" in labels
 
 
@@ -484,10 +486,10 @@ def test_rule_sentences_read_caps_and_floors():
     when = {"question": "approval_chain", "in": ["codified"]}
     cap = {"id": "c", "cap": "copilot", "when": when}
     floor = {"id": "f", "floor": "supervised", "when": when}
-    assert studio_text.rule_sentence(cap, document) == (
+    assert wording.rule_sentence(cap, document) == (
         "When approval_chain is ['codified'], cap at Copilot."
     )
-    assert studio_text.rule_sentence(floor, document) == (
+    assert wording.rule_sentence(floor, document) == (
         "Lifts the verdict to at least Supervised when approval_chain is ['codified']."
     )
 
@@ -523,7 +525,7 @@ def test_the_changes_page_shows_a_cap_turned_floor_and_an_optional_question():
     del draft["rules"][0]["cap"]
     found = {
         (d.area, d.item, d.field): (d.before, d.after)
-        for d in studio_text.differences(published, draft)
+        for d in version_diff.differences(published, draft)
     }
     assert found[("Questions", "q", "optional")] == ("no", "yes")
     assert found[("Rules", "r", "effect")] == (
@@ -534,7 +536,7 @@ def test_the_changes_page_shows_a_cap_turned_floor_and_an_optional_question():
 
 def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
     key = OPTIONAL_CANDIDATE
-    question = studio_text.questions_of(draft.document)[key]
+    question = wording.questions_of(draft.document)[key]
     prefix = f"question-{key}"
     response = web.post(
         url("studio_question", draft.version, key),
@@ -548,7 +550,7 @@ def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
     )
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert studio_text.questions_of(draft.document)[key]["optional"] is True
+    assert wording.questions_of(draft.document)[key]["optional"] is True
     assert Question.objects.get(questionnaire=draft, key=key).optional
     assert ", optional)" in web.get(url("studio_version", draft.version)).content.decode()
     changes = web.get(url("studio_changes", draft.version)).content.decode()
@@ -557,7 +559,7 @@ def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
 
 def test_a_core_question_cannot_be_made_optional(web, draft):
     before = state(draft)
-    question = studio_text.questions_of(draft.document)["kill_switch"]
+    question = wording.questions_of(draft.document)["kill_switch"]
     prefix = "question-kill_switch"
     response = web.post(
         url("studio_question", draft.version, "kill_switch"),
@@ -586,7 +588,7 @@ def test_a_rule_is_deleted_from_a_draft(web, draft):
 
 
 def follow_up_question(draft):
-    return next(q for q in studio_text.questions_of(draft.document).values() if q["show_if"])
+    return next(q for q in wording.questions_of(draft.document).values() if q["show_if"])
 
 
 def test_a_follow_up_whose_condition_can_never_hold_is_refused(web, draft):
@@ -926,7 +928,7 @@ def test_publishing_2026_3_over_2026_2_lists_a_record_the_ephemeral_condition_mo
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("supervised", "owner")
     assert "condition-ephemeral-credentials" in {r.id for r in change.rules_removed}
-    questions = studio_text.questions_of(draft.document)
+    questions = wording.questions_of(draft.document)
     assert questions["revocation"]["text"] in {text for text, _ in change.answers}
     assert unmoved.pk not in {c.assessment_id for c in impact.changes}
 
@@ -946,7 +948,7 @@ def test_the_impact_preview_names_a_floor_that_now_lifts_a_verdict(web, qadmin):
     (change,) = [c for c in impact.changes if c.assessment_id == record.pk]
     assert (change.before, change.after) == ("copilot", "supervised")
     assert [f.id for f in change.floors_added] == ["approval-chain-enforced"]
-    questions = studio_text.questions_of(draft.document)
+    questions = wording.questions_of(draft.document)
     assert questions["approval_chain"]["text"] in {text for text, _ in change.answers}
     page = web.get(url("studio_publish", draft.version)).content.decode()
     assert "Now lifted to at least Supervised by approval-chain-enforced." in page

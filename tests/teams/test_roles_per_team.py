@@ -28,9 +28,12 @@ from django.test import Client
 from django.urls import reverse
 
 import assessor.urls
-from assessor import access, exchange, pdf, review, services
+from assessor.documents import exchange, pdf
 from assessor.models import Assessment, Decision, ExportRecord, Membership, Team
-from assessor.roles import APPROVE, EDIT, VIEW
+from assessor.records import services
+from assessor.review import services as review
+from assessor.teams import access
+from assessor.teams.roles import APPROVE, EDIT, VIEW
 from tests.builders import (
     MISSING,
     RECORD_ROUTES,

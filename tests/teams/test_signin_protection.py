@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from assessor.auth import client_ip
+from assessor.teams.auth import client_ip
 from tests.builders import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

@@ -31,10 +31,10 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from assessor.models import Membership, SsoIdentity
-from assessor.sso import SsoBackend, grants_from_groups, profile_of
+from assessor.teams.sso import SsoBackend, grants_from_groups, profile_of
 from tests.builders import PASSWORD, make_user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "autonomy-assessor"
 CLIENT_SECRET = secrets.token_urlsafe(24)
 PROVIDER_PASSWORD = secrets.token_urlsafe(12)
@@ -98,7 +98,7 @@ def idp(provider, settings):
     settings.ASSESSOR_OIDC_GROUP_ROLES = GROUP_ROLES
     settings.AUTHENTICATION_BACKENDS = [
         *settings.AUTHENTICATION_BACKENDS,
-        "assessor.sso.SsoBackend",
+        "assessor.teams.sso.SsoBackend",
     ]
     cache.clear()  # the discovery document
     state = {"groups": {"alice": ["iam-reviewers"]}}
@@ -220,7 +220,7 @@ def test_roles_follow_the_claims_at_each_sign_in_and_hand_granted_ones_stay(idp,
         "Identity team": ({"reviewer", "approver"}, {"reviewer", "approver"}),
         "Cloud team": ({"approver"}, {"approver"}),
     }
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     member_add(team_name="Cloud team", username="alice", role="auditor")  # by hand
 

@@ -5,9 +5,9 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assessor import step_markup
-from assessor.forms import SectionForm
-from assessor.step_fields import evidence_field, note_field
+from assessor.wizard import markup as step_markup
+from assessor.wizard.fields import evidence_field, note_field
+from assessor.wizard.forms import SectionForm
 
 CONDITIONS = {"input_isolation": "the answer to “Where do inputs come from?” is “Mixed”"}
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assessor import bank
-from assessor.loading import questionnaire_load
+from assessor.bank.loading import questionnaire_load
 from assessor.models import Answer, Assessment
 from tests.builders import SAFEST, make_assessment
 
