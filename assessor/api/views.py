@@ -5,6 +5,7 @@ through `services` and `review`, as the pages do."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -25,8 +26,10 @@ from assessor.teams import access
 from assessor.wizard.fields import evidence_field, note_field
 from assessor.wizard.forms import SectionForm
 
-from ..models import Assessment, ExportRecord, Questionnaire
 from . import serializers as s
+
+if TYPE_CHECKING:  # annotations only: the views read records through selectors
+    from assessor.models import Assessment
 
 ERRORS = {
     400: OpenApiResponse(description="A field is wrong; the body names it."),
@@ -76,7 +79,7 @@ def _conflict(error: Exception) -> Response:
 
 LIST_FILTERS = [
     OpenApiParameter("verdict", str, enum=list(listing.VERDICT_VALUES)),
-    OpenApiParameter("status", str, enum=Assessment.Status.values),
+    OpenApiParameter("status", str, enum=selectors.AssessmentStatus.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
     OpenApiParameter(
         "examples",
@@ -324,7 +327,7 @@ class ExportJson(TokenView, APIView):
         assessment = _record(request, pk)
         content = json.dumps(exchange.export_assessment(assessment), ensure_ascii=False).encode()
         services.export_record(
-            assessment=assessment, user=request.user, kind=ExportRecord.Kind.JSON, content=content
+            assessment=assessment, user=request.user, kind=services.ExportKind.JSON, content=content
         )
         return HttpResponse(content, content_type="application/json")
 
@@ -350,7 +353,7 @@ class ExportPdf(TokenView, APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         services.export_record(
-            assessment=assessment, user=request.user, kind=ExportRecord.Kind.PDF, content=content
+            assessment=assessment, user=request.user, kind=services.ExportKind.PDF, content=content
         )
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -360,7 +363,7 @@ class ExportPdf(TokenView, APIView):
 @extend_schema(tags=["questionnaire"], responses={200: s.QuestionnaireSerializer, **ERRORS})
 class PublishedQuestionnaire(TokenView, APIView):
     def get(self, request):
-        questionnaire = Questionnaire.current()
+        questionnaire = selectors.questionnaire_current()
         if questionnaire is None:
             raise NotFound("No questionnaire is published yet.")
         return Response(

@@ -85,6 +85,16 @@ class Filters:
         return assessments
 
 
+# The statuses the filter offers, for the views (which name no model).
+STATUS_CHOICES = Assessment.Status.choices
+
+
+def assessment_counts(readable: QuerySet[Assessment]) -> tuple[bool, int]:
+    """Whether the readable records hold any of one's own (not an example), and how many
+    examples they hold."""
+    return readable.filter(is_example=False).exists(), readable.filter(is_example=True).count()
+
+
 def dashboard_assessments(user, filters: Filters) -> QuerySet[Assessment]:
     """The records the user may read, filtered, most recently updated first."""
     return filters.apply(access.assessments_for(user)).order_by("-updated_at", "-id")

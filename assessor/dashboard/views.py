@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from assessor import engine
 from assessor.dashboard import filters as listing
 from assessor.documents import spreadsheet
-from assessor.models import Assessment
 from assessor.records import selectors
 from assessor.teams import access
 from assessor.web.decorators import private
@@ -32,8 +31,7 @@ def dashboard(request):
     ):
         # a questionnaire admin who reads no team's records: their work is the studio
         return redirect("studio_versions")
-    has_any = readable.filter(is_example=False).exists()
-    example_count = readable.filter(is_example=True).count()
+    has_any, example_count = listing.assessment_counts(readable)
     try:
         filters = listing.Filters.from_params(request.GET)
     except listing.InvalidFilters as invalid:
@@ -66,7 +64,7 @@ def dashboard(request):
             "query": filters.query,
             "export_query": urlencode(filters.as_params()),
             "verdict_choices": [(key, engine.VERDICT_LABELS[key]) for key in engine.VERDICTS],
-            "status_choices": Assessment.Status.choices,
+            "status_choices": listing.STATUS_CHOICES,
             "filter_errors": filter_errors,
         },
         status=400 if filter_errors else 200,

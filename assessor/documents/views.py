@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 
 from assessor.documents import exchange, history_page, pdf
 from assessor.documents import report as reports
-from assessor.models import ExportRecord
 from assessor.records import selectors, services
 from assessor.teams import access
 from assessor.web.decorators import private
@@ -44,9 +43,11 @@ def report_pdf(request, pk: int):
     try:
         content, filename = pdf.download(assessment, user=request.user)
     except pdf.RenderFailed:
-        return render(request, "assessor/documents/pdf_failed.html", {"assessment": assessment}, status=503)
+        return render(
+            request, "assessor/documents/pdf_failed.html", {"assessment": assessment}, status=503
+        )
     services.export_record(
-        assessment=assessment, user=request.user, kind=ExportRecord.Kind.PDF, content=content
+        assessment=assessment, user=request.user, kind=services.ExportKind.PDF, content=content
     )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -60,7 +61,7 @@ def export_json(request, pk: int):
         exchange.export_assessment(assessment), indent=2, ensure_ascii=False
     ).encode()
     services.export_record(
-        assessment=assessment, user=request.user, kind=ExportRecord.Kind.JSON, content=content
+        assessment=assessment, user=request.user, kind=services.ExportKind.JSON, content=content
     )
     response = HttpResponse(content, content_type="application/json")
     filename = f"assessment-{slugify(assessment.name) or assessment.pk}.json"
@@ -92,7 +93,9 @@ def assessment_compare(request, pk: int, other: int):
     newer = access.assessment_for(request.user, pk)
     older = access.assessment_for(request.user, other)
     diff = selectors.revisions_diff(older, newer)
-    return render(request, "assessor/documents/compare.html", {"older": older, "newer": newer, **diff})
+    return render(
+        request, "assessor/documents/compare.html", {"older": older, "newer": newer, **diff}
+    )
 
 
 @private
@@ -129,4 +132,6 @@ def audit_records(request):
     if verdicts is None:
         raise PermissionDenied("Only a team's auditors check its records' hash chains.")
     broken = sum(not verdict.intact for verdict in verdicts)
-    return render(request, "assessor/documents/audit_records.html", {"verdicts": verdicts, "broken": broken})
+    return render(
+        request, "assessor/documents/audit_records.html", {"verdicts": verdicts, "broken": broken}
+    )

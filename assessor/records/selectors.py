@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessor import engine
 from assessor.documents import autonomy_scales
-from assessor.models import Answer, Assessment, Decision
+from assessor.models import Answer, Assessment, Decision, Questionnaire
 from assessor.records import chain as record_chain
 from assessor.records.history import CARRIED_OVER
 from assessor.teams import access
@@ -63,6 +63,15 @@ class Step:
             if key not in self.answered_keys and key not in optional:
                 return key
         return None
+
+
+# The statuses of a record, for the API's schema (the views name no model).
+AssessmentStatus = Assessment.Status
+
+
+def questionnaire_current() -> Questionnaire | None:
+    """The published questionnaire, or None before the first is published."""
+    return Questionnaire.current()
 
 
 def answers_of(assessment: Assessment) -> dict[str, Answer]:

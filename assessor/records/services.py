@@ -47,6 +47,10 @@ class StaleVersion(Exception):
         self.by = by
 
 
+# The kinds of export a view records, named without importing the models.
+ExportKind = ExportRecord.Kind
+
+
 def assessment_create(
     *,
     owner,
@@ -214,7 +218,7 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         total_core=len(model.core_keys),
     )
     # The history shows one "created from revision N" event by this reviewer, and the copied
-    # answers as the starting point, not as answers this reviewer set (see reports.py).
+    # answers as the starting point, not as answers this reviewer set (see documents/report.py).
     revision._history_user = user
     revision.save()
     carried = _carry_answers(assessment, revision, model, user)

@@ -144,6 +144,32 @@ def fields_set(row, **values) -> Callable[[], None]:
     return change
 
 
+# The studio's per-item edits, each named: a view hands `draft_edit` the change one returns,
+# built from the form's cleaned data once the form is valid.
+QUESTION_FIELDS = ("text", "help_text", "control", "scope", "optional")
+
+
+def section_edit(section, data: dict) -> Callable[[], None]:
+    return fields_set(section, title=data["title"], intro=data["intro"])
+
+
+def question_edit(question, data: dict) -> Callable[[], None]:
+    return fields_set(question, **{name: data[name] for name in QUESTION_FIELDS})
+
+
+def dimension_edit(dimension, data: dict) -> Callable[[], None]:
+    return fields_set(dimension, label=data["label"], weight=data["weight"])
+
+
+def thresholds_edit(draft: Questionnaire, data: dict) -> Callable[[], None]:
+    return thresholds_set(draft, {verdict: data[verdict] for verdict in ("supervised", "owner")})
+
+
+def rule_delete(rule: Rule) -> Callable[[], None]:
+    """The change that deletes a rule (its framework links go with it)."""
+    return rule.delete
+
+
 def thresholds_set(draft: Questionnaire, scores: dict[str, Decimal]) -> Callable[[], None]:
     def change():
         for verdict, score in scores.items():

@@ -7,26 +7,19 @@ item and comes back to the version page (or is shown again with its errors, noth
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessor import bank
-from assessor.models import (
-    Dimension,
-    FrameworkReference,
-    OwnershipCondition,
-    Question,
-    Questionnaire,
-    Rule,
-    Section,
-)
 from assessor.records.validators import POINTS_RANGE
-from assessor.studio import impact, version_diff, wording
+from assessor.studio import impact, selectors, version_diff, wording
 from assessor.studio import services as studio
 from assessor.studio.forms import (
     ConditionForm,
@@ -42,6 +35,9 @@ from assessor.studio.forms import (
 from assessor.teams import access
 from assessor.web.decorators import private
 
+if TYPE_CHECKING:  # annotations only: the views read rows through selectors
+    from assessor.models import Questionnaire
+
 T = "assessor/studio/"
 
 
@@ -50,12 +46,9 @@ def _editor(request) -> None:
         raise PermissionDenied("The questionnaire studio is for questionnaire admins.")
 
 
-def _version(request, version: str) -> Questionnaire:
+def _version(request, version: str):
     _editor(request)
-    return get_object_or_404(
-        Questionnaire.objects.select_related("published_by", "publish_requested_by"),
-        version=version,
-    )
+    return selectors.questionnaire_get(version)
 
 
 def _page(questionnaire: Questionnaire, anchor: str = "") -> str:
@@ -113,10 +106,8 @@ def versions(request):
         request,
         T + "versions.html",
         {
-            "versions": Questionnaire.objects.select_related(
-                "published_by", "publish_requested_by"
-            ).order_by("-created_at", "-pk"),
-            "current": Questionnaire.current(),
+            "versions": selectors.questionnaire_list(),
+            "current": selectors.questionnaire_current(),
         },
     )
 
@@ -124,7 +115,7 @@ def versions(request):
 @require_POST
 def draft_new(request):
     _editor(request)
-    current = Questionnaire.current()
+    current = selectors.questionnaire_current()
     if current is None:
         messages.error(request, "No version is published yet, so there is nothing to start from.")
         return redirect("studio_versions")
@@ -138,7 +129,7 @@ def draft_new(request):
 
 def _tree(q: Questionnaire, bound: dict) -> list[dict]:
     """Sections -> questions -> choices, each with its form on a draft (or the bound one)."""
-    doc, draft = q.document, q.status == Questionnaire.Status.DRAFT
+    doc, draft = q.document, q.status == selectors.DRAFT
     rev = {"revision": q.revision}
 
     def form(kind, key, cls, initial, **kwargs):
@@ -184,7 +175,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
 
 def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
     bound = bound or {}
-    doc, draft = q.document, q.status == Questionnaire.Status.DRAFT
+    doc, draft = q.document, q.status == selectors.DRAFT
     dims = [
         {
             "data": d,
@@ -225,11 +216,12 @@ def version_page(request, version):
     return render(request, T + "version.html", _version_context(q))
 
 
-def _item_post(request, q, prefix, form, change):
-    """The common end of a per-item save: back to the page, or the page with the errors."""
-    if q.status != Questionnaire.Status.DRAFT:
+def _item_post(request, q, prefix, form, edit, row):
+    """The common end of a per-item save: `edit` (a studio service) builds the change from the
+    valid form; back to the page, or the page with the errors."""
+    if q.status != selectors.DRAFT:
         return _read_only(request, q)
-    status = _save(request, q, form, change)
+    status = _save(request, q, form, lambda: edit(row, form.cleaned_data))
     if status is None:
         messages.success(request, "Saved. The whole questionnaire still validates.")
         return redirect(_page(q, prefix))
@@ -240,63 +232,32 @@ def _item_post(request, q, prefix, form, change):
 @require_POST
 def section_save(request, version, key):
     q = _version(request, version)
-    row = get_object_or_404(Section, questionnaire=q, key=key)
+    row = selectors.section_get(q, key)
     form = SectionForm(request.POST, prefix=f"section-{key}")
-    return _item_post(
-        request,
-        q,
-        f"section-{key}",
-        form,
-        lambda: studio.fields_set(
-            row, title=form.cleaned_data["title"], intro=form.cleaned_data["intro"]
-        ),
-    )
+    return _item_post(request, q, f"section-{key}", form, studio.section_edit, row)
 
 
 @require_POST
 def question_save(request, version, key):
     q = _version(request, version)
-    row = get_object_or_404(Question, questionnaire=q, key=key)
+    row = selectors.question_get(q, key)
     form = QuestionForm(request.POST, prefix=f"question-{key}", core=row.core)
-    fields = ("text", "help_text", "control", "scope", "optional")
-    return _item_post(
-        request,
-        q,
-        f"question-{key}",
-        form,
-        lambda: studio.fields_set(row, **{name: form.cleaned_data[name] for name in fields}),
-    )
+    return _item_post(request, q, f"question-{key}", form, studio.question_edit, row)
 
 
 @require_POST
 def dimension_save(request, version, key):
     q = _version(request, version)
-    row = get_object_or_404(Dimension, questionnaire=q, key=key)
+    row = selectors.dimension_get(q, key)
     form = DimensionForm(request.POST, prefix=f"dimension-{key}")
-    return _item_post(
-        request,
-        q,
-        f"dimension-{key}",
-        form,
-        lambda: studio.fields_set(
-            row, label=form.cleaned_data["label"], weight=form.cleaned_data["weight"]
-        ),
-    )
+    return _item_post(request, q, f"dimension-{key}", form, studio.dimension_edit, row)
 
 
 @require_POST
 def thresholds_save(request, version):
     q = _version(request, version)
     form = ThresholdsForm(request.POST, prefix="thresholds")
-    return _item_post(
-        request,
-        q,
-        "thresholds",
-        form,
-        lambda: studio.thresholds_set(
-            q, {v: form.cleaned_data[v] for v in ("supervised", "owner")}
-        ),
-    )
+    return _item_post(request, q, "thresholds", form, studio.thresholds_edit, q)
 
 
 # --- weights table -----------------------------------------------------------------------------
@@ -333,7 +294,7 @@ def _preview(q, form, question) -> tuple[list, list[str]]:
 def weights(request, version, key):
     q = _version(request, version)
     question = _question_of(q, key)
-    if request.method == "POST" and q.status != Questionnaire.Status.DRAFT:
+    if request.method == "POST" and q.status != selectors.DRAFT:
         return _read_only(request, q)
     form = _weights_form(request, q, question)
     context = {
@@ -351,7 +312,7 @@ def weights(request, version, key):
                 form.add_error(None, problem)
         status = 200 if form.is_valid() else 400
     elif request.method == "POST":
-        row = get_object_or_404(Question, questionnaire=q, key=key)
+        row = selectors.question_get(q, key)
         status = _save(
             request, q, form, lambda: studio.table_set(row, form.choice_labels(), _cells(form))
         )
@@ -424,7 +385,7 @@ def _builder(request, q, form_class, *, condition, initial, before=None, **kwarg
 
 
 def _builder_done(request, q, form, change, template, context, anchor):
-    if request.method == "POST" and q.status != Questionnaire.Status.DRAFT:
+    if request.method == "POST" and q.status != selectors.DRAFT:
         return _read_only(request, q)
     status = 200
     if request.method == "POST" and request.POST.get("action") not in ("refresh", "add"):
@@ -439,7 +400,7 @@ def _builder_done(request, q, form, change, template, context, anchor):
 @private
 def rule_edit(request, version, key=None):
     q = _version(request, version)
-    rule = get_object_or_404(Rule, questionnaire=q, key=key) if key else None
+    rule = selectors.rule_get(q, key) if key else None
     data = next((r for r in q.document["rules"] if r["id"] == key), None)
     initial = {}
     if rule is not None:
@@ -448,7 +409,7 @@ def rule_edit(request, version, key=None):
             "kind": rule.kind,
             "cap": rule.cap,
             "reason": rule.reason,
-            "frameworks": list(FrameworkReference.objects.filter(ref__in=data["frameworks"])),
+            "frameworks": selectors.frameworks_get(data["frameworks"]),
         }
     form = _builder(
         request,
@@ -474,12 +435,12 @@ def rule_edit(request, version, key=None):
 @require_POST
 def rule_delete(request, version, key):
     q = _version(request, version)
-    if q.status != Questionnaire.Status.DRAFT:
+    if q.status != selectors.DRAFT:
         return _read_only(request, q)
-    rule = get_object_or_404(Rule, questionnaire=q, key=key)
+    rule = selectors.rule_get(q, key)
     try:
         revision = int(request.POST.get("revision", ""))
-        studio.draft_edit(draft=q, revision=revision, change=rule.delete)
+        studio.draft_edit(draft=q, revision=revision, change=studio.rule_delete(rule))
     except ValueError:
         messages.error(request, "Not deleted: the form was incomplete; reload the page.")
     except studio.StaleDraft as error:
@@ -495,7 +456,7 @@ def rule_delete(request, version, key):
 @private
 def condition_edit(request, version, key):
     q = _version(request, version)
-    row = get_object_or_404(OwnershipCondition, questionnaire=q, key=key)
+    row = selectors.condition_get(q, key)
     form = _builder(
         request,
         q,
@@ -518,7 +479,7 @@ def condition_edit(request, version, key):
 @private
 def follow_up_edit(request, version, key):
     q = _version(request, version)
-    row = get_object_or_404(Question, questionnaire=q, key=key)
+    row = selectors.question_get(q, key)
     form = _builder(request, q, FollowUpForm, condition=row.show_if, initial={}, before=key)
 
     def change():
@@ -538,7 +499,7 @@ def follow_up_edit(request, version, key):
 @private
 def changes(request, version):
     q = _version(request, version)
-    current = Questionnaire.current()
+    current = selectors.questionnaire_current()
     found = (
         version_diff.differences(current.document, q.document)
         if current is not None and current.pk != q.pk
@@ -580,7 +541,7 @@ def _publish_post(request, q: Questionnaire, form: PublishForm):
 @private
 def publish(request, version):
     q = _version(request, version)
-    if q.status != Questionnaire.Status.DRAFT:
+    if q.status != selectors.DRAFT:
         return _read_only(request, q)
     form = PublishForm(request.POST or None)
     if request.method == "POST":
@@ -589,7 +550,7 @@ def publish(request, version):
             return done
         if not form.errors:
             form.add_error(None, "Nothing was published.")
-    current = Questionnaire.current()
+    current = selectors.questionnaire_current()
     found = impact.impact_preview(q, readable=access.teams_for(request.user, access.VIEW))
     admins = studio.bank_admin_count()
     context = {

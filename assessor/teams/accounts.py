@@ -8,7 +8,7 @@ from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from assessor.models import NotificationPreference
+from assessor.teams import selectors
 from assessor.wizard.forms import NotificationPreferenceForm, ThrottledPasswordChangeForm
 
 
@@ -41,9 +41,7 @@ sign_in = SignInView.as_view()
 @require_http_methods(["GET", "POST"])
 def account_settings(request):
     """The signed-in person's own settings; nobody else's can be reached from here."""
-    preference = NotificationPreference.objects.filter(user=request.user).first()
-    if preference is None:
-        preference = NotificationPreference(user=request.user)
+    preference = selectors.preference_get(request.user)
     # An unticked box posts nothing at all: bind on the method, not on the data.
     data = request.POST if request.method == "POST" else None
     form = NotificationPreferenceForm(data, instance=preference)

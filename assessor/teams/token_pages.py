@@ -6,13 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessor.models import ApiToken
-from assessor.teams import tokens
+from assessor.teams import selectors, tokens
 
 private = cache_control(private=True, no_store=True)  # the new token is on the page once
 
@@ -51,13 +50,15 @@ def token_list(request):
             created = {"token": token, "raw": raw}
             form = TokenForm()
     now = timezone.now()
-    rows = [(token, token.state(now)) for token in ApiToken.objects.filter(user=request.user)]
-    return render(request, "assessor/teams/tokens.html", {"form": form, "created": created, "rows": rows})
+    rows = [(token, token.state(now)) for token in selectors.tokens_list(request.user)]
+    return render(
+        request, "assessor/teams/tokens.html", {"form": form, "created": created, "rows": rows}
+    )
 
 
 @require_POST
 def token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = selectors.token_get(request.user, pk)
     tokens.token_revoke(user=request.user, pk=token.pk)
     messages.success(request, f"Token '{token.name}' ({token.prefix}) is revoked.")
     return redirect("tokens")

@@ -171,4 +171,6 @@ def wizard_preview(request, pk: int, step: int):
             if value in model.question_map[question["key"]].choice_map:
                 choices[question["key"]] = value
     result = selectors.evaluate(assessment, choices, plan=False)  # the panel shows no path
-    return render(request, "assessor/wizard/_live_verdict.html", {"result": result, "previewing": True})
+    return render(
+        request, "assessor/wizard/_live_verdict.html", {"result": result, "previewing": True}
+    )

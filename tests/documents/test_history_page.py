@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessor.documents import report as reports
+from assessor.documents import history_page
 from assessor.records import selectors, services
 from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_user
@@ -94,16 +94,16 @@ def test_the_filters_are_a_plain_get_form(client, owner, reviewed):
 
 def test_groups_are_in_the_order_of_the_kinds():
     entries = [
-        reports.HistoryEntry(when=2, who="a", what="x", kind="answers"),
-        reports.HistoryEntry(when=1, who="b", what="y", kind="review"),
-        reports.HistoryEntry(when=3, who="a", what="z", kind="review"),
+        history_page.HistoryEntry(when=2, who="a", what="x", kind="answers"),
+        history_page.HistoryEntry(when=1, who="b", what="y", kind="review"),
+        history_page.HistoryEntry(when=3, who="a", what="z", kind="review"),
     ]
-    grouped = reports.history_groups(entries)
+    grouped = history_page.history_groups(entries)
     assert [(g["kind"], [e.what for e in g["entries"]]) for g in grouped] == [
         ("review", ["y", "z"]),
         ("answers", ["x"]),
     ]
-    assert [g["kind"] for g in reports.history_groups(entries, who="b")] == ["review"]
+    assert [g["kind"] for g in history_page.history_groups(entries, who="b")] == ["review"]
 
 
 # --- reassessment ---------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def revision(owner, approver, questionnaire):
 
 
 def test_reassessment_is_one_created_from_event_under_the_reviewers_name(revision):
-    entries = reports.history_entries(revision)
+    entries = history_page.history_entries(revision)
     assert [(e.what, e.who, e.kind) for e in entries] == [
         ("Created from revision 1 (answers carried over)", "ravi", "created")
     ]
@@ -139,7 +139,7 @@ def test_a_change_after_reassessment_reads_as_a_change_from_the_carried_answer(r
         submitted={"monitoring": ("periodic_review", "", "")},
         user=revision.owner,
     )
-    answers = [e for e in reports.history_entries(revision) if e.kind == "answers"]
+    answers = [e for e in history_page.history_entries(revision) if e.kind == "answers"]
     assert len(answers) == 1
     assert answers[0].what.startswith("Changed the answer to")
     assert answers[0].before != "" and answers[0].who == "ravi"
@@ -147,6 +147,6 @@ def test_a_change_after_reassessment_reads_as_a_change_from_the_carried_answer(r
 
 def test_a_fresh_assessment_still_shows_answers_as_set(owner, questionnaire):
     record = make_assessment(owner, answers={"monitoring": "periodic_review"})
-    whats = [e.what for e in reports.history_entries(record)]
+    whats = [e.what for e in history_page.history_entries(record)]
     assert whats[0] == "Created"
     assert any(what.startswith("Set the answer to") for what in whats)
