@@ -244,7 +244,7 @@ def record_state(assessment) -> dict:
 
 
 def export_upload(assessment, **changes) -> SimpleUploadedFile:
-    data = exchange.export_assessment(assessment)
+    data = exchange.assessment_export(assessment)
     data.update(changes)
     return SimpleUploadedFile("export.json", json.dumps(data).encode(), "application/json")
 

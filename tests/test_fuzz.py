@@ -579,7 +579,7 @@ def export(owner, questionnaire):
     )
     Assessment.objects.filter(pk=record.pk).update(description="What it does.")
     record.refresh_from_db()
-    return exchange.export_assessment(record)
+    return exchange.assessment_export(record)
 
 
 TOP_LEVEL = ["format", "format_version", "name", "description", "system", "business_owner",

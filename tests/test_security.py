@@ -609,7 +609,7 @@ def test_importing_a_locked_records_export_makes_a_new_draft_and_leaves_it_alone
     owner_client, locked
 ):
     before = record_state(locked)
-    data = exchange.export_assessment(locked)
+    data = exchange.assessment_export(locked)
     data["answers"]["kill_switch"] = "no"
     data["notes"]["kill_switch"] = "rewritten by import"
     upload = SimpleUploadedFile("export.json", json.dumps(data).encode())

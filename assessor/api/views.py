@@ -108,7 +108,9 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
             errors = {name: [message] for name, message in invalid.errors.items()}
             raise ValidationError(errors) from None
         return (
-            selectors.with_approval(listing.dashboard_assessments(self.request.user, filters))
+            selectors.assessments_with_approval(
+                listing.dashboard_assessments(self.request.user, filters)
+            )
             .select_related("team", "owner", "questionnaire")
             .defer("questionnaire__document", "snapshot_document", "snapshot_result")
         )
@@ -224,7 +226,7 @@ class StepAnswersWrite(TokenView, APIView):
         form = SectionForm(_form_data(answers), section=section, conditions={})
         if not form.is_valid():
             raise ValidationError({"answers": _form_errors(form)})
-        unasked = selectors.unasked_submissions(
+        unasked = selectors.submissions_unasked(
             assessment.scoring_model(),
             selectors.choices_of(state.existing),
             {key: choice for key, (choice, _, _) in form.answers().items()},
@@ -325,7 +327,7 @@ class ExportJson(TokenView, APIView):
 
     def get(self, request, pk: int):
         assessment = _record(request, pk)
-        content = json.dumps(exchange.export_assessment(assessment), ensure_ascii=False).encode()
+        content = json.dumps(exchange.assessment_export(assessment), ensure_ascii=False).encode()
         services.export_record(
             assessment=assessment, user=request.user, kind=services.ExportKind.JSON, content=content
         )

@@ -37,7 +37,7 @@ class LoadOutcome:
     created: bool
 
 
-def sync_framework_references(catalog: dict[str, dict[str, str]]) -> dict[str, FrameworkReference]:
+def framework_references_sync(catalog: dict[str, dict[str, str]]) -> dict[str, FrameworkReference]:
     """Make sure every catalog entry has a row; existing rows keep their primary keys."""
     existing = {ref.ref: ref for ref in FrameworkReference.objects.all()}
     missing = [
@@ -76,7 +76,7 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
                 "give the changed bank a new version label"
             ]
         )
-    refs = sync_framework_references(bank.load_catalog())
+    refs = framework_references_sync(bank.load_catalog())
     questionnaire = _create_questionnaire(document, content_hash, refs)
     dimensions = _create_dimensions(questionnaire, document["dimensions"], refs)
     _create_thresholds(questionnaire, document["thresholds"])

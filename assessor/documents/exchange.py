@@ -63,7 +63,7 @@ def fingerprint(data: dict) -> str:
     return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
-def export_assessment(assessment: Assessment) -> dict:
+def assessment_export(assessment: Assessment) -> dict:
     answers = selectors.answers_of(assessment)
     result = selectors.evaluate(assessment, selectors.choices_of(answers))
     hidden = {key: a.choice_key for key, a in sorted(answers.items()) if key not in result.answers}

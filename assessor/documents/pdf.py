@@ -91,7 +91,7 @@ def pdf_context(assessment: Assessment, *, generated_by) -> dict:
             "for_pdf": True,
             "page_size": page_size(),
             "generated_by": generated_by,
-            "fingerprint": exchange.fingerprint(exchange.export_assessment(assessment)),
+            "fingerprint": exchange.fingerprint(exchange.assessment_export(assessment)),
             # What page 1 says and nothing more: no verdict named for an unfinished record.
             "keywords": context["brief"].keywords(
                 [group["framework"] for group in context["frameworks"]]

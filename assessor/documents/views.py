@@ -58,7 +58,7 @@ def report_pdf(request, pk: int):
 def export_json(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     content = json.dumps(
-        exchange.export_assessment(assessment), indent=2, ensure_ascii=False
+        exchange.assessment_export(assessment), indent=2, ensure_ascii=False
     ).encode()
     services.export_record(
         assessment=assessment, user=request.user, kind=services.ExportKind.JSON, content=content

@@ -79,7 +79,7 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
     return {answer.question_key: answer for answer in assessment.answers.all()}
 
 
-def saved_choices(assessment: Assessment) -> dict[str, str]:
+def choices_saved(assessment: Assessment) -> dict[str, str]:
     """Question key -> choice key of every stored answer, in one query (no notes or links)."""
     return dict(assessment.answers.values_list("question_key", "choice_key"))
 
@@ -90,7 +90,7 @@ def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
 
 def steps_of(assessment: Assessment, choices: dict[str, str]) -> list[Step]:
     model = assessment.scoring_model()
-    known = known_answers(model, choices)
+    known = answers_known(model, choices)
     counted = engine.effective_answers(model, known)
     visible = {q.key for q in engine.visible_questions(model, known)}
     return [
@@ -104,7 +104,7 @@ def steps_of(assessment: Assessment, choices: dict[str, str]) -> list[Step]:
     ]
 
 
-def known_answers(model: engine.ScoringModel, choices: dict[str, str]) -> dict[str, str]:
+def answers_known(model: engine.ScoringModel, choices: dict[str, str]) -> dict[str, str]:
     """Drop stored answers the model does not know, so scoring never refuses them."""
     return {
         key: choice
@@ -113,7 +113,7 @@ def known_answers(model: engine.ScoringModel, choices: dict[str, str]) -> dict[s
     }
 
 
-def unasked_submissions(
+def submissions_unasked(
     model: engine.ScoringModel, existing: dict[str, str], submitted: dict[str, str]
 ) -> dict[str, list[str]]:
     """Question key -> why, for each submitted follow-up that the answers (stored, with the
@@ -123,7 +123,7 @@ def unasked_submissions(
     with the parent answer that asks it passes, and one stored earlier under another parent
     answer (or sent back unchanged) stays, as the wizard keeps it, counting for nothing.
     """
-    counted = engine.effective_answers(model, known_answers(model, {**existing, **submitted}))
+    counted = engine.effective_answers(model, answers_known(model, {**existing, **submitted}))
     found = {}
     for key, choice in submitted.items():
         if existing.get(key) == choice or counted.get(key) == choice:
@@ -138,7 +138,7 @@ def evaluate(
     assessment: Assessment, choices: dict[str, str], *, plan: bool = True
 ) -> engine.Result:
     model = assessment.scoring_model()
-    return engine.evaluate(model, known_answers(model, choices), plan=plan)
+    return engine.evaluate(model, answers_known(model, choices), plan=plan)
 
 
 def result_json(*, name: str, questionnaire_version: str, result: engine.Result) -> dict:
@@ -157,7 +157,7 @@ def assessment_result_json(assessment: Assessment) -> dict:
     return result_json(
         name=assessment.name,
         questionnaire_version=assessment.questionnaire.version,
-        result=evaluate(assessment, saved_choices(assessment)),
+        result=evaluate(assessment, choices_saved(assessment)),
     )
 
 
@@ -253,7 +253,7 @@ def changes_since_return(
     ]
 
 
-def awaiting_approval(user) -> QuerySet[Assessment]:
+def assessments_awaiting_approval(user) -> QuerySet[Assessment]:
     """Submitted records of the teams where the user approves, that four eyes lets them approve:
     not those whose latest submission is their own, nor those whose answers they changed in
     this round."""
@@ -278,7 +278,7 @@ def awaiting_approval(user) -> QuerySet[Assessment]:
     )
 
 
-def returned_to_me(user) -> QuerySet[Assessment]:
+def assessments_returned_to(user) -> QuerySet[Assessment]:
     """Returned records waiting for the user's fixes: those whose last submission was theirs,
     or that they own, among the records they may still edit; the oldest return first."""
     last_submitter = (
@@ -468,7 +468,7 @@ def _last_approval(assessment_ref):
     ).order_by("-created_at", "-id")
 
 
-def with_approval(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+def assessments_with_approval(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
     """Each record with who approved it and when (`approval_by`, `approval_at`; None unless
     approved), in the same query as the records."""
     last = _last_approval(OuterRef("pk"))
@@ -481,7 +481,7 @@ def with_approval(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 def approval_of(assessment: Assessment) -> tuple[str | None, datetime | None]:
     """(approver's username, approval time) of an approved record, else (None, None); read from
-    `with_approval`'s annotations when the record came through it."""
+    `assessments_with_approval`'s annotations when the record came through it."""
     if hasattr(assessment, "approval_at"):
         return assessment.approval_by, assessment.approval_at
     if assessment.status != Assessment.Status.APPROVED:

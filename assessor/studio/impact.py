@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from assessor import engine
 from assessor.bank import build_model
 from assessor.models import Answer, Assessment, Questionnaire, Team
-from assessor.records.selectors import known_answers as _known
+from assessor.records.selectors import answers_known as _known
 
 INCOMPLETE = "incomplete"
 

@@ -34,7 +34,7 @@ from assessor.models import (
     Threshold,
 )
 from assessor.records.guard import ImmutableQuestionnaire
-from assessor.records.selectors import known_answers
+from assessor.records.selectors import answers_known
 from assessor.records.validators import draft_label_problem
 from assessor.studio import impact
 from assessor.teams import access
@@ -362,7 +362,7 @@ def _example_results(document: dict) -> list[engine.Result]:
     model = bank.build_model(document)
     results = []
     for example in examples.EXAMPLES:
-        answers = known_answers(model, {**examples.SAFEST, **example["answers"]})
+        answers = answers_known(model, {**examples.SAFEST, **example["answers"]})
         results.append(engine.evaluate(model, answers, plan=False))
     return results
 

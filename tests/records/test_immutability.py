@@ -37,7 +37,7 @@ def state(questionnaire: Questionnaire, pinned: Assessment) -> dict:
     row = Questionnaire.objects.get(pk=questionnaire.pk)
     record = Assessment.objects.get(pk=pinned.pk)
     model = bank.build_model(row.document)  # not the per-hash cache: what is stored now
-    choices = selectors.known_answers(model, selectors.choices_of(selectors.answers_of(record)))
+    choices = selectors.answers_known(model, selectors.choices_of(selectors.answers_of(record)))
     result = engine.evaluate(model, choices)
     return {
         "status": row.status,

@@ -67,8 +67,8 @@ def test_the_pages_do_not_offer_approval_to_an_author(
     edited_by_alice_submitted_by_bob, alice, carol, client
 ):
     record = edited_by_alice_submitted_by_bob
-    assert record not in selectors.awaiting_approval(alice)
-    assert record in selectors.awaiting_approval(carol)
+    assert record not in selectors.assessments_awaiting_approval(alice)
+    assert record in selectors.assessments_awaiting_approval(carol)
     client.force_login(alice)
     page = client.get(reverse("report", args=[record.pk]))
     assert page.status_code == 200 and not page.context["can_approve"]
@@ -88,7 +88,7 @@ def test_a_round_starts_again_when_the_record_is_returned(
     edit(record, bob, monitoring="real_time_alerting")
     review.assessment_submit(assessment=record, user=bob, comment="Fixed.")
     # Alice changed nothing in this round: she may approve now.
-    assert record in selectors.awaiting_approval(alice)
+    assert record in selectors.assessments_awaiting_approval(alice)
     review.assessment_approve(assessment=record, user=alice)
     record.refresh_from_db()
     assert record.status == Assessment.Status.APPROVED

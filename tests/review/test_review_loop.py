@@ -179,7 +179,7 @@ def submitted_in(team_name: str, reviewer, name: str) -> Assessment:
 
 
 def awaiting_names(user) -> list[str]:
-    return [record.name for record in selectors.awaiting_approval(user)]
+    return [record.name for record in selectors.assessments_awaiting_approval(user)]
 
 
 def test_awaiting_lists_submitted_records_of_the_teams_where_one_approves(
@@ -304,7 +304,7 @@ def test_a_first_submission_shows_no_changes_section(complete, owner, approver, 
 
 
 def returned_names(user) -> list[str]:
-    return [record.name for record in selectors.returned_to_me(user)]
+    return [record.name for record in selectors.assessments_returned_to(user)]
 
 
 def test_a_returned_record_is_listed_for_its_submitter_and_owner_only(

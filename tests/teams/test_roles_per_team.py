@@ -219,7 +219,7 @@ def test_a_reviewer_in_a_who_is_an_auditor_in_b_edits_submits_and_creates_only_i
     with pytest.raises(access.RoleRequired):
         review.assessment_submit(assessment=b_draft, user=alice)
     with pytest.raises(access.RoleRequired):
-        exchange.import_assessment(exchange.export_assessment(b_draft), owner=alice, team=team_b)
+        exchange.import_assessment(exchange.assessment_export(b_draft), owner=alice, team=team_b)
     assert Assessment.objects.filter(team=team_b).count() == before
 
 
@@ -353,7 +353,7 @@ def test_import_refuses_an_owner_who_is_not_a_reviewer_of_the_target_team(
     people, records, tmp_path
 ):
     path = tmp_path / "export.json"
-    path.write_text(json.dumps(exchange.export_assessment(records[("Team A", "draft")])))
+    path.write_text(json.dumps(exchange.assessment_export(records[("Team A", "draft")])))
     count = Assessment.objects.count()
     for owner, team in (("alice", "Team B"), ("bob", "Team A"), ("dave", "Team A")):
         with pytest.raises(CommandError, match="--owner") as error:

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         problems = engine.check_answers(model, answers)
         # A refinement answered under a parent answer that does not ask it: a reader of the
         # input would take it to count, and the engine would silently ignore it.
-        problems += engine.check_visibility(model, selectors.known_answers(model, answers))
+        problems += engine.check_visibility(model, selectors.answers_known(model, answers))
         problems += [f"missing answer: {key}" for key in model.core_keys if key not in answers]
         if problems:
             raise CommandError(
