@@ -4,7 +4,7 @@ Only draft versions can be edited. Every save or delete of a bank row recompiles
 document and validates the whole bank; anything invalid is refused with the validator's message
 and nothing is saved (the admin view's transaction is rolled back). Rows of published and
 retired versions are shown read only here, and the models refuse to change them anyway
-(immutability.py): a refusal that still reaches the admin is shown as a message.
+(records/guard.py): a refusal that still reaches the admin is shown as a message.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class FrameworkReference(ProtectedWhenCited):
 
 
 class Questionnaire(FrozenOnceOut):
-    """A version of the bank. Once out of draft it never changes (see immutability.py), but
+    """A version of the bank. Once out of draft it never changes (see records/guard.py), but
     for its status moving from published to retired."""
 
     class Status(models.TextChoices):
@@ -469,7 +469,7 @@ class SsoIdentity(models.Model):
 
 
 class Assessment(Guarded):
-    """A review record. Submitted or approved, it is fixed (see locked_records.py)."""
+    """A review record. Submitted or approved, it is fixed (see records/locks.py)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -638,7 +638,7 @@ class ApprovedReport(Guarded):
 
 
 class RecordLink(Guarded):
-    """One link of a record's hash chain: what a review decision saw (see record_chain.py).
+    """One link of a record's hash chain: what a review decision saw (see records/chain.py).
 
     `decision_id` is a plain number, not a foreign key: the chain must outlive a decision row
     deleted around the app, to say so."""

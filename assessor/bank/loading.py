@@ -266,7 +266,7 @@ def questionnaire_publish(questionnaire: Questionnaire) -> None:
     """Make this draft the version new assessments use; the published version retires.
 
     Existing assessments stay pinned to the version they were started on. From here on the
-    version never changes (see immutability.py); ImmutableQuestionnaire if it is not a draft.
+    version never changes (see records/guard.py); ImmutableQuestionnaire if it is not a draft.
     """
     stored = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if stored.status != Questionnaire.Status.DRAFT:

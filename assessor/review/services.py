@@ -2,7 +2,7 @@
 
 Submitting freezes the questionnaire and the result with the record; approving stores the
 signed-off PDF once; each decision is recorded, chained by hash to the one before it (see
-record_chain.py) and sends its emails. The rules of the workflow are in this one module, below
+records/chain.py) and sends its emails. The rules of the workflow are in this one module, below
 the pages, the API and the commands.
 """
 
@@ -45,7 +45,7 @@ def _already(assessment: Assessment, action: str, verb: str) -> WorkflowError:
 
 def _decide(assessment: Assessment, user, action: str, comment: str, **fields) -> Decision:
     """Record the decision, then take the step it stands for: the record's status moves only
-    with its decision recorded first (see locked_records.py)."""
+    with its decision recorded first (see records/locks.py)."""
     decision = Decision.objects.create(
         assessment=assessment, actor=user, action=action, comment=comment
     )
