@@ -4,7 +4,7 @@ Only draft versions can be edited. Every save or delete of a bank row recompiles
 document and validates the whole bank; anything invalid is refused with the validator's message
 and nothing is saved (the admin view's transaction is rolled back). Rows of published and
 retired versions are shown read only here, and the models refuse to change them anyway
-(immutability.py): a refusal that still reaches the admin is shown as a message.
+(records/guard.py): a refusal that still reaches the admin is shown as a message.
 """
 
 from __future__ import annotations
@@ -25,9 +25,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, bank, immutability, impact, loading, studio
+from assessor import bank
+from assessor.bank import loading
+from assessor.records import guard as immutability
+from assessor.records.validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
+from assessor.studio import impact
+from assessor.studio import services as studio
+from assessor.teams import access
+from assessor.teams.roles import ROLE_LABELS
+from assessor.wizard.forms import ConditionField, StoredJSONField, WeightField
+
 from .bank import bank_yaml
-from .forms import ConditionField, StoredJSONField, WeightField
 from .models import (
     ApprovedReport,
     Assessment,
@@ -47,8 +55,6 @@ from .models import (
     Threshold,
 )
 from .oversight.services import review_cycles_reschedule
-from .roles import ROLE_LABELS
-from .validators import DIMENSION_WEIGHT_RANGE, POINTS_RANGE
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,7 +17,8 @@ class AssessorConfig(AppConfig):
     verbose_name = "Autonomy assessor"
 
     def ready(self):
-        from .immutability import guard_framework_links
+        from assessor.records.guard import guard_framework_links
+
         from .models import Dimension, Question, Questionnaire, Rule
         from .notify import receivers
 

@@ -11,9 +11,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from . import roles, scoring
-from .bank import build_model, compiled
-from .immutability import (
+from assessor import engine
+from assessor.records.guard import (
     BankRow,
     FrozenOnceOut,
     Guarded,
@@ -21,17 +20,20 @@ from .immutability import (
     GuardedQuerySet,
     ProtectedWhenCited,
 )
-from .locked_records import (
+from assessor.records.locks import (
     ANSWER_RULE,
     APPROVED_REPORT_RULE,
     CHAIN_RULE,
     DECISION_RULE,
     AssessmentRule,
 )
-from .register.models import Agent, AgentIdentity  # noqa: F401  (Django finds them here)
-from .validators import xml_text
+from assessor.records.validators import xml_text
+from assessor.register.models import Agent, AgentIdentity  # noqa: F401  (Django finds them here)
+from assessor.teams import roles
 
-VERDICT_CHOICES = [(key, scoring.VERDICT_LABELS[key]) for key in scoring.VERDICTS]
+from .bank import build_model, compiled
+
+VERDICT_CHOICES = [(key, engine.VERDICT_LABELS[key]) for key in engine.VERDICTS]
 NOTE_MAX_LENGTH = 2000
 URL_MAX_LENGTH = 500
 REVIEW_INTERVAL_MAX_DAYS = 1095  # three years: the longest a board would leave an approval
@@ -58,7 +60,7 @@ class FrameworkReference(ProtectedWhenCited):
 
 
 class Questionnaire(FrozenOnceOut):
-    """A version of the bank. Once out of draft it never changes (see immutability.py), but
+    """A version of the bank. Once out of draft it never changes (see records/guard.py), but
     for its status moving from published to retired."""
 
     class Status(models.TextChoices):
@@ -142,11 +144,11 @@ class Questionnaire(FrozenOnceOut):
             cls.objects.filter(status=cls.Status.PUBLISHED).order_by("-published_at", "-id").first()
         )
 
-    def compiled(self) -> tuple[dict, scoring.ScoringModel]:
+    def compiled(self) -> tuple[dict, engine.ScoringModel]:
         """(document, model) of this version, shared by every request in the process."""
         return compiled(self.content_hash, lambda: self.document)
 
-    def scoring_model(self) -> scoring.ScoringModel:
+    def scoring_model(self) -> engine.ScoringModel:
         return self.compiled()[1]
 
 
@@ -479,7 +481,7 @@ class SsoIdentity(models.Model):
 
 
 class Assessment(Guarded):
-    """A review record. Submitted or approved, it is fixed (see locked_records.py)."""
+    """A review record. Submitted or approved, it is fixed (see records/locks.py)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -557,7 +559,7 @@ class Assessment(Guarded):
             return self.snapshot_document
         return self.questionnaire.compiled()[0]
 
-    def scoring_model(self) -> scoring.ScoringModel:
+    def scoring_model(self) -> engine.ScoringModel:
         if self.snapshot_document:
             return build_model(self.snapshot_document, frozen=True)
         return self.questionnaire.scoring_model()
@@ -571,9 +573,9 @@ class Assessment(Guarded):
         return self.status == self.Status.RETURNED
 
     @property
-    def progress(self) -> scoring.CoreProgress:
+    def progress(self) -> engine.CoreProgress:
         """The stored counter (kept by `services.summary_fields` from `Result.progress`)."""
-        return scoring.CoreProgress(self.answered_core, self.total_core)
+        return engine.CoreProgress(self.answered_core, self.total_core)
 
     @property
     def progress_percent(self) -> int:
@@ -658,7 +660,7 @@ class ApprovedReport(Guarded):
 
 
 class RecordLink(Guarded):
-    """One link of a record's hash chain: what a review decision saw (see record_chain.py).
+    """One link of a record's hash chain: what a review decision saw (see records/chain.py).
 
     `decision_id` is a plain number, not a foreign key: the chain must outlive a decision row
     deleted around the app, to say so."""

@@ -31,8 +31,8 @@ def run() -> bool:
 
 def seed(model, published, team, owner) -> int:
     """Seeded answers, mostly safe: a realistic spread of verdicts (not what is measured)."""
+    from assessor.engine import evaluate
     from assessor.models import Answer, Assessment
-    from assessor.scoring import evaluate
 
     rng = random.Random(2026)
     records = Assessment._base_manager.bulk_create(
@@ -83,9 +83,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
-    from assessor import loading
-    from assessor.membership import member_add
+    from assessor.bank import loading
     from assessor.models import Questionnaire, Rule
+    from assessor.teams.membership import member_add
 
     setup_test_environment()  # the test client then exposes the page's context
     call_command("migrate", verbosity=0)

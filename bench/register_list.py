@@ -123,8 +123,8 @@ def main() -> None:
     from django.test import Client, override_settings
     from django.test.utils import setup_test_environment
 
-    from assessor.membership import member_add
     from assessor.models import Questionnaire
+    from assessor.teams.membership import member_add
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

@@ -94,9 +94,9 @@ def main() -> None:
     from django.utils import timezone
 
     from assessor import events
-    from assessor.membership import member_add
     from assessor.models import Questionnaire
     from assessor.oversight.cycle import review_cycle_sweep
+    from assessor.teams.membership import member_add
 
     call_command("migrate", verbosity=0)
     call_command("load_questionnaire", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -7,7 +7,8 @@ import random
 import statistics
 import timeit
 
-from assessor import bank, examples, scoring
+from assessor import bank, engine
+from assessor.dashboard import examples
 from bench.common import report
 
 RUNS = 1000
@@ -27,7 +28,7 @@ def _near_good(model, rng: random.Random) -> dict[str, str]:
 
 
 def median_ms(model, answers: dict) -> float:
-    runs = timeit.repeat(lambda: scoring.evaluate(model, answers), number=1, repeat=RUNS)
+    runs = timeit.repeat(lambda: engine.evaluate(model, answers), number=1, repeat=RUNS)
     return statistics.median(runs) * 1000
 
 
@@ -35,7 +36,7 @@ def run() -> bool:
     model = bank.build_model(bank.load_bank_file())
     leaver = next(e for e in examples.EXAMPLES if e["name"] == "Leaver deprovisioning")
     leaver_answers = {**examples.SAFEST, **leaver["answers"]}
-    plan = len(scoring.evaluate(model, leaver_answers).next_level)
+    plan = len(engine.evaluate(model, leaver_answers).next_level)
     profiles = {
         "safest answers (owner)": {q.key: q.choices[0].key for q in model.questions if q.core},
         "riskiest answers (copilot, blocked by scope)": {
@@ -50,7 +51,7 @@ def run() -> bool:
         ok &= report(name, took, "ms", "<= 1 ms", took <= 1.0)
     rng = random.Random(2026)
     sets = [_near_good(model, rng) for _ in range(RUNS)]
-    timings = sorted(timeit.timeit(lambda a=a: scoring.evaluate(model, a), number=1) for a in sets)
+    timings = sorted(timeit.timeit(lambda a=a: engine.evaluate(model, a), number=1) for a in sets)
     took, p95 = statistics.median(timings) * 1000, timings[int(len(timings) * 0.95)] * 1000
     name = "score one assessment: 1,000 seeded near-good answer sets, median "
     name += f"(95th percentile {p95:.2f} ms)"

@@ -24,8 +24,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assessor import examples, membership, scoring, services, tokens  # noqa: E402
+from assessor import engine  # noqa: E402
+from assessor.dashboard import examples  # noqa: E402
 from assessor.models import Assessment, Questionnaire  # noqa: E402
+from assessor.records import services  # noqa: E402
+from assessor.teams import membership, tokens  # noqa: E402
 from bench.common import ANSWER_SETS, STEP, STEPS  # noqa: E402
 
 NOTE = "Reviewed with the workflow owner; evidence kept in the change record. " * 6
@@ -110,7 +113,7 @@ def pdf(_users: int) -> dict:
     model = Questionnaire.current().scoring_model()
     answers = {**examples.SAFEST, "data_quality": "uneven", "input_sources": "mixed"}
     answers["input_isolation"] = "filtered"
-    shown = {q.key for q in scoring.visible_questions(model, answers)}
+    shown = {q.key for q in engine.visible_questions(model, answers)}
     if shown - set(answers):
         raise SystemExit(f"shown questions left unanswered: {shown - set(answers)}")
     submitted = {

@@ -21,18 +21,18 @@ RUNS = 300
 PARTS = {
     "access": (
         "access check: record + roles in its team, one query",
-        [("assessor.views", "access.assessment_for")],
+        [("assessor.wizard.views", "access.assessment_for")],
     ),
-    "answers": ("the saved answers", [("assessor.selectors", "answers_of")]),
-    "form": ("building the step's form", [("assessor.views", "SectionForm")]),
+    "answers": ("the saved answers", [("assessor.records.selectors", "answers_of")]),
+    "form": ("building the step's form", [("assessor.wizard.views", "SectionForm")]),
     "markup": (
         "the step's field markup (reused crispy output)",
-        [("assessor.forms", "SectionForm.blocks")],
+        [("assessor.wizard.forms", "SectionForm.blocks")],
     ),
-    "render": ("the page template without the field markup", [("assessor.views", "render")]),
+    "render": ("the page template without the field markup", [("assessor.wizard.views", "render")]),
     "scoring": (
         "step list and live verdict (scoring)",
-        [("assessor.selectors", "steps_of"), ("assessor.selectors", "evaluate")],
+        [("assessor.records.selectors", "steps_of"), ("assessor.records.selectors", "evaluate")],
     ),
 }
 
@@ -80,9 +80,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client, override_settings
 
-    from assessor import services
-    from assessor.examples import SAFEST
-    from assessor.membership import member_add
+    from assessor.dashboard.examples import SAFEST
+    from assessor.records import services
+    from assessor.teams.membership import member_add
 
     call_command("migrate", verbosity=0)
     call_command("load_questionnaire", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

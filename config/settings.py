@@ -15,7 +15,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from assessor.roles import ROLE_NAMES  # plain data, no models: safe before apps load
+from assessor.teams.roles import ROLE_NAMES  # plain data, no models: safe before apps load
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,7 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while locked out
-    "assessor.auth.OneQueryModelBackend",
+    "assessor.teams.auth.OneQueryModelBackend",
 ]
 # Sessions live in the database, which every gunicorn worker and every host shares: signing
 # out deletes the row, so a replayed cookie is signed out everywhere at once. (cached_db with
@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # the database unavailable: a JSON 503, not the site's HTML page
-    "EXCEPTION_HANDLER": "assessor.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "assessor.web.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Autonomy Assessor API",
@@ -292,7 +292,7 @@ AXES_FAILURE_LIMIT = env_int("ASSESSOR_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ASSESSOR_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "assessor.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "assessor.teams.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Failures are counted in the database, shared by every worker (never in a per-process cache).
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -311,7 +311,7 @@ if ASSESSOR_OIDC_ENABLED:
     missing = [name for name in needed if not os.environ.get(name)]
     if missing:
         raise ImproperlyConfigured(f"Single sign-on needs {', '.join(missing)} as well")
-    AUTHENTICATION_BACKENDS.append("assessor.sso.SsoBackend")
+    AUTHENTICATION_BACKENDS.append("assessor.teams.sso.SsoBackend")
 ASSESSOR_OIDC_PROVIDER_NAME = os.environ.get("ASSESSOR_OIDC_PROVIDER_NAME", "single sign-on")
 OIDC_RP_SCOPES = os.environ.get("ASSESSOR_OIDC_SCOPES", "openid email profile")
 OIDC_RP_SIGN_ALGO = os.environ.get("ASSESSOR_OIDC_SIGN_ALGO", "RS256")

@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from assessor import sso_views
-from assessor.accounts import account_settings, password_change, sign_in
-from assessor.token_pages import token_list, token_revoke
+from assessor.teams import sso_views
+from assessor.teams.accounts import account_settings, password_change, sign_in
+from assessor.teams.token_pages import token_list, token_revoke
 
 # Password reset mails a link: without a mail server its pages would only pretend to work, so
 # they exist only when DJANGO_EMAIL_HOST is set.
@@ -41,7 +41,7 @@ urlpatterns = [
     path("oidc/", include(sso_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessor.api.urls")),
-    path("questionnaires/", include("assessor.studio_urls")),
+    path("questionnaires/", include("assessor.studio.urls")),
     path("", include("assessor.register.urls")),
     # a team's webhooks, for its managers (team boundary: tests/test_cross_team.py)
     path("teams/", include("assessor.notify.urls")),
@@ -50,4 +50,4 @@ urlpatterns = [
 
 # A database that is unavailable (restarting, connection dropped) answers 503 "not saved, try
 # again" instead of a bare 500; any other error keeps Django's 500 page.
-handler500 = "assessor.errors.server_error"
+handler500 = "assessor.web.errors.server_error"

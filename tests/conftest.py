@@ -2,7 +2,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from assessor import bank
-from assessor.loading import questionnaire_load
+from assessor.bank.loading import questionnaire_load
 from tests.builders import Canary, SmtpInbox, free_port, make_user
 
 

@@ -79,7 +79,7 @@ def test_a_server_error_is_the_styled_500(owner_client, draft, settings, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("canary")
 
-    monkeypatch.setattr("assessor.views.reports.history_entries", broken)
+    monkeypatch.setattr("assessor.documents.views.history_page.history_entries", broken)
     owner_client.raise_request_exception = False
     response = owner_client.get(reverse("history", args=[draft.pk]))
     html = response.content.decode()

@@ -24,11 +24,12 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from assessor import pdf, review
-from assessor.membership import member_add
+from assessor.documents import pdf
 from assessor.models import ApiToken, ApprovedReport, Assessment, Decision, ExportRecord
 from assessor.notify.models import WebhookEndpoint
 from assessor.notify.signing import secret_new
+from assessor.review import services as review
+from assessor.teams.membership import member_add
 from tests.builders import (
     MISSING,
     SAFEST,
@@ -123,7 +124,7 @@ COVERED = {
 }
 
 BANK = "the question bank is shared by every team (the studio and its back-office pages need the "
-BANK += "questionnaire-admin role: tests/test_studio.py, tests/test_admin_tuning.py)"
+BANK += "questionnaire-admin role: tests/studio/test_studio.py, tests/studio/test_admin_tuning.py)"
 NO_RECORD = "takes no record: what it shows is filtered by team (tests/test_security.py sweeps it)"
 OWN = "the signed-in person's own account; nothing of a team in the URL"
 EXEMPT = {
@@ -133,8 +134,8 @@ EXEMPT = {
     "accounts/password_change/done/": OWN,
     "accounts/settings/": OWN,
     "accounts/tokens/": OWN,
-    "oidc/authenticate/": "single sign-on's start: no record (tests/test_sso.py)",
-    "oidc/callback/": "single sign-on's return: no record (tests/test_sso.py)",
+    "oidc/authenticate/": "single sign-on's start: no record (tests/teams/test_sso.py)",
+    "oidc/callback/": "single sign-on's return: no record (tests/teams/test_sso.py)",
     "": NO_RECORD,
     "assessments/export.csv": NO_RECORD,
     "assessments/export.xlsx": NO_RECORD,
@@ -145,9 +146,9 @@ EXEMPT = {
     "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "
-        "(tests/test_record_chain.py)"
+        "(tests/records/test_record_chain.py)"
     ),
-    "api/v1/assessments/": "the API's list and create: filtered by team (tests/test_api.py)",
+    "api/v1/assessments/": "the API's list and create: filtered by team (tests/api/test_api.py)",
     "api/v1/questionnaire/": BANK,
     "api/v1/schema/": "the API's description: no record",
     "api/v1/docs/": "the API's description: no record",
@@ -188,7 +189,7 @@ EXEMPT = {
         f"admin/assessor/{model}/{page}": reason
         for model in ("assessment", "decision", "exportrecord", "approvedreport")
         for page, reason in (
-            ("", "a list filtered by team (tests/test_roles_per_team.py)"),
+            ("", "a list filtered by team (tests/teams/test_roles_per_team.py)"),
             ("add/", "review records are read only in the back office: no record in the URL"),
         )
     },

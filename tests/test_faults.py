@@ -14,8 +14,10 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.test import Client
 from django.urls import reverse
 
-from assessor import errors, selectors, tokens
 from assessor.models import Answer, Assessment
+from assessor.records import selectors
+from assessor.teams import tokens
+from assessor.web import errors
 from tests.builders import api_client, free_port, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db

@@ -30,9 +30,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from assessor import access, bank, exchange, loading, review, scoring, selectors, services
-from assessor.forms import AssessmentForm, DecisionForm, SectionForm
-from assessor.membership import member_add
+from assessor import bank, engine
+from assessor.bank import loading
+from assessor.documents import exchange
 from assessor.models import (
     NOTE_MAX_LENGTH,
     URL_MAX_LENGTH,
@@ -51,7 +51,12 @@ from assessor.models import (
     Section,
     Team,
 )
-from assessor.step_fields import evidence_field, note_field
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams import access
+from assessor.teams.membership import member_add
+from assessor.wizard.fields import evidence_field, note_field
+from assessor.wizard.forms import AssessmentForm, DecisionForm, SectionForm
 from tests.builders import (
     BAD_LINKS,
     RECORD_ROUTES,
@@ -574,7 +579,7 @@ def export(owner, questionnaire):
     )
     Assessment.objects.filter(pk=record.pk).update(description="What it does.")
     record.refresh_from_db()
-    return exchange.export_assessment(record)
+    return exchange.assessment_export(record)
 
 
 TOP_LEVEL = ["format", "format_version", "name", "description", "system", "business_owner",
@@ -677,7 +682,7 @@ def edited(draw, export):
             data["evidence"][key] = draw(good_links.filter(bool))
     # A follow-up its (edited) parent answer no longer asks is kept apart, as an export keeps
     # it: in `answers` it would be a refinement answered without its parent, which is refused.
-    asked = scoring.effective_answers(MODEL, data["answers"])
+    asked = engine.effective_answers(MODEL, data["answers"])
     hidden = {k: v for k, v in data["answers"].items() if k not in asked}
     if hidden:
         data["answers"] = asked
@@ -902,9 +907,9 @@ TASK_TYPE_REGRESSION = ({**SAFEST, "task_type": "privilege_escalation"}, "task_t
 
 
 def assert_not_raised(answers, key, riskier):
-    before = scoring.evaluate(MODEL, answers)
-    after = scoring.evaluate(MODEL, {**answers, key: riskier})
-    assert scoring.VERDICT_RANK[after.verdict] <= scoring.VERDICT_RANK[before.verdict], (
+    before = engine.evaluate(MODEL, answers)
+    after = engine.evaluate(MODEL, {**answers, key: riskier})
+    assert engine.VERDICT_RANK[after.verdict] <= engine.VERDICT_RANK[before.verdict], (
         f"{key}: {answers[key]} -> {riskier} raised {before.verdict} ({before.score}) "
         f"to {after.verdict} ({after.score})"
     )

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessor import access, bank, review, selectors, services
-from assessor.loading import questionnaire_load
+from assessor import bank
+from assessor.bank.loading import questionnaire_load
 from assessor.models import (
     Answer,
     ApprovedReport,
@@ -20,6 +20,9 @@ from assessor.models import (
     Questionnaire,
     Team,
 )
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams import access
 from tests.builders import SAFEST, make_assessment, make_user
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +93,7 @@ def test_a_user_in_no_team_sees_nothing_and_cannot_create(client, complete):
 
 def test_the_new_assessment_form_only_offers_the_users_teams(client, owner, questionnaire):
     make_user("both", team="Team B", roles=("reviewer",))
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     member_add(team_name="Team A", username="both", role="reviewer")
     both = owner.__class__.objects.get(username="both")
@@ -155,7 +158,7 @@ def test_edits_after_submission_are_refused_and_change_nothing(client, complete,
 
 
 def test_four_eyes_the_submitter_cannot_approve_even_as_an_approver(client, complete, owner):
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     member_add(team_name="Team A", username="owner", role="approver")
     submit(as_user(client, owner), complete)
@@ -387,7 +390,7 @@ def test_bulk_upserts_that_would_escape_the_trail_are_refused(complete):
 
 
 def test_admin_edits_of_the_bank_are_in_the_history(admin_client, questionnaire):
-    from assessor.loading import questionnaire_clone
+    from assessor.bank.loading import questionnaire_clone
 
     draft = questionnaire_clone(questionnaire, version="2026.1-edit")
     weight = ChoiceWeight.objects.filter(

@@ -27,8 +27,8 @@ from django.test import Client
 from django.urls import reverse
 
 import assessor.urls
-from assessor import exchange, loading, pdf, review, services
-from assessor.membership import member_add
+from assessor.bank import loading
+from assessor.documents import exchange, pdf
 from assessor.models import (
     Answer,
     ApprovedReport,
@@ -37,6 +37,9 @@ from assessor.models import (
     Membership,
     Team,
 )
+from assessor.records import services
+from assessor.review import services as review
+from assessor.teams.membership import member_add
 from tests.builders import (
     BAD_LINKS,
     OPEN_ROUTES,
@@ -447,7 +450,7 @@ def test_even_with_escaping_off_the_report_template_fetches_and_attaches_nothing
         dirs=configured.dirs, app_dirs=configured.app_dirs, libraries=configured.libraries
     )
     context = pdf.pdf_context(assessment, generated_by=owner)
-    html = engine.get_template("assessor/report_pdf.html").render(
+    html = engine.get_template("assessor/documents/report_pdf.html").render(
         Context(context, autoescape=False)
     )
     assert markup[1] in html  # live markup, not escaped
@@ -606,7 +609,7 @@ def test_importing_a_locked_records_export_makes_a_new_draft_and_leaves_it_alone
     owner_client, locked
 ):
     before = record_state(locked)
-    data = exchange.export_assessment(locked)
+    data = exchange.assessment_export(locked)
     data["answers"]["kill_switch"] = "no"
     data["notes"]["kill_switch"] = "rewritten by import"
     upload = SimpleUploadedFile("export.json", json.dumps(data).encode())
@@ -922,7 +925,7 @@ def test_an_unhandled_error_is_logged_to_stderr_with_its_traceback(
     assert settings.LOGGING["handlers"]["console"]["stream"] == "ext://sys.stderr"
     buffer = io.StringIO()
     monkeypatch.setattr(handler, "stream", buffer)
-    monkeypatch.setattr("assessor.views.reports.history_entries", broken)
+    monkeypatch.setattr("assessor.documents.views.history_page.history_entries", broken)
     owner_client.raise_request_exception = False
     response = owner_client.get(reverse("history", args=[draft.pk]))
     assert response.status_code == 500

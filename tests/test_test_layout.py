@@ -66,8 +66,8 @@ def test_the_check_sees_each_form_of_import():
     """Absolute, relative and package-level imports of a test module are all resolved."""
     probe = TESTS / "browser" / "test_probe.py"
     for source in (
-        "from tests.test_pdf import read\n",
-        "import tests.test_pdf\n",
+        "from tests.documents.test_pdf import read\n",
+        "import tests.documents.test_pdf\n",
         "from tests import test_pdf\n",
         "from .test_journeys import x\n",
         "from .conftest import TIMEOUT_MS\n",
@@ -75,3 +75,22 @@ def test_the_check_sees_each_form_of_import():
     ):
         assert any(map(is_test_module, imported_modules(probe, source))), source
     assert not any(map(is_test_module, imported_modules(probe, "from tests.builders import x\n")))
+
+
+# Folders of tests that are not one package's: the browser journeys, the calibration against
+# workflows, and the OpenID provider test_sso starts. Cross-cutting tests (team boundaries,
+# security, faults, the layout itself) stay at the top of tests/.
+NOT_A_PACKAGE = {"browser", "calibration", "oidc_provider"}
+
+
+def test_test_folders_follow_the_packages():
+    """tests/<package>/ holds the tests of assessor/<package>/, so a newcomer finds them."""
+    packages = {path.parent.name for path in (TESTS.parent / "assessor").glob("*/__init__.py")}
+    folders = {
+        path.name
+        for path in TESTS.iterdir()
+        if path.is_dir() and not path.name.startswith(("_", "."))
+    }
+    assert folders - NOT_A_PACKAGE <= packages, folders - NOT_A_PACKAGE - packages
+    missing_init = [name for name in sorted(folders) if not (TESTS / name / "__init__.py").exists()]
+    assert not missing_init, missing_init

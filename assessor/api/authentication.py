@@ -1,11 +1,11 @@
-"""`Authorization: Bearer <token>`: personal access tokens (see `assessor/tokens.py`)."""
+"""`Authorization: Bearer <token>`: personal access tokens (see `assessor/teams/tokens.py`)."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .. import tokens
+from assessor.teams import tokens
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from ..validators import JsonRefused, json_loads, unencodable_problem
+from assessor.records.validators import JsonRefused, json_loads, unencodable_problem
 
 
 class SafeJSONParser(JSONParser):

@@ -6,7 +6,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import access, selectors
+from assessor.oversight.selectors import REVIEW_STATES, SUPERSEDED, review_status
+from assessor.records import selectors
+from assessor.records.validators import xml_text
+from assessor.teams import access
+
 from ..models import (
     NOTE_MAX_LENGTH,
     URL_MAX_LENGTH,
@@ -15,8 +19,6 @@ from ..models import (
     Assessment,
     Team,
 )
-from ..oversight.selectors import REVIEW_STATES, SUPERSEDED, review_status
-from ..validators import xml_text
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ through `services` and `review`, as the pages do."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -17,11 +18,18 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, exchange, listing, pdf, review, selectors, services
-from ..forms import SectionForm
-from ..models import Assessment, ExportRecord, Questionnaire
-from ..step_fields import evidence_field, note_field
+from assessor.dashboard import filters as listing
+from assessor.documents import exchange, pdf
+from assessor.records import selectors, services
+from assessor.review import services as review
+from assessor.teams import access
+from assessor.wizard.fields import evidence_field, note_field
+from assessor.wizard.forms import SectionForm
+
 from . import serializers as s
+
+if TYPE_CHECKING:  # annotations only: the views read records through selectors
+    from assessor.models import Assessment
 
 ERRORS = {
     400: OpenApiResponse(description="A field is wrong; the body names it."),
@@ -71,7 +79,7 @@ def _conflict(error: Exception) -> Response:
 
 LIST_FILTERS = [
     OpenApiParameter("verdict", str, enum=list(listing.VERDICT_VALUES)),
-    OpenApiParameter("status", str, enum=Assessment.Status.values),
+    OpenApiParameter("status", str, enum=selectors.AssessmentStatus.values),
     OpenApiParameter("q", str, description="Searched in the workflow name and system."),
     OpenApiParameter(
         "review",
@@ -107,7 +115,9 @@ class AssessmentList(TokenView, generics.ListCreateAPIView):
             errors = {name: [message] for name, message in invalid.errors.items()}
             raise ValidationError(errors) from None
         return (
-            selectors.with_approval(listing.dashboard_assessments(self.request.user, filters))
+            selectors.assessments_with_approval(
+                listing.dashboard_assessments(self.request.user, filters)
+            )
             .select_related("team", "owner", "questionnaire", "review_cycle")
             .defer("questionnaire__document", "snapshot_document", "snapshot_result")
         )
@@ -223,7 +233,7 @@ class StepAnswersWrite(TokenView, APIView):
         form = SectionForm(_form_data(answers), section=section, conditions={})
         if not form.is_valid():
             raise ValidationError({"answers": _form_errors(form)})
-        unasked = selectors.unasked_submissions(
+        unasked = selectors.submissions_unasked(
             assessment.scoring_model(),
             selectors.choices_of(state.existing),
             {key: choice for key, (choice, _, _) in form.answers().items()},
@@ -324,9 +334,9 @@ class ExportJson(TokenView, APIView):
 
     def get(self, request, pk: int):
         assessment = _record(request, pk)
-        content = json.dumps(exchange.export_assessment(assessment), ensure_ascii=False).encode()
+        content = json.dumps(exchange.assessment_export(assessment), ensure_ascii=False).encode()
         services.export_record(
-            assessment=assessment, user=request.user, kind=ExportRecord.Kind.JSON, content=content
+            assessment=assessment, user=request.user, kind=services.ExportKind.JSON, content=content
         )
         return HttpResponse(content, content_type="application/json")
 
@@ -352,7 +362,7 @@ class ExportPdf(TokenView, APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         services.export_record(
-            assessment=assessment, user=request.user, kind=ExportRecord.Kind.PDF, content=content
+            assessment=assessment, user=request.user, kind=services.ExportKind.PDF, content=content
         )
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -362,7 +372,7 @@ class ExportPdf(TokenView, APIView):
 @extend_schema(tags=["questionnaire"], responses={200: s.QuestionnaireSerializer, **ERRORS})
 class PublishedQuestionnaire(TokenView, APIView):
     def get(self, request):
-        questionnaire = Questionnaire.current()
+        questionnaire = selectors.questionnaire_current()
         if questionnaire is None:
             raise NotFound("No questionnaire is published yet.")
         return Response(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..validators import condition_problem
+from assessor.records.validators import condition_problem
 
 
 def is_number(value: Any) -> bool:

@@ -9,7 +9,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
-from .. import scoring
+from assessor import engine
+
 from .contract import CONTRACT_SCOPE
 
 
@@ -18,16 +19,16 @@ def document_hash(document: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def condition(data: dict) -> scoring.Condition:
+def condition(data: dict) -> engine.Condition:
     """A checked condition of a document as the engine's Condition."""
     for op in ("all", "any"):
         if op in data:
-            return scoring.Condition(op=op, children=tuple(condition(c) for c in data[op]))
+            return engine.Condition(op=op, children=tuple(condition(c) for c in data[op]))
     op = "in" if "in" in data else "not_in"
-    return scoring.Condition(op=op, question=data["question"], choices=frozenset(data[op]))
+    return engine.Condition(op=op, question=data["question"], choices=frozenset(data[op]))
 
 
-def build_model(document: dict, *, frozen: bool = False) -> scoring.ScoringModel:
+def build_model(document: dict, *, frozen: bool = False) -> engine.ScoringModel:
     """The engine's frozen model for a document (cached: documents are compiled often).
 
     Conditions for ownership are binding and shown follow-ups left unanswered count at their
@@ -39,26 +40,26 @@ def build_model(document: dict, *, frozen: bool = False) -> scoring.ScoringModel
 
 
 @lru_cache(maxsize=64)
-def _build_model_cached(canonical: str, frozen: bool) -> scoring.ScoringModel:
+def _build_model_cached(canonical: str, frozen: bool) -> engine.ScoringModel:
     document = json.loads(canonical)
     questions = tuple(
         _question(q) for section in document["sections"] for q in section["questions"]
     )
-    return scoring.ScoringModel(
+    return engine.ScoringModel(
         version=document["version"],
         dimensions=tuple(
-            scoring.Dimension(d["key"], d["label"], d["weight"]) for d in document["dimensions"]
+            engine.Dimension(d["key"], d["label"], d["weight"]) for d in document["dimensions"]
         ),
         questions=questions,
         rules=tuple(
-            scoring.Rule(
+            engine.Rule(
                 r["id"], r["cap"], r["reason"], condition(r["when"]), tuple(r["frameworks"])
             )
             for r in document["rules"]
             if "cap" in r
         ),
         floors=tuple(
-            scoring.Floor(
+            engine.Floor(
                 r["id"], r["floor"], r["reason"], condition(r["when"]), tuple(r["frameworks"])
             )
             for r in document["rules"]
@@ -66,7 +67,7 @@ def _build_model_cached(canonical: str, frozen: bool) -> scoring.ScoringModel:
         ),
         thresholds=document["thresholds"],
         frameworks={
-            ref: scoring.FrameworkRef(ref, e["framework"], e["id"], e["title"], e.get("note", ""))
+            ref: engine.FrameworkRef(ref, e["framework"], e["id"], e["title"], e.get("note", ""))
             for ref, e in document["frameworks"].items()
         },
         baseline_frameworks=tuple(document["baseline_frameworks"]),
@@ -78,11 +79,11 @@ def _build_model_cached(canonical: str, frozen: bool) -> scoring.ScoringModel:
     )
 
 
-def _question(q: dict) -> scoring.Question:
-    return scoring.Question(
+def _question(q: dict) -> engine.Question:
+    return engine.Question(
         key=q["key"],
         text=q["text"],
-        choices=tuple(scoring.Choice(c["key"], c["label"], c["weights"]) for c in q["choices"]),
+        choices=tuple(engine.Choice(c["key"], c["label"], c["weights"]) for c in q["choices"]),
         core=q["core"],
         show_if=condition(q["show_if"]) if q["show_if"] else None,
         control=q["control"],
@@ -92,24 +93,24 @@ def _question(q: dict) -> scoring.Question:
     )
 
 
-def _ownership_condition(data: dict, questions) -> scoring.OwnershipCondition:
+def _ownership_condition(data: dict, questions) -> engine.OwnershipCondition:
     """A condition for ownership; its binding rule cites the references of its questions."""
     when = condition(data["when"])
     involved = when.questions()
     refs = dict.fromkeys(ref for q in questions if q.key in involved for ref in q.frameworks)
-    return scoring.OwnershipCondition(
+    return engine.OwnershipCondition(
         data["id"], data["title"], when, data.get("reason", ""), tuple(refs)
     )
 
 
 # Compiled versions, by content hash: a version's document never changes without its hash, so
 # a request that already knows the hash needs neither the document's JSON nor a recompile.
-_COMPILED: OrderedDict[str, tuple[dict, scoring.ScoringModel]] = OrderedDict()
+_COMPILED: OrderedDict[str, tuple[dict, engine.ScoringModel]] = OrderedDict()
 _COMPILED_LOCK = threading.Lock()
 _COMPILED_MAX = 32
 
 
-def compiled(content_hash: str, load: Callable[[], dict]) -> tuple[dict, scoring.ScoringModel]:
+def compiled(content_hash: str, load: Callable[[], dict]) -> tuple[dict, engine.ScoringModel]:
     """(document, model) for a stored version; `load` fetches the document on a cache miss."""
     with _COMPILED_LOCK:
         if content_hash in _COMPILED:

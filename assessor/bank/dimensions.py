@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..validators import DIMENSION_WEIGHT_RANGE
+from assessor.records.validators import DIMENSION_WEIGHT_RANGE
+
 from .checker import Checker, is_number, text
 from .contract import CONTRACT_DIMENSIONS
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..validators import POINTS_RANGE
+from assessor.records.validators import POINTS_RANGE
+
 from .checker import Checker, is_number, text
 from .contract import ADDED_IN_2026_2, CORE_CONTRACT
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import scoring
+from assessor import engine
+
 from .checker import Checker, text
 
 
@@ -33,8 +34,8 @@ def parse_rules(check: Checker, raw: Any, choices: dict[str, list[str]]) -> list
 
 # A cap holds the verdict below ownership; a floor lifts the score's verdict, never as far as
 # ownership (which needs every condition and the score, whatever else holds).
-CAPS = list(scoring.VERDICTS[:-1])
-FLOORS = list(scoring.VERDICTS[1:-1])
+CAPS = list(engine.VERDICTS[:-1])
+FLOORS = list(engine.VERDICTS[1:-1])
 
 
 def _kind(check: Checker, where: str, rule: dict) -> tuple[str, Any]:

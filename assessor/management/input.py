@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import CommandError
 
 from assessor import bank
-from assessor.validators import text_problem
+from assessor.records.validators import text_problem
 
 
 def read_text(file: str) -> str:

@@ -7,7 +7,8 @@ from django.db import migrations
 
 
 def rescore_drafts(apps, schema_editor):
-    from assessor import bank, scoring
+    from assessor import bank
+    from assessor import engine
 
     Assessment = apps.get_model("assessor", "Assessment")
     Answer = apps.get_model("assessor", "Answer")
@@ -25,7 +26,7 @@ def rescore_drafts(apps, schema_editor):
             for key, choice in choices.items()
             if key in model.question_map and choice in model.question_map[key].choice_map
         }
-        result = scoring.evaluate(model, known)
+        result = engine.evaluate(model, known)
         total = len(model.core_keys)
         # A queryset update: the draft's content did not change, so neither does its history.
         Assessment.objects.filter(pk=assessment.pk).update(

@@ -2,7 +2,7 @@
 
 import re
 
-import assessor.validators
+import assessor.records.validators
 import django.core.validators
 import django.db.models.deletion
 import simple_history.models
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# What XML forbids (as assessor.validators.XML_FORBIDDEN_OR_NUL, frozen here): text stored
+# What XML forbids (as assessor.records.validators.XML_FORBIDDEN_OR_NUL, frozen here): text stored
 # before the fields refused it made the XLSX export fail and the JSON export unimportable.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TEXT_FIELDS = {
@@ -64,232 +64,232 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='answer',
             name='evidence_url',
-            field=models.URLField(blank=True, max_length=500, validators=[assessor.validators.xml_text]),
+            field=models.URLField(blank=True, max_length=500, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='answer',
             name='note',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='apitoken',
             name='name',
-            field=models.CharField(help_text="What the token is for, e.g. 'GRC sync'.", max_length=100, validators=[assessor.validators.xml_text]),
+            field=models.CharField(help_text="What the token is for, e.g. 'GRC sync'.", max_length=100, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='assessment',
             name='business_owner',
-            field=models.CharField(blank=True, max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(blank=True, max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='assessment',
             name='description',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000), assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000), assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='assessment',
             name='name',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text], verbose_name='workflow name'),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text], verbose_name='workflow name'),
         ),
         migrations.AlterField(
             model_name='assessment',
             name='system',
-            field=models.CharField(blank=True, max_length=200, validators=[assessor.validators.xml_text], verbose_name='system concerned'),
+            field=models.CharField(blank=True, max_length=200, validators=[assessor.records.validators.xml_text], verbose_name='system concerned'),
         ),
         migrations.AlterField(
             model_name='choice',
             name='label',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='decision',
             name='comment',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='dimension',
             name='description',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='dimension',
             name='label',
-            field=models.CharField(max_length=100, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=100, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='frameworkreference',
             name='title',
-            field=models.TextField(validators=[assessor.validators.xml_text]),
+            field=models.TextField(validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalanswer',
             name='evidence_url',
-            field=models.URLField(blank=True, max_length=500, validators=[assessor.validators.xml_text]),
+            field=models.URLField(blank=True, max_length=500, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalanswer',
             name='note',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000), assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalassessment',
             name='business_owner',
-            field=models.CharField(blank=True, max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(blank=True, max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalassessment',
             name='description',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000), assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000), assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalassessment',
             name='name',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text], verbose_name='workflow name'),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text], verbose_name='workflow name'),
         ),
         migrations.AlterField(
             model_name='historicalassessment',
             name='system',
-            field=models.CharField(blank=True, max_length=200, validators=[assessor.validators.xml_text], verbose_name='system concerned'),
+            field=models.CharField(blank=True, max_length=200, validators=[assessor.records.validators.xml_text], verbose_name='system concerned'),
         ),
         migrations.AlterField(
             model_name='historicalchoice',
             name='label',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicaldimension',
             name='description',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicaldimension',
             name='label',
-            field=models.CharField(max_length=100, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=100, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalownershipcondition',
             name='reason',
-            field=models.TextField(blank=True, help_text='Why the verdict stays at supervised while this condition is not met.', validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, help_text='Why the verdict stays at supervised while this condition is not met.', validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalownershipcondition',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestion',
             name='control',
-            field=models.CharField(blank=True, help_text='The control a safer answer stands for.', max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(blank=True, help_text='The control a safer answer stands for.', max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestion',
             name='help_text',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestion',
             name='text',
-            field=models.TextField(validators=[assessor.validators.xml_text]),
+            field=models.TextField(validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestionnaire',
             name='description',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestionnaire',
             name='release_note',
-            field=models.TextField(blank=True, help_text='What changed in this version and why, written at publication.', validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, help_text='What changed in this version and why, written at publication.', validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestionnaire',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalquestionnaire',
             name='version',
-            field=models.CharField(db_index=True, max_length=50, validators=[assessor.validators.xml_text]),
+            field=models.CharField(db_index=True, max_length=50, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalrule',
             name='reason',
-            field=models.TextField(validators=[assessor.validators.xml_text]),
+            field=models.TextField(validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalsection',
             name='intro',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='historicalsection',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='ownershipcondition',
             name='reason',
-            field=models.TextField(blank=True, help_text='Why the verdict stays at supervised while this condition is not met.', validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, help_text='Why the verdict stays at supervised while this condition is not met.', validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='ownershipcondition',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='question',
             name='control',
-            field=models.CharField(blank=True, help_text='The control a safer answer stands for.', max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(blank=True, help_text='The control a safer answer stands for.', max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='question',
             name='help_text',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='question',
             name='text',
-            field=models.TextField(validators=[assessor.validators.xml_text]),
+            field=models.TextField(validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='questionnaire',
             name='description',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='questionnaire',
             name='release_note',
-            field=models.TextField(blank=True, help_text='What changed in this version and why, written at publication.', validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, help_text='What changed in this version and why, written at publication.', validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='questionnaire',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='questionnaire',
             name='version',
-            field=models.CharField(max_length=50, unique=True, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=50, unique=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='rule',
             name='reason',
-            field=models.TextField(validators=[assessor.validators.xml_text]),
+            field=models.TextField(validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='section',
             name='intro',
-            field=models.TextField(blank=True, validators=[assessor.validators.xml_text]),
+            field=models.TextField(blank=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='section',
             name='title',
-            field=models.CharField(max_length=200, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=200, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.AlterField(
             model_name='team',
             name='name',
-            field=models.CharField(max_length=100, unique=True, validators=[assessor.validators.xml_text]),
+            field=models.CharField(max_length=100, unique=True, validators=[assessor.records.validators.xml_text]),
         ),
         migrations.CreateModel(
             name='HistoricalMembership',
@@ -321,7 +321,7 @@ class Migration(migrations.Migration):
             name='HistoricalTeam',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=100, validators=[assessor.validators.xml_text])),
+                ('name', models.CharField(db_index=True, max_length=100, validators=[assessor.records.validators.xml_text])),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),

@@ -1,4 +1,4 @@
-"""The records' hash chains (see assessor/record_chain.py), and a seal for each record reviewed
+"""The records' hash chains (see assessor/records/chain.py), and a seal for each record reviewed
 before them: its rows as they stand at the upgrade become the first link, so a change made from
 then on is found. Sealing here rather than at the first `verify_records` keeps that command
 read-only (an auditor's check never changes what it checks) and fixes the moment of trust at
@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 
 def seal(apps, schema_editor):
-    from assessor import record_chain
+    from assessor.records import chain as record_chain
 
     record_chain.chain_seal(apps)
 

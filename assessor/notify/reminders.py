@@ -35,13 +35,15 @@ def _wanting_reminders(users):
 
 
 def reminder_recipients(assessment: Assessment) -> list:
-    """Who is reminded about `assessment`: its owner (who created it) and the approvers of
-    its team, each once, without those who turned reminders off. (Extend here when a record
-    gains another accountable person, such as its agent's owner.)"""
+    """Who is reminded about `assessment`: its owner (who created it), the accountable owner
+    of the agent that runs it (from the register), and the approvers of its team, each once,
+    without those who turned reminders off."""
     people = get_user_model().objects
     users = people.filter(pk=assessment.owner_id) | people.filter(
         memberships__team_id=assessment.team_id, memberships__approver=True
     )
+    if assessment.agent_id is not None:
+        users = users | people.filter(agents_owned__pk=assessment.agent_id)
     return list(_wanting_reminders(users))
 
 

@@ -8,15 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import access
-from ..models import Team
 from . import outbox, selectors, services, tasks
 from .forms import WebhookEndpointForm
 
 
-def _managed_team(user, team_id: int) -> Team:
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None or not access.may(user, team, access.MANAGE):
+def _managed_team(user, team_id: int):
+    team = selectors.team_managed(user, team_id)
+    if team is None:
         raise Http404("No such team.")
     return team
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
-from ..validators import xml_text
+from assessor.records.validators import xml_text
 
 REASON_MAX_LENGTH = 2000
 

@@ -15,6 +15,7 @@ from .models import ReviewCycle
 
 SUPERSEDED = "superseded"  # a closed cycle: a newer revision is approved
 REVIEW_STATES = tuple(ReviewCycle.State.values)
+REVIEW_STATE_CHOICES = tuple(ReviewCycle.State.choices)  # (key, label), for filters
 
 
 def cycle_of(assessment: Assessment) -> ReviewCycle | None:

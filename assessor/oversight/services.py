@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import access, impact, scoring
+from assessor import engine
+from assessor.studio import impact
+from assessor.teams import access
+
 from ..models import Assessment, Questionnaire, Team
 from .cycle import ORDER, cycles_open_missing, review_by_date, state_today
 from .models import REASON_MAX_LENGTH, ReviewCycle
@@ -96,7 +99,7 @@ def review_requests_for_version(questionnaire: Questionnaire) -> int:
     preview = impact.impact_preview(questionnaire, readable=Team.objects.all())
     changed = [c for c in preview.changes if c.status == Assessment.Status.APPROVED]
     records = Assessment.objects.in_bulk([c.assessment_id for c in changed])
-    label = {**scoring.VERDICT_LABELS, impact.INCOMPLETE: "incomplete"}
+    label = {**engine.VERDICT_LABELS, impact.INCOMPLETE: "incomplete"}
     count = 0
     for change in changed:
         record = records[change.assessment_id]

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from .. import access
+from assessor.teams import access
+
 from . import services
 
 

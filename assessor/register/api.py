@@ -5,105 +5,22 @@ only read); a bad value is a 400 naming the field."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access
-from ..api.serializers import TeamSerializer
+from assessor.teams import access
+
 from ..api.views import ERRORS, Pages, TokenView
-from ..models import VERDICT_CHOICES, Team
 from . import selectors, services
-from .models import Agent, AgentIdentity
-
-
-class IdentitySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AgentIdentity
-        fields = [
-            "id",
-            "kind",
-            "system",
-            "credential_type",
-            "credential_lifetime",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "created_at", "updated_at"]
-
-
-class WorkflowSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="latest.pk", help_text="The newest revision's id.")
-    name = serializers.CharField(source="latest.name")
-    revision = serializers.IntegerField(source="latest.revision")
-    status = serializers.CharField(source="latest.status")
-    verdict = serializers.ChoiceField(
-        choices=[*VERDICT_CHOICES, ("", "No approved verdict")],
-        help_text="The current verdict: the latest approved revision's; empty if none.",
-    )
-    approved_id = serializers.IntegerField(
-        source="approved.pk", allow_null=True, default=None, help_text="That revision's id."
-    )
-
-
-class AgentSerializer(serializers.ModelSerializer):
-    team = TeamSerializer(read_only=True)
-    owner = serializers.CharField(source="owner.get_username", read_only=True)
-    identities = IdentitySerializer(many=True, read_only=True)
-    workflows = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Agent
-        fields = [
-            "id",
-            "name",
-            "team",
-            "purpose",
-            "owner",
-            "platform",
-            "status",
-            "created_at",
-            "updated_at",
-            "identities",
-            "workflows",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(WorkflowSerializer(many=True))
-    def get_workflows(self, agent: Agent) -> list:
-        workflows = self.context.get("workflows", {}).get(agent.pk)
-        if workflows is None:
-            workflows = selectors.agent_workflows(agent)
-        return WorkflowSerializer(workflows, many=True).data
-
-
-class AgentWriteSerializer(serializers.ModelSerializer):
-    """A new agent (team required) or changes to one (team fixed). The owner is a username
-    of a member of the agent's team."""
-
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
-    owner = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=selectors.owner_choices(Team.objects.none()),
-        help_text="The accountable owner's username: a member of the agent's team.",
-    )
-
-    class Meta:
-        model = Agent
-        fields = ["name", "team", "purpose", "owner", "platform", "status"]
-        validators = []  # one name per team: checked by the service, as a 400 on `name`
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        teams = access.teams_for(request.user, access.VIEW).distinct() if request else None
-        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
-        self.fields["owner"].queryset = selectors.owner_choices(teams or Team.objects.none())
-        if self.instance is not None:
-            self.fields.pop("team")
+from .models import Agent
+from .serializers import (
+    AgentSerializer,
+    AgentWriteSerializer,
+    IdentitySerializer,
+)
 
 
 def _bad_request(error: DjangoValidationError) -> ValidationError:

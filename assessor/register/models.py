@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from ..validators import xml_text
+from assessor.records.validators import xml_text
 
 
 class AgentStatus(models.TextChoices):

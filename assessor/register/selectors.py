@@ -18,14 +18,17 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .. import access, scoring
+from assessor import engine
+from assessor.oversight.models import ReviewCycle
+from assessor.teams import access
+
 from ..models import Assessment
 from .models import Agent, AgentIdentity
 
 APPROVED = Assessment.Status.APPROVED
 QUERY_MAX_LENGTH = 200
 NO_VERDICT = "none"  # the verdict filter: agents with no current verdict at all
-VERDICT_VALUES = (*scoring.VERDICTS, NO_VERDICT)
+VERDICT_VALUES = (*engine.VERDICTS, NO_VERDICT)
 
 
 # --- who sees which agents --------------------------------------------------------------------
@@ -110,9 +113,10 @@ def superseded_approval() -> Q:
 
 
 def current_approval() -> Q:
-    """The records (of an agent) whose verdict counts now: approved, not superseded. The
-    review cycle adds "and not lapsed" here."""
-    return Q(status=APPROVED) & ~superseded_approval()
+    """The records (of an agent) whose verdict counts now: approved, not superseded, and not
+    lapsed (an approval past its review date and grace period no longer counts)."""
+    lapsed = Q(review_cycle__state=ReviewCycle.State.LAPSED)
+    return Q(status=APPROVED) & ~superseded_approval() & ~lapsed
 
 
 @dataclass(frozen=True)
@@ -121,18 +125,36 @@ class Workflow:
 
     latest: Assessment
     approved: Assessment | None  # the latest approved revision, None if none yet
+    lapsed: bool = False  # that approval is past its review date and grace: it no longer counts
 
     @property
     def verdict(self) -> str:
-        return self.approved.verdict if self.approved else ""
+        """The current verdict: the latest approval's, unless it lapsed."""
+        return self.approved.verdict if self.approved and not self.lapsed else ""
 
     @property
     def verdict_label(self) -> str:
-        return scoring.VERDICT_LABELS.get(self.verdict, "No approved verdict")
+        if self.lapsed:
+            return "Approval lapsed"
+        return engine.VERDICT_LABELS.get(self.verdict, "No approved verdict")
 
 
-def workflows_of(records: list[Assessment]) -> list[Workflow]:
-    """The records (whole chains of revisions) grouped into workflows, newest first."""
+def lapsed_among(records: list[Assessment]) -> set[int]:
+    """Which of `records` hold an approval that lapsed (one query)."""
+    approved_ids = [record.pk for record in records if record.status == APPROVED]
+    if not approved_ids:
+        return set()
+    lapsed = ReviewCycle.objects.filter(
+        assessment_id__in=approved_ids, state=ReviewCycle.State.LAPSED
+    )
+    return set(lapsed.values_list("assessment_id", flat=True))
+
+
+def workflows_of(records: list[Assessment], lapsed_ids: set[int] | None = None) -> list[Workflow]:
+    """The records (whole chains of revisions) grouped into workflows, newest first.
+    `lapsed_ids`: which approvals lapsed, when the caller already knows (else one query)."""
+    if lapsed_ids is None:
+        lapsed_ids = lapsed_among(records)
     by_pk = {record.pk: record for record in records}
     chains: dict[int, list[Assessment]] = defaultdict(list)
     for record in records:
@@ -144,7 +166,9 @@ def workflows_of(records: list[Assessment]) -> list[Workflow]:
     for chain in chains.values():
         chain.sort(key=lambda r: (r.revision, r.pk))
         approved = [r for r in chain if r.status == APPROVED]
-        workflows.append(Workflow(latest=chain[-1], approved=approved[-1] if approved else None))
+        last = approved[-1] if approved else None
+        lapsed = last is not None and last.pk in lapsed_ids
+        workflows.append(Workflow(latest=chain[-1], approved=last, lapsed=lapsed))
     workflows.sort(key=lambda w: (w.latest.name.lower(), w.latest.pk))
     return workflows
 
@@ -168,7 +192,8 @@ def page_workflows(agents: list[Agent]) -> dict[int, list[Workflow]]:
     grouped: dict[int, list[Assessment]] = defaultdict(list)
     for record in records:
         grouped[record.agent_id].append(record)
-    return {agent.pk: workflows_of(grouped[agent.pk]) for agent in agents}
+    lapsed_ids = lapsed_among([record for group in grouped.values() for record in group])
+    return {agent.pk: workflows_of(grouped[agent.pk], lapsed_ids) for agent in agents}
 
 
 # --- the list's filters -------------------------------------------------------------------------

@@ -9,7 +9,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .. import access
+from assessor.oversight.selectors import current_approvals
+from assessor.oversight.services import ReviewRequestError, review_request
+from assessor.teams import access
+
 from ..models import Assessment
 from .models import Agent, AgentIdentity
 
@@ -66,9 +69,31 @@ def identity_update(*, user, identity: AgentIdentity, **changes) -> AgentIdentit
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"identity_update() does not change {sorted(unknown)}")
+    before = identity.get_credential_type_display()
+    changed_credential = (
+        "credential_type" in changes and changes["credential_type"] != identity.credential_type
+    )
     for name, value in changes.items():
         setattr(identity, name, value)
-    return _saved(identity, user)
+    saved = _saved(identity, user)
+    if changed_credential:
+        _rereview_for_credential(saved, before)
+    return saved
+
+
+def _rereview_for_credential(identity: AgentIdentity, before: str) -> None:
+    """An identity the agent acts as now holds another kind of credential: each workflow the
+    agent runs under a current approval is asked for a re-review (the approval was given for
+    the old one)."""
+    reason = (
+        f"The credential of identity {identity} changed from {before} to "
+        f"{identity.get_credential_type_display()}."
+    )
+    for assessment in current_approvals(identity.agent.assessments.all()):
+        try:
+            review_request(assessment=assessment, reason=reason)
+        except ReviewRequestError:
+            continue  # superseded meanwhile: its newer revision has its own cycle
 
 
 @transaction.atomic

@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import access
+from assessor import engine
+from assessor.teams import access
+
 from . import selectors, services
 from .forms import AgentForm, AttachForm, IdentityForm
 
@@ -47,7 +49,7 @@ def agent_list(request):
         "filter_errors": filter_errors,
         "status_choices": selectors.Agent.Status.choices,
         "verdict_choices": [
-            *((key, label) for key, label in selectors.scoring.VERDICT_LABELS.items()),
+            *((key, label) for key, label in engine.VERDICT_LABELS.items()),
             (selectors.NO_VERDICT, "No approved verdict"),
         ],
         "can_create": access.teams_for(request.user, access.EDIT).exists(),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from assessor import access
+from assessor.teams import access
 
 register = template.Library()
 

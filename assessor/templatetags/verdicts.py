@@ -2,7 +2,7 @@
 
 from django import template
 
-from assessor.scoring import VERDICT_LABELS
+from assessor.engine import VERDICT_LABELS
 
 register = template.Library()
 

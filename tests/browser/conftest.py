@@ -77,7 +77,7 @@ def page(browser, live_server):
 def published_questionnaire(transactional_db, document):
     """The shipped questionnaire, published, in the live server's database (one per test:
     the transactional database is emptied after each test)."""
-    from assessor.loading import questionnaire_load
+    from assessor.bank.loading import questionnaire_load
 
     return questionnaire_load(document=document, publish=True).questionnaire
 
@@ -87,7 +87,7 @@ def reviewer(transactional_db):
     """A user with a known password, reviewer in one team (so may create assessments)."""
     from django.contrib.auth.models import User
 
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     user = User.objects.create_user(
         username="rev", email="rev@example.com", password=PASSWORD, first_name="Ada"
@@ -106,7 +106,7 @@ def signed_in_page(page, reviewer, published_questionnaire):
 def make_assessment(reviewer, published_questionnaire):
     """Create an assessment of the reviewer's directly in the database, with answers saved the
     way the wizard saves them (so the dashboard's summary fields are filled in too)."""
-    from assessor import services
+    from assessor.records import services
 
     def make(name: str = "Leaver deprovisioning", answers: dict[str, str] | None = None, **extra):
         team = reviewer.teams.order_by("pk").first()

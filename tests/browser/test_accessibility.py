@@ -134,8 +134,8 @@ def test_a_lapsed_approval_on_the_dashboard_and_its_report_has_no_serious_violat
 
     from django.utils import timezone
 
-    from assessor import review
     from assessor.oversight.cycle import review_cycle_sweep
+    from assessor.review import services as review
 
     page = signed_in_page
     approver = make_member("approving", "approver")

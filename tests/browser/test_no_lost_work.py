@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from assessor import services
 from assessor.models import Answer
+from assessor.records import services
 from tests.builders import checked_value, radio, wizard_url
 
 pytestmark = pytest.mark.browser

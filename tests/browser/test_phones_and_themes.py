@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from assessor.examples import EXAMPLES
+from assessor.dashboard.examples import EXAMPLES
 from tests.builders import (
     SAFEST,
     STEPS,

@@ -24,7 +24,7 @@ RESUBMIT_COMMENT = "On-call rota added to the first step's note."
 def approvers(transactional_db, reviewer):
     from django.contrib.auth.models import User
 
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     people = []
     for name in ("amy", "ben"):

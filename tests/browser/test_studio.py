@@ -20,7 +20,7 @@ def qadmin(transactional_db):
     covers them and they may start one)."""
     from django.contrib.auth.models import User
 
-    from assessor.membership import member_add
+    from assessor.teams.membership import member_add
 
     user = User.objects.create_user(username="qa", password=PASSWORD, first_name="Grace")
     member_add(team_name="Identity security", username="qa", role="admin")

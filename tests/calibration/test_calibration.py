@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessor import bank, scoring
+from assessor import bank, engine
 
 WORKFLOWS_FILE = Path(__file__).with_name("workflows.yaml")
 ALL_WORKFLOWS: list[dict] = yaml.safe_load(WORKFLOWS_FILE.read_text(encoding="utf-8"))["workflows"]
@@ -40,7 +40,7 @@ WORKFLOWS = [
 ]
 WORKFLOWS_2026_2 = [w for w in ALL_WORKFLOWS if "since" not in w]
 WORKFLOWS_2026_3 = [w for w in ALL_WORKFLOWS if w.get("since") == "2026.3"]
-RANK = scoring.VERDICT_RANK
+RANK = engine.VERDICT_RANK
 
 # Where 2026.3 replaced a rule, the id the 2026.2 bank gives it (/work/spec-2026.3.md).
 ID_IN_2026_2 = {"tool-chain-weak-link": "tool-chain-identity-ticketing-cloud"}
@@ -76,16 +76,16 @@ JUDGED = [_param(w, strict_disagreement=True) for w in WORKFLOWS]
 JUDGED_2026_2 = [_param(w, strict_disagreement=True) for w in WORKFLOWS_2026_2]
 
 
-def _evaluate(workflow: dict) -> scoring.Result:
-    return scoring.evaluate(MODEL, workflow["answers"])
+def _evaluate(workflow: dict) -> engine.Result:
+    return engine.evaluate(MODEL, workflow["answers"])
 
 
-def _rule_ids(model: scoring.ScoringModel) -> set[str]:
+def _rule_ids(model: engine.ScoringModel) -> set[str]:
     """Every rule id of a bank: caps, ownership conditions and floors."""
     return {rule.id for rule in model.binding_rules} | {floor.id for floor in model.floors}
 
 
-def _fired(result: scoring.Result) -> list[str]:
+def _fired(result: engine.Result) -> list[str]:
     return [rule.id for rule in result.rules_fired] + [f.id for f in result.floors_applied]
 
 
@@ -93,7 +93,7 @@ def _shown(answers: dict, *, optional: bool) -> set[str]:
     """Non-core questions these answers show: follow-ups, or (optional) optional questions."""
     return {
         q.key
-        for q in scoring.visible_questions(MODEL, answers)
+        for q in engine.visible_questions(MODEL, answers)
         if not q.core and q.optional == optional and (optional or q.show_if is not None)
     }
 
@@ -116,7 +116,7 @@ def test_entry_is_well_formed(workflow):
     assert required <= workflow.keys()
     assert set(workflow) <= required | {"decided_by", "since"}, "unknown field"
     assert workflow.get("since", "2026.3") == "2026.3"
-    assert workflow["expected"] in scoring.VERDICTS
+    assert workflow["expected"] in engine.VERDICTS
     sentences = re.findall(r"[.!?](?:\s|$)", workflow["description"].strip())
     assert 2 <= len(sentences) <= 3, "a description is two or three sentences"
     assert workflow["why"].strip()
@@ -127,8 +127,8 @@ def test_entry_is_well_formed(workflow):
 @pytest.mark.parametrize("workflow", ALL)
 def test_answers_every_core_question_with_a_known_choice(workflow):
     answers = workflow["answers"]
-    assert scoring.check_answers(MODEL, answers) == []
-    assert scoring.check_visibility(MODEL, answers) == []
+    assert engine.check_answers(MODEL, answers) == []
+    assert engine.check_visibility(MODEL, answers) == []
     missing = [key for key in MODEL.core_keys if key not in answers]
     assert missing == []
     for key in MODEL.core_keys:
@@ -174,8 +174,8 @@ def test_2026_2_workflow_keeps_its_verdict_on_the_archived_bank(workflow):
     and rules (under their 2026.2 ids) hold there, and 2026.3 scores the same answers the same
     (score and every dimension) and keeps the verdict."""
     answers = workflow["answers"]
-    assert scoring.check_answers(MODEL_2026_2, answers) == []
-    old = scoring.evaluate(MODEL_2026_2, answers)
+    assert engine.check_answers(MODEL_2026_2, answers) == []
+    old = engine.evaluate(MODEL_2026_2, answers)
     fired = _fired(old)
     detail = f"score {old.score} ({old.score_verdict}), fired {fired}"
     assert old.verdict == workflow["expected"], detail
@@ -201,10 +201,10 @@ def test_shown_follow_ups_left_out_are_assumed_at_their_riskiest(workflow):
     assert set(result.assumed) == left_out
     for key in left_out:
         riskiest = MODEL.question_map[key].riskiest.key
-        with_riskiest = scoring.evaluate_verdict(MODEL, {**answers, key: riskiest})
+        with_riskiest = engine.evaluate_verdict(MODEL, {**answers, key: riskiest})
         assert result.verdict == with_riskiest
         for choice in MODEL.question_map[key].choice_keys:
-            answered = scoring.evaluate_verdict(MODEL, {**answers, key: choice})
+            answered = engine.evaluate_verdict(MODEL, {**answers, key: choice})
             assert RANK[answered] >= RANK[result.verdict], "skipping must never pay"
 
 
@@ -218,7 +218,7 @@ def test_optional_questions_left_out_count_for_nothing(workflow):
     assert set(result.optional_unanswered) == left_out
     for key in left_out:
         assert key not in result.assumed
-        safe = scoring.evaluate(MODEL, {**answers, key: MODEL.question_map[key].safest.key})
+        safe = engine.evaluate(MODEL, {**answers, key: MODEL.question_map[key].safest.key})
         assert (safe.verdict, safe.score) == (result.verdict, result.score)
         assert _fired(safe) == _fired(result)
 
@@ -231,7 +231,7 @@ def test_below_owner_comes_with_a_plan_or_the_scope_that_blocks_it(workflow):
         assert result.next_level_target is None
         return
     target = result.next_level_target
-    assert target == scoring.VERDICTS[RANK[result.verdict] + 1]
+    assert target == engine.VERDICTS[RANK[result.verdict] + 1]
     if result.next_level:
         assert result.next_level_blocked_by == ()
         assert result.control_gaps == ()
@@ -241,7 +241,7 @@ def test_below_owner_comes_with_a_plan_or_the_scope_that_blocks_it(workflow):
             assert not MODEL.question_map[change.question].scope, change.question
             assert change.to_choice != change.from_choice
             changed[change.question] = change.to_choice
-        reached = scoring.evaluate(MODEL, changed).verdict
+        reached = engine.evaluate(MODEL, changed).verdict
         assert RANK[reached] >= RANK[target], f"plan reaches {reached}, not {target}"
     else:
         blocked = result.next_level_blocked_by

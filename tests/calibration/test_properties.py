@@ -35,12 +35,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessor import bank, scoring
+from assessor import bank, engine
 
 DEFAULT = bank.build_model(bank.load_bank_file())
 V2 = bank.build_model(bank.load_bank_file(bank.BANK_DIR / "2026.2.yaml"))
 OLD = bank.build_model(bank.load_bank_file(bank.BANK_DIR / "2026.1.yaml"))
-RANK = scoring.VERDICT_RANK
+RANK = engine.VERDICT_RANK
 
 ALL_BANKS = [pytest.param(m, id=m.version) for m in (DEFAULT, V2, OLD)]
 # The current bank and the one it replaced (which records pinned to 2026.2 still use).
@@ -82,7 +82,7 @@ NEW_IN_2026_3 = sorted(
 )
 
 
-def answers_for(model: scoring.ScoringModel, *, follow_ups: str = "some"):
+def answers_for(model: engine.ScoringModel, *, follow_ups: str = "some"):
     """Every core question answered; follow-ups answered or left out (`some`), or all answered.
 
     Half the draws start from the safest answers and change a few, so that owner and supervised
@@ -106,16 +106,16 @@ def answers_for(model: scoring.ScoringModel, *, follow_ups: str = "some"):
     return draw_answers()
 
 
-def shown(model: scoring.ScoringModel, answers: dict, *, optional: bool) -> list[str]:
+def shown(model: engine.ScoringModel, answers: dict, *, optional: bool) -> list[str]:
     """Non-core questions visible for these answers: follow-ups, or optional questions."""
     return [
         q.key
-        for q in scoring.visible_questions(model, answers)
+        for q in engine.visible_questions(model, answers)
         if not q.core and q.optional == optional and (optional or q.show_if is not None)
     ]
 
 
-def fired_ids(result: scoring.Result) -> set[str]:
+def fired_ids(result: engine.Result) -> set[str]:
     floors = {floor.id for floor in result.floors_applied}
     return {rule.id for rule in result.rules_fired} | floors
 
@@ -128,7 +128,7 @@ def fired_ids(result: scoring.Result) -> set[str]:
 @given(data=st.data())
 def test_owner_never_comes_with_a_condition_not_met(model, data):
     answers = data.draw(answers_for(model))
-    result = scoring.evaluate(model, answers)
+    result = engine.evaluate(model, answers)
     if result.verdict == "owner":
         unmet = [c.id for c in result.conditions if not c.met]
         assert unmet == []
@@ -137,14 +137,14 @@ def test_owner_never_comes_with_a_condition_not_met(model, data):
 # --- (b) -------------------------------------------------------------------------------------
 
 
-def check_safer_answer(model: scoring.ScoringModel, answers: dict, key: str, data) -> None:
+def check_safer_answer(model: engine.ScoringModel, answers: dict, key: str, data) -> None:
     question = model.question_map[key]
     position = question.choice_keys.index(answers[key])
     if position == 0:
         return
     safer = question.choice_keys[data.draw(st.integers(0, position - 1))]
-    before = scoring.evaluate_verdict(model, answers)
-    after = scoring.evaluate_verdict(model, {**answers, key: safer})
+    before = engine.evaluate_verdict(model, answers)
+    after = engine.evaluate_verdict(model, {**answers, key: safer})
     assert RANK[after] >= RANK[before], f"{key}: {answers[key]} -> {safer}: {before} -> {after}"
 
 
@@ -177,9 +177,9 @@ def test_skipping_a_shown_follow_up_never_raises_the_verdict(model, data):
     if not follow_ups:
         return
     key = data.draw(st.sampled_from(follow_ups))
-    answered = scoring.evaluate_verdict(model, answers)
+    answered = engine.evaluate_verdict(model, answers)
     skipped = {k: v for k, v in answers.items() if k != key}
-    result = scoring.evaluate(model, skipped)
+    result = engine.evaluate(model, skipped)
     assert key in result.assumed
     assert RANK[result.verdict] <= RANK[answered], f"skipping {key} raised {answered}"
 
@@ -187,13 +187,13 @@ def test_skipping_a_shown_follow_up_never_raises_the_verdict(model, data):
 # --- (d) -------------------------------------------------------------------------------------
 
 
-def check_plan(model: scoring.ScoringModel, answers: dict) -> None:
-    result = scoring.evaluate(model, answers)
+def check_plan(model: engine.ScoringModel, answers: dict) -> None:
+    result = engine.evaluate(model, answers)
     if result.verdict == "owner":
         assert not result.next_level and not result.next_level_blocked_by
         return
     target = result.next_level_target
-    assert target == scoring.VERDICTS[RANK[result.verdict] + 1]
+    assert target == engine.VERDICTS[RANK[result.verdict] + 1]
     if result.next_level:
         assert not result.next_level_blocked_by
         changed = dict(answers)
@@ -201,7 +201,7 @@ def check_plan(model: scoring.ScoringModel, answers: dict) -> None:
             assert change.question not in SCOPE, change.question
             assert not model.question_map[change.question].scope, change.question
             changed[change.question] = change.to_choice
-        reached = scoring.evaluate_verdict(model, changed)
+        reached = engine.evaluate_verdict(model, changed)
         assert RANK[reached] >= RANK[target], f"plan reaches {reached}, not {target}"
     else:
         blocked = result.next_level_blocked_by
@@ -213,7 +213,7 @@ def check_plan(model: scoring.ScoringModel, answers: dict) -> None:
             for q in model.questions
             if q.key in answers or not q.scope
         }
-        reached = scoring.evaluate_verdict(model, safest_controls)
+        reached = engine.evaluate_verdict(model, safest_controls)
         assert RANK[reached] < RANK[target], "blocked, yet the safest controls reach the target"
         rules = {rule.id: rule for rule in model.binding_rules}
         expected = {
@@ -245,10 +245,10 @@ def test_every_bank_treats_the_workflow_facts_as_scope(model):
 @given(data=st.data())
 def test_final_verdict_lies_within_every_partial_range(model, data):
     answers = data.draw(answers_for(model))
-    final = scoring.evaluate_verdict(model, answers)
+    final = engine.evaluate_verdict(model, answers)
     dropped = data.draw(st.sets(st.sampled_from(list(model.core_keys)), min_size=1))
     partial = {k: v for k, v in answers.items() if k not in dropped}
-    result = scoring.evaluate(model, partial)
+    result = engine.evaluate(model, partial)
     assert set(result.missing) == dropped
     assert result.verdict_range is not None
     lowest, highest = result.verdict_range
@@ -264,9 +264,9 @@ def test_final_verdict_lies_within_every_partial_range(model, data):
 @given(data=st.data())
 def test_a_2026_2_answer_set_scores_the_same_under_2026_3(data):
     answers = data.draw(answers_for(V2))
-    assert scoring.check_answers(DEFAULT, answers) == []
-    before = scoring.evaluate(V2, answers, plan=False)
-    after = scoring.evaluate(DEFAULT, answers, plan=False)
+    assert engine.check_answers(DEFAULT, answers) == []
+    before = engine.evaluate(V2, answers, plan=False)
+    after = engine.evaluate(DEFAULT, answers, plan=False)
     assert after.score == pytest.approx(before.score)
     assert after.dimensions.keys() == before.dimensions.keys()
     for key, value in before.dimensions.items():
@@ -295,8 +295,8 @@ def test_an_unanswered_optional_question_counts_for_nothing(data):
     key = data.draw(st.sampled_from(optional))
     skipped = {k: v for k, v in answers.items() if k != key}
     safe = {**answers, key: DEFAULT.question_map[key].safest.key}
-    left = scoring.evaluate(DEFAULT, skipped, plan=False)
-    right = scoring.evaluate(DEFAULT, safe, plan=False)
+    left = engine.evaluate(DEFAULT, skipped, plan=False)
+    right = engine.evaluate(DEFAULT, safe, plan=False)
     assert key not in left.assumed
     assert key in left.optional_unanswered
     assert (left.verdict, left.score, left.dimensions) == (
@@ -305,7 +305,7 @@ def test_an_unanswered_optional_question_counts_for_nothing(data):
         right.dimensions,
     )
     assert fired_ids(left) == fired_ids(right)
-    answered = scoring.evaluate_verdict(DEFAULT, answers)
+    answered = engine.evaluate_verdict(DEFAULT, answers)
     assert RANK[answered] <= RANK[left.verdict], "answering an optional question never lifts"
 
 
@@ -316,7 +316,7 @@ def test_an_unanswered_optional_question_counts_for_nothing(data):
 @given(data=st.data())
 def test_floors_lift_the_score_but_never_past_a_cap(data):
     answers = data.draw(answers_for(DEFAULT))
-    result = scoring.evaluate(DEFAULT, answers, plan=False)
+    result = engine.evaluate(DEFAULT, answers, plan=False)
     caps = [rule.cap for rule in result.rules_fired]
     floors = [floor.floor for floor in result.floors_applied]
     lifted = max([result.score_verdict, *floors], key=RANK.__getitem__)

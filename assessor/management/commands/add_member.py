@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.management.input import text_argument
-from assessor.membership import member_add
-from assessor.roles import ROLE_NAMES
+from assessor.teams.membership import member_add
+from assessor.teams.roles import ROLE_NAMES
 
 
 class Command(BaseCommand):

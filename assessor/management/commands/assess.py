@@ -3,10 +3,11 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from assessor import bank, scoring, selectors
+from assessor import bank, engine
 from assessor.management.input import bank_document, read_text
 from assessor.models import Questionnaire
-from assessor.validators import JsonRefused, json_loads
+from assessor.records import selectors
+from assessor.records.validators import JsonRefused, json_loads
 
 
 class Command(BaseCommand):
@@ -31,16 +32,16 @@ class Command(BaseCommand):
         document = self._document(bank_path)
         model = bank.build_model(document)
         answers = payload["answers"]
-        problems = scoring.check_answers(model, answers)
+        problems = engine.check_answers(model, answers)
         # A refinement answered under a parent answer that does not ask it: a reader of the
         # input would take it to count, and the engine would silently ignore it.
-        problems += scoring.check_visibility(model, selectors.known_answers(model, answers))
+        problems += engine.check_visibility(model, selectors.answers_known(model, answers))
         problems += [f"missing answer: {key}" for key in model.core_keys if key not in answers]
         if problems:
             raise CommandError(
                 "the answers cannot be scored:\n  " + "\n  ".join(problems), returncode=2
             )
-        result = scoring.evaluate(model, answers)
+        result = engine.evaluate(model, answers)
         output = selectors.result_json(
             name=payload.get("name", ""), questionnaire_version=document["version"], result=result
         )

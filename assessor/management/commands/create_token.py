@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from assessor import tokens
 from assessor.management.input import text_argument
+from assessor.teams import tokens
 
 
 class Command(BaseCommand):

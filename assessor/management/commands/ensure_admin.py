@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from assessor.management.input import text_argument
-from assessor.membership import member_add
-from assessor.roles import ROLE_NAMES
+from assessor.teams.membership import member_add
+from assessor.teams.roles import ROLE_NAMES
 
 FIRST_TEAM = "Security review"
 

@@ -1,11 +1,11 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from assessor import access
-from assessor.exchange import ImportProblem, import_assessment
+from assessor.documents.exchange import ImportProblem, import_assessment
 from assessor.management.input import read_text, text_argument
 from assessor.models import Team
-from assessor.validators import JsonRefused, json_loads
+from assessor.records.validators import JsonRefused, json_loads
+from assessor.teams import access
 
 
 class Command(BaseCommand):

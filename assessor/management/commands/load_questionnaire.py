@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor import bank
-from assessor.loading import questionnaire_load
+from assessor.bank.loading import questionnaire_load
 from assessor.management.input import bank_document
 from assessor.models import Questionnaire
 

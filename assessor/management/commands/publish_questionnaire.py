@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessor.bank import BankError
-from assessor.loading import questionnaire_publish
+from assessor.bank.loading import questionnaire_publish
 from assessor.management.input import text_argument
 from assessor.models import Questionnaire
 

@@ -1,11 +1,11 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from assessor import access
-from assessor.examples import examples_create
+from assessor.dashboard.examples import examples_create
 from assessor.management.input import text_argument
 from assessor.models import Assessment
-from assessor.services import NoPublishedQuestionnaire
+from assessor.records.services import NoPublishedQuestionnaire
+from assessor.teams import access
 
 
 class Command(BaseCommand):

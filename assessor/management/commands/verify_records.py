@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessor.models import Assessment
-from assessor.record_chain import chain_verify
+from assessor.records.chain import chain_verify
 
 
 class Command(BaseCommand):
