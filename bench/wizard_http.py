@@ -16,7 +16,7 @@ FLOOR_GET, FLOOR_POST = 0.27, 0.35
 LABELS = {
     "a": f"wizard step GET (step {STEP}), signed in",
     "b": "baseline: tiny signed-in template page GET",
-    "c": f"wizard step POST saving step {STEP} (5 answers + notes + links)",
+    "c": f"wizard step POST saving step {STEP} (7 answers + notes + links)",
     "d": "baseline: signed-in POST saving one row",
 }
 
