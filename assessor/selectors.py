@@ -7,6 +7,8 @@ as it can.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -64,12 +66,14 @@ class Step:
 
 def answers_of(assessment: Assessment) -> dict[str, Answer]:
     """Every stored answer of an assessment, by question key, in one query."""
-    return {answer.question_key: answer for answer in assessment.answers.all()}
+    # By id, as Answer's default ordering ("assessment", "id") lists them for one record,
+    # without the join to the assessment table that ordering by "assessment" costs.
+    return {answer.question_key: answer for answer in assessment.answers.order_by("id")}
 
 
 def saved_choices(assessment: Assessment) -> dict[str, str]:
     """Question key -> choice key of every stored answer, in one query (no notes or links)."""
-    return dict(assessment.answers.values_list("question_key", "choice_key"))
+    return dict(assessment.answers.order_by().values_list("question_key", "choice_key"))
 
 
 def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
@@ -122,11 +126,33 @@ def unasked_submissions(
     return found
 
 
+# Results by (content hash of the questionnaire version, plan or not, the answers): a pure
+# function of its key, so every process may keep its own and none can be stale. A wizard save
+# scores the new answers, and the step it redirects to shows the same result; an API client
+# reading a result again gets the planned path without planning it again.
+_RESULTS: OrderedDict[tuple, scoring.Result] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+_RESULTS_MAX = 256
+
+
 def evaluate(
     assessment: Assessment, choices: dict[str, str], *, plan: bool = True
 ) -> scoring.Result:
     model = assessment.scoring_model()
-    return scoring.evaluate(model, known_answers(model, choices), plan=plan)
+    known = known_answers(model, choices)
+    if assessment.snapshot_document:  # scored against its own snapshot: not worth a key
+        return scoring.evaluate(model, known, plan=plan)
+    key = (assessment.questionnaire.content_hash, plan, frozenset(known.items()))
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            return _RESULTS[key]
+    result = scoring.evaluate(model, known, plan=plan)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = result
+        while len(_RESULTS) > _RESULTS_MAX:
+            _RESULTS.popitem(last=False)
+    return result
 
 
 def result_json(*, name: str, questionnaire_version: str, result: scoring.Result) -> dict:
