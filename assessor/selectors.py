@@ -7,6 +7,8 @@ as it can.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -392,6 +394,16 @@ class WizardStepState:
     def review_note(self) -> Decision | None:
         return review_note(self.assessment)
 
+    @cached_property
+    def side_key(self) -> str | None:
+        """What the step list and the live verdict are a function of: the version's content,
+        the saved choices and the step, hashed; None for a record scored on its snapshot."""
+        if self.assessment.snapshot_document:
+            return None
+        choices = sorted(choices_of(self.existing).items())
+        content = [self.assessment.questionnaire.content_hash, self.step.number, choices]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
     @property
     def is_last(self) -> bool:
         return self.step.number == len(self.steps)
@@ -409,6 +421,7 @@ class WizardStepState:
             "progress": self.result.progress,
             "is_last": self.is_last,
             "review_note": self.review_note,
+            "side_key": self.side_key,
         }
 
 
