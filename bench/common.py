@@ -8,25 +8,40 @@ import math
 import psutil
 
 STEPS = 9  # the shipped questionnaire's sections, one wizard step each
-STEP = 5  # "Blast radius": 5 questions (the fifth a follow-up the answers below make visible)
+STEP = 5  # "Blast radius": 7 questions (three follow-ups the answers below make visible)
 # question key -> (choice, note, evidence link). Every field differs between the two sets, so
-# each wizard POST of `wizard_http`, alternating between them, rewrites all five answers.
+# each wizard POST of `wizard_http`, alternating between them, rewrites all seven answers.
 ANSWER_SETS = [
     {
-        "privilege_scope": ("narrow", "Scoped to one OU.", "https://wiki.example.com/iam/scope-a"),
-        "identities_affected": ("one", "One leaver per run.", "https://wiki.example.com/ids-a"),
+        "privilege_scope": ("narrow_high_value", "One OU.", "https://wiki.example.com/scope-a"),
+        "grant_capability": ("remove_only", "Disable only.", "https://wiki.example.com/grant-a"),
+        "identities_affected": ("tens", "Batches of leavers.", "https://wiki.example.com/ids-a"),
+        "batch_limit": ("capped_with_halt", "Cap of 50.", "https://wiki.example.com/batch-a"),
         "reversibility": ("automatic_rollback", "Rollback job.", "https://wiki.example.com/rb-a"),
         "tool_chaining": ("two_systems", "HR then IdP.", "https://wiki.example.com/iam/chain-a"),
         "chain_credentials": ("separate_per_system", "Own token each.", "https://ex.com/cred-a"),
     },
     {
         "privilege_scope": ("moderate", "Two OUs.", "https://wiki.example.com/iam/scope-b"),
-        "identities_affected": ("tens", "Batches of leavers.", "https://wiki.example.com/ids-b"),
+        "grant_capability": ("can_grant", "Joiners too.", "https://wiki.example.com/grant-b"),
+        "identities_affected": ("hundreds_plus", "Whole OUs.", "https://wiki.example.com/ids-b"),
+        "batch_limit": ("capped", "Cap, no halt.", "https://wiki.example.com/batch-b"),
         "reversibility": ("manual_rollback", "Runbook only.", "https://wiki.example.com/rb-b"),
         "tool_chaining": ("identity_ticketing_cloud", "IdP, ITSM, AWS.", "https://ex.com/chain-b"),
         "chain_credentials": ("shared_token", "One token shared.", "https://ex.com/cred-b"),
     },
 ]
+
+
+# The ratios issue 22 asks for, as the HTTP benchmarks measure them; `run.py` prints them
+# together at the end: name -> (ratio, least).
+RATIOS: dict[str, tuple[float, float]] = {}
+
+
+def ratio(name: str, value: float, least: float) -> bool:
+    """A ratio with its target, kept for the closing summary."""
+    RATIOS[name] = (value, least)
+    return report(name, value, "x", f">= {least:.2f}", value >= least)
 
 
 def report(name: str, value: float, unit: str, target: str, ok: bool) -> bool:

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
 import django  # noqa: E402
 
-from bench.common import report  # noqa: E402
+from bench.common import RATIOS, report  # noqa: E402
 from bench.server import BenchError  # noqa: E402
 
 MODULES = [
@@ -43,6 +43,11 @@ def main(selected: list[str]) -> int:
         except BenchError as problem:  # the bench could not set itself up
             results.append(report(f"{name}: {problem}", 0, "", "runs", False))
         sys.stdout.flush()
+    if RATIOS:
+        # Issue 22: each page where users wait against the cheapest page of its kind.
+        print("\n[ratios where users wait: at least 0.5 each]")
+        for name, (value, least) in RATIOS.items():
+            report(name, value, "x", f">= {least:.2f}", value >= least)
     return 0 if all(results) else 1
 
 

@@ -69,8 +69,8 @@ class Pages(PageNumberPagination):
     max_page_size = 100
 
 
-def _record(request, pk: int, action: str = access.VIEW) -> Assessment:
-    return access.assessment_for(request.user, pk, action)
+def _record(request, pk: int, action: str = access.VIEW, **options) -> Assessment:
+    return access.assessment_for(request.user, pk, action, **options)
 
 
 def _conflict(error: Exception) -> Response:
@@ -278,7 +278,8 @@ class AssessmentResult(TokenView, APIView):
     """The result, as `manage.py assess` prints it (verdict, score, rules fired, path...)."""
 
     def get(self, request, pk: int):
-        return Response(selectors.assessment_result_json(_record(request, pk)))
+        # The result names neither team nor owner: none joined (see access.assessment_for).
+        return Response(selectors.assessment_result_json(_record(request, pk, related=())))
 
 
 class Decide(TokenView, APIView):

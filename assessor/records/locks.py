@@ -284,7 +284,7 @@ class RecordPartRule(WriteRule):
 
     def bulk_update_refusal(self, model, objs, fields, *, using):
         pks = {obj.pk for obj in objs} - {None}
-        stored = model._base_manager.using(using).filter(pk__in=pks)
+        stored = model._base_manager.using(using).filter(pk__in=pks).order_by()  # no join
         ids = {obj.assessment_id for obj in objs} | set(
             stored.values_list("assessment_id", flat=True)
         )

@@ -7,6 +7,10 @@ as it can.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -74,12 +78,14 @@ def questionnaire_current() -> Questionnaire | None:
 
 def answers_of(assessment: Assessment) -> dict[str, Answer]:
     """Every stored answer of an assessment, by question key, in one query."""
-    return {answer.question_key: answer for answer in assessment.answers.all()}
+    # By id, as Answer's default ordering ("assessment", "id") lists them for one record,
+    # without the join to the assessment table that ordering by "assessment" costs.
+    return {answer.question_key: answer for answer in assessment.answers.order_by("id")}
 
 
 def choices_saved(assessment: Assessment) -> dict[str, str]:
     """Question key -> choice key of every stored answer, in one query (no notes or links)."""
-    return dict(assessment.answers.values_list("question_key", "choice_key"))
+    return dict(assessment.answers.order_by().values_list("question_key", "choice_key"))
 
 
 def choices_of(answers: dict[str, Answer]) -> dict[str, str]:
@@ -132,11 +138,33 @@ def submissions_unasked(
     return found
 
 
+# Results by (content hash of the questionnaire version, plan or not, the answers): a pure
+# function of its key, so every process may keep its own and none can be stale. A wizard save
+# scores the new answers, and the step it redirects to shows the same result; an API client
+# reading a result again gets the planned path without planning it again.
+_RESULTS: OrderedDict[tuple, engine.Result] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+_RESULTS_MAX = 256
+
+
 def evaluate(
     assessment: Assessment, choices: dict[str, str], *, plan: bool = True
 ) -> engine.Result:
     model = assessment.scoring_model()
-    return engine.evaluate(model, answers_known(model, choices), plan=plan)
+    known = answers_known(model, choices)
+    if assessment.snapshot_document:  # scored against its own snapshot: not worth a key
+        return engine.evaluate(model, known, plan=plan)
+    key = (assessment.questionnaire.content_hash, plan, frozenset(known.items()))
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            return _RESULTS[key]
+    result = engine.evaluate(model, known, plan=plan)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = result
+        while len(_RESULTS) > _RESULTS_MAX:
+            _RESULTS.popitem(last=False)
+    return result
 
 
 def result_json(*, name: str, questionnaire_version: str, result: engine.Result) -> dict:
@@ -376,6 +404,16 @@ class WizardStepState:
     def review_note(self) -> Decision | None:
         return review_note(self.assessment)
 
+    @cached_property
+    def side_key(self) -> str | None:
+        """What the step list and the live verdict are a function of: the version's content,
+        the saved choices and the step, hashed; None for a record scored on its snapshot."""
+        if self.assessment.snapshot_document:
+            return None
+        choices = sorted(choices_of(self.existing).items())
+        content = [self.assessment.questionnaire.content_hash, self.step.number, choices]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
     @property
     def is_last(self) -> bool:
         return self.step.number == len(self.steps)
@@ -393,6 +431,7 @@ class WizardStepState:
             "progress": self.result.progress,
             "is_last": self.is_last,
             "review_note": self.review_note,
+            "side_key": self.side_key,
         }
 
 

@@ -71,12 +71,18 @@ def allowed(assessment, action: str) -> bool:
     return roles.allows(roles_on(assessment), action)
 
 
-def assessment_for(user, pk: int, action: str = VIEW) -> Assessment:
-    """The record and the user's roles in its team, in one query; 404 or 403 as above."""
+def assessment_for(
+    user, pk: int, action: str = VIEW, *, related: tuple[str, ...] = ("team", "owner", "agent")
+) -> Assessment:
+    """The record and the user's roles in its team, in one query; 404 or 403 as above.
+
+    `related`: the record's relations fetched in the same query besides its questionnaire. A
+    page that shows neither team nor owner (the wizard, the API's result) passes (): each
+    joined table adds its columns to the query the ORM builds on every request."""
     if not user.is_authenticated:
         raise Http404("No Assessment matches the given query.")  # as get_object_or_404 says
     # The version's document is usually compiled in memory already (see bank.compiled).
-    records = Assessment.objects.select_related("questionnaire", "team", "owner", "agent").defer(
+    records = Assessment.objects.select_related("questionnaire", *related).defer(
         "questionnaire__document"
     )
     assessment = get_object_or_404(_with_roles(records, user, VIEW, Q(pk=pk)))

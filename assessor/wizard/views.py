@@ -63,7 +63,7 @@ def assessment_resume(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def wizard(request, pk: int, step: int):
     needed = access.EDIT if request.method == "POST" else access.VIEW
-    assessment = access.assessment_for(request.user, pk, needed)
+    assessment = access.assessment_for(request.user, pk, needed, related=())
     if assessment.is_locked and request.method == "GET":
         messages.info(request, "This assessment is submitted; its answers are locked.")
         return redirect("report", pk=pk)

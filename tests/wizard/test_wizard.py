@@ -416,8 +416,11 @@ def test_a_step_runs_a_fixed_number_of_queries_however_big_the_bank(
     small_counts = _queries_for_step(owner_client, small, BLAST)
     big_counts = _queries_for_step(owner_client, big, big_data)
     assert small_counts == big_counts
-    # 11 at most, one of them the session row (database sessions, shared by every worker).
-    assert max(small_counts) <= 11, small_counts
+    # GET: the session row (database sessions, shared by every worker), the user, the record
+    # with the user's roles, its answers. A POST: the same four, then the save's writes (the
+    # claimed version and its history row; new answers and theirs; changed answers, their
+    # record checked, and theirs).
+    assert small_counts == [4, 8, 11], small_counts
     assert Answer.objects.filter(assessment=big).count() == 34
 
 
@@ -448,6 +451,13 @@ def test_a_step_reads_the_record_and_the_users_roles_in_its_team_in_one_query(
         assert len(access) == 1, access
         assert access[0].startswith('SELECT "assessor_assessment"."id"')
         assert '"assessor_membership"' in access[0]
+        # The step shows neither the record's team nor its owner: neither is selected.
+        assert '"assessor_team"."name"' not in access[0] and '"auth_user"' not in access[0]
+        # Its answers are read by record, without joining the record again.
+        answers = [
+            q["sql"] for q in queries.captured_queries if 'FROM "assessor_answer"' in q["sql"]
+        ]
+        assert answers and all("JOIN" not in sql for sql in answers), answers
 
 
 # --- questionnaire 2026.3: refinements across steps, optional questions ----------------------
@@ -535,3 +545,25 @@ def test_the_live_panel_shows_a_floor_lifting_the_verdict(owner_client, owner, q
     html = owner_client.get(step_url(assessment, 1)).content.decode()
     assert 'data-floors="1"' in html
     assert "At least Supervised:</span> Approvals are codified" in html
+
+
+def test_the_live_verdict_follows_an_edit_of_the_draft_version_it_is_scored_on(
+    owner_client, owner, questionnaire, bigger_questionnaire
+):
+    """Results and the step's side are kept per process under the version's content hash, so
+    editing a draft version (as the studio does) shows at once, in every process."""
+    from assessor.bank.loading import questionnaire_refresh
+    from assessor.models import Threshold
+
+    assessment = make_assessment(owner, answers=SAFEST)
+    Assessment.objects.filter(pk=assessment.pk).update(questionnaire=bigger_questionnaire)
+    url = step_url(assessment, BLAST_RADIUS_STEP)
+    verdict = re.compile(r'data-live-verdict="([^"]+)"')
+    before = verdict.search(owner_client.get(url).content.decode())[1]
+    assert owner_client.get(url).status_code == 200  # the second time from what was kept
+    thresholds = Threshold.objects.filter(questionnaire=bigger_questionnaire)
+    thresholds.filter(verdict="supervised").update(min_score=99.8)
+    thresholds.filter(verdict="owner").update(min_score=99.9)
+    questionnaire_refresh(bigger_questionnaire)
+    after = verdict.search(owner_client.get(url).content.decode())[1]
+    assert before == "owner" and after != "owner", (before, after)
