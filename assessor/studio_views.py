@@ -179,7 +179,8 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
     return sections
 
 
-def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
+def _version_context(q: Questionnaire, bound: dict | None = None, query: str = "") -> dict:
+    """The version page: the whole bank, or only what matches `query` (the `?q=` search)."""
     bound = bound or {}
     doc, draft = q.document, q.status == Questionnaire.Status.DRAFT
     dims = [
@@ -200,18 +201,32 @@ def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
     thresholds = bound.get("thresholds") or ThresholdsForm(
         initial={"revision": q.revision, **doc["thresholds"]}, prefix="thresholds"
     )
-    return {
-        "q": q,
-        "is_draft": draft,
+    items = {
         "sections": _tree(q, bound),
         "dimensions": dims,
-        "thresholds_form": thresholds if draft else None,
         "rules": [{"data": r, "sentence": studio_text.rule_sentence(r, doc)} for r in doc["rules"]],
         "conditions": [
             {"data": c, "words": studio_text.condition_words(c["when"], doc)}
             for c in doc["ownership_conditions"]
         ],
+    }
+    found = studio_text.bank_search(query, **items) if query else None
+    if found is not None:
+        items.update(
+            sections=found.sections,
+            dimensions=found.dimensions,
+            rules=found.rules,
+            conditions=found.conditions,
+        )
+    return {
+        "q": q,
+        "is_draft": draft,
+        **items,
+        "question_count": sum(len(s["questions"]) for s in items["sections"]),
+        "thresholds_form": thresholds if draft else None,
         "frameworks": doc["frameworks"],
+        "query": query,
+        "found": found,
     }
 
 
@@ -219,7 +234,8 @@ def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
 @private
 def version_page(request, version):
     q = _version(request, version)
-    return render(request, T + "version.html", _version_context(q))
+    query = studio_text.search_query(request.GET.get("q"))
+    return render(request, T + "version.html", _version_context(q, query=query))
 
 
 def _item_post(request, q, prefix, form, change):
