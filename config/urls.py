@@ -42,6 +42,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessor.api.urls")),
     path("questionnaires/", include("assessor.studio_urls")),
+    path("teams/", include("assessor.teams.member_urls")),
     path("", include("assessor.urls")),
 ]
 

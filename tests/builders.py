@@ -34,6 +34,7 @@ from assessor.models import (
     ChoiceWeight,
     Decision,
     ExportRecord,
+    Membership,
     Questionnaire,
 )
 
@@ -225,6 +226,10 @@ def snapshot() -> dict:
         ),
         "history": (Assessment.history.count(), Answer.history.count()),
         "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "memberships": (
+            list(Membership.objects.order_by("pk").values()),
+            Membership.history.count(),
+        ),
     }
 
 

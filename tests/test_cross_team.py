@@ -6,11 +6,12 @@ its URL takes, or in EXEMPT, with the reason it takes no record of a team; a new
 is in neither fails `test_every_url_pattern_is_covered_or_exempt`.
 
 For each covered pattern, a person from Team B who holds every role there (reviewer, approver,
-auditor and questionnaire admin, so staff too) asks for Team A's draft, submitted and approved
-records with GET and POST (and PUT on the API): the answer is 404 where the view takes that
-method (405 where it refuses the method before any lookup), exactly what a record that does not
-exist gets, never shows the record's text, and nothing stored changes. The back office answers a
-record outside its list the way it answers a missing one (a redirect to its index, or 403), so
+auditor, questionnaire admin and team manager, so staff too) asks for Team A's draft, submitted
+and approved records (or Team A itself, for its members pages) with GET and POST (and PUT on
+the API): the answer is 404 where the view takes that method (405 where it refuses the method
+before any lookup), exactly what a record that does not exist gets, never shows the record's
+text, and nothing stored changes. The back office answers a record outside its list the way it
+answers a missing one (a redirect to its index, or 403), so
 there the check is "the same answer as a missing record". A person holding every role in Team A
 reaches each of these URLs first, so a 404 is the boundary at work, not a URL leading nowhere.
 """
@@ -40,7 +41,7 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 
-ALL_ROLES = ("reviewer", "approver", "auditor", "admin")
+ALL_ROLES = ("reviewer", "approver", "auditor", "admin", "manager")
 SECRET_NOTE = "Break-glass key kept in vault path ops/zebra-17"
 NAME = "Secret rotation"
 
@@ -49,7 +50,8 @@ NAME = "Secret rotation"
 class Target:
     """How to fill a covered pattern: which record it takes, and how the client speaks."""
 
-    record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site"
+    # "assessment", "decision", "export", "pdf", "token", "history", "site", "team"
+    record: str
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -89,6 +91,9 @@ COVERED = {
     "api/v1/assessments/<int:pk>/return/": API,
     "api/v1/assessments/<int:pk>/export/": API,
     "api/v1/assessments/<int:pk>/pdf/": API,
+    # the team members pages: Team A's members, as Team B's manager asks for them
+    "teams/<int:team>/members/": Target("team"),
+    "teams/<int:team>/members/<int:user>/": Target("team"),
     # another person's token (a team member's)
     "accounts/tokens/<int:pk>/revoke/": Target("token"),
     # the back office's review records and teams
@@ -118,6 +123,7 @@ EXEMPT = {
     "assessments/export.xlsx": NO_RECORD,
     "assessments/new/": NO_RECORD,
     "assessments/import/": NO_RECORD,
+    "teams/": "takes no record: lists the teams the person manages (tests/test_team_members.py)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "
         "(tests/test_record_chain.py)"
@@ -301,6 +307,8 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     elif target.record in ("decision", "export", "pdf"):
         model = {"decision": Decision, "export": ExportRecord, "pdf": ApprovedReport}
         pks = rows_of(model[target.record], records)
+    elif target.record == "team":  # the team, and a member of it (routes take what they need)
+        pks = [[insider.teams.get(name="Team A").pk, insider.pk]]
     elif target.record == "history":
         pks = [[pk, Assessment.history.filter(id=pk).latest().history_id] for pk, _ in pks]
     if target.record == "site":

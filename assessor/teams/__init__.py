@@ -1,0 +1,1 @@
+"""Teams and the roles people hold in them."""
