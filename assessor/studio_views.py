@@ -13,6 +13,8 @@ from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import access, bank, impact, studio, studio_text
@@ -64,13 +66,27 @@ def _read_only(request, questionnaire: Questionnaire):
     return render(request, T + "read_only.html", {"q": questionnaire}, status=409)
 
 
-def _stale_message(error: studio.StaleDraft) -> str:
-    who = ", ".join(error.by) or "someone"
-    changed = "; ".join(error.changes[:20]) or "the draft was saved again"
-    return (
-        f"Not saved: {who} saved this draft since you opened the page ({changed}). "
-        "The page now shows their version; check it, then save yours again if it still applies."
+def _when(moment) -> str:
+    return dateformat.format(timezone.localtime(moment), "j M Y, H:i T")
+
+
+def _stale_message(error: studio.StaleDraft, *, kept: bool = True) -> str:
+    """Who saved the draft since the page was opened, when, and what they changed."""
+    saves = [
+        f"{save.by or 'someone'} at {_when(save.at)} ({timesince(save.at)} ago)"
+        for save in error.saves
+    ]
+    who = "; ".join(saves) or ", ".join(error.by) or "someone"
+    changed = "; ".join(error.changes[:20]) or "no item (only the draft's revision)"
+    if len(error.changes) > 20:
+        changed += f"; and {len(error.changes) - 20} more (see the changes page)"
+    after = (
+        "Your input is kept in this form; the rest of the page shows their version. Check it, "
+        "then save again if yours still applies."
+        if kept
+        else "The page now shows their version; check it, then try again if it still applies."
     )
+    return f"Not saved: saved since you opened the page by {who}. They changed: {changed}. {after}"
 
 
 def _save(request, draft, form, change) -> int | None:
@@ -78,7 +94,12 @@ def _save(request, draft, form, change) -> int | None:
     if not form.is_valid():
         return 400
     try:
-        studio.draft_edit(draft=draft, revision=form.cleaned_data["revision"], change=change())
+        studio.draft_edit(
+            draft=draft,
+            revision=form.cleaned_data["revision"],
+            change=change(),
+            user=request.user,
+        )
     except studio.StaleDraft as error:
         form.add_error(None, _stale_message(error))
         _refresh_revision(form, error.revision)
@@ -492,11 +513,11 @@ def rule_delete(request, version, key):
     rule = get_object_or_404(Rule, questionnaire=q, key=key)
     try:
         revision = int(request.POST.get("revision", ""))
-        studio.draft_edit(draft=q, revision=revision, change=rule.delete)
+        studio.draft_edit(draft=q, revision=revision, change=rule.delete, user=request.user)
     except ValueError:
         messages.error(request, "Not deleted: the form was incomplete; reload the page.")
     except studio.StaleDraft as error:
-        messages.error(request, _stale_message(error))
+        messages.error(request, _stale_message(error, kept=False))
     except bank.BankError as error:
         messages.error(request, "Not deleted: " + " ".join(error.problems))
     else:

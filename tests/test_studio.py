@@ -8,6 +8,7 @@ import re
 import pytest
 import yaml
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from assessor import bank, loading, pdf, studio, studio_text
@@ -364,6 +365,31 @@ def test_a_stale_edit_is_refused_with_what_changed(web, client, draft):
     page = response.content.decode()
     assert "since you opened the page" in page
     assert "kill_switch" in page  # what they changed
+    assert state(draft) == before
+
+
+def test_a_stale_edit_names_who_saved_when_and_what_and_keeps_my_input(web, draft):
+    opened_at = draft.revision
+    theirs = Client()
+    theirs.force_login(make_user("other", roles=("admin",)))
+    saved = theirs.post(
+        url("studio_question", draft.version, "kill_switch"),
+        {"question-kill_switch-revision": opened_at, "question-kill_switch-text": "Theirs?"},
+    )
+    assert saved.status_code == 302
+    before = state(draft)
+    prefix = "question-monitoring"
+    response = web.post(
+        url("studio_question", draft.version, "monitoring"),
+        {f"{prefix}-revision": opened_at, f"{prefix}-text": "Mine, not saved yet?"},
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert re.search(r"by other at \d+ \w+ \d{4}, \d\d:\d\d UTC \(0\xa0minutes ago\)", page)
+    # the row and its fields (their form left help and control empty)
+    assert re.search(r"They changed: question kill_switch: [^.]*text now “Theirs\?”", page)
+    assert "Your input is kept in this form" in page
+    assert "Mine, not saved yet?</textarea>" in page  # nothing typed is lost
     assert state(draft) == before
 
 
