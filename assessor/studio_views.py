@@ -166,7 +166,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
         return bound.get(prefix) or cls(initial={**rev, **initial}, prefix=prefix, **kwargs)
 
     sections = []
-    for s in doc["sections"]:
+    for number, s in enumerate(doc["sections"], start=1):
         questions = []
         for question in s["questions"]:
             initial = {
@@ -193,6 +193,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
         sections.append(
             {
                 "data": s,
+                "number": number,  # the bank's own, kept when a search hides sections
                 "form": form("section", s["key"], SectionForm, initial),
                 "questions": questions,
             }

@@ -34,6 +34,15 @@ def team_members(team: Team) -> QuerySet[Membership]:
     return Membership.objects.filter(team=team).select_related("user").order_by("user__username")
 
 
+def team_changes(team: Team):
+    """The team's membership audit trail, newest first."""
+    return (
+        Membership.history.filter(team_id=team.pk)
+        .select_related("user", "history_user")
+        .order_by("-history_date")
+    )
+
+
 def person_find(identifier: str):
     """The active user with this username, or this email when only one person has it; else
     MemberRefused saying why."""

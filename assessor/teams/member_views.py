@@ -30,6 +30,25 @@ def _managed(request, team_pk: int) -> Team:
     return team
 
 
+# What each role allows, as the page says it (the model's help texts speak of the back office).
+ROLE_HELP = {
+    **{role: Membership._meta.get_field(role).help_text for role in ROLE_FIELDS},
+    "questionnaire_admin": "Edits the question bank, which every team shares (a superuser "
+    "grants it).",
+    "team_manager": "Adds and removes the team's members and sets their roles, on this page.",
+}
+ACTIONS = {"+": "joined the team", "~": "roles changed", "-": "left the team"}
+
+
+def _entry(row) -> dict:
+    """One line of the page's recent changes: when, by whom, whose roles, what."""
+    held = [label for role, label in ROLE_LABELS.items() if getattr(row, role)]
+    what = row.history_change_reason or ACTIONS.get(row.history_type, "changed")
+    if row.history_type != "-":
+        what += f"; now {', '.join(held).lower() or 'no role'}"
+    return {"at": row.history_date, "by": row.history_user, "whose": row.user, "what": what}
+
+
 def _rows(team: Team, by) -> list[dict]:
     grantable = members.grantable(by)
     rows = []
