@@ -127,6 +127,12 @@ def test_a_manager_changes_a_members_roles(web, team, manager, alan):
     assert "granted Reviewer; took away Approver; granted Auditor" in response.content.decode()
     assert roles_of(team, alan) == {"reviewer", "auditor"}
     assert Membership.history.filter(user=alan).latest("history_date").history_user == manager
+    recent = response.content.decode().split('id="recent-title"')[1]
+    assert (
+        '<span class="user-text">alan</span>: granted Reviewer; took away Approver; granted '
+        "Auditor (team members page); now reviewer, auditor"
+    ) in recent
+    assert "(by mara)" in recent
 
 
 def test_unticking_every_role_or_removing_takes_the_person_out_of_the_team(web, team, alan):

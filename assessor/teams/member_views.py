@@ -82,12 +82,8 @@ def _page(request, team, *, add_form=None, refused=None, status=200):
         "rows": _rows(team, request.user),
         "add_form": add_form or MemberAddForm(by=request.user),
         "refused": refused or {},
-        "role_help": [
-            (ROLE_LABELS[role], Membership._meta.get_field(role).help_text) for role in ROLE_FIELDS
-        ],
-        "recent": Membership.history.filter(team_id=team.pk)
-        .select_related("user", "history_user")
-        .order_by("-history_date")[:10],
+        "role_help": [(ROLE_LABELS[role], ROLE_HELP[role]) for role in ROLE_FIELDS],
+        "recent": [_entry(row) for row in members.team_changes(team)[:10]],
         "teams": members.managed_teams(request.user),
     }
     return render(request, T + "members.html", context, status=status)
