@@ -76,12 +76,7 @@ class ReviewRequired(Exception):
 def draft_start(*, source: Questionnaire) -> Questionnaire:
     """A new draft with the content of `source`. Its label says it is a draft; the real name
     is given when it is published."""
-    draft = loading.questionnaire_clone(source)
-    # A mark in the draft's history after its copied rows: what was saved since revision 1
-    # starts here (see _changes_since), not with the copy.
-    draft._change_reason = f"draft started from {source.version}"
-    draft.save(update_fields=["revision"])
-    return draft
+    return loading.questionnaire_clone(source)
 
 
 def version_name_problem(name: str) -> str | None:
