@@ -43,7 +43,8 @@ urlpatterns = [
     path("api/v1/", include("assessor.api.urls")),
     path("questionnaires/", include("assessor.studio.urls")),
     path("", include("assessor.register.urls")),
-    # a team's webhooks, for its managers (team boundary: tests/test_cross_team.py)
+    # a team's members and webhooks, for its managers (team boundary: tests/test_cross_team.py)
+    path("teams/", include("assessor.teams.member_urls")),
     path("teams/", include("assessor.notify.urls")),
     path("", include("assessor.urls")),
 ]

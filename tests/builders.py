@@ -33,6 +33,7 @@ from assessor.models import (
     ChoiceWeight,
     Decision,
     ExportRecord,
+    Membership,
     Questionnaire,
 )
 from assessor.records import services
@@ -249,6 +250,10 @@ def snapshot() -> dict:
         "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "agents": list(Agent.objects.order_by("pk").values()),
         "identities": list(AgentIdentity.objects.order_by("pk").values()),
+        "memberships": (
+            list(Membership.objects.order_by("pk").values()),
+            Membership.history.count(),
+        ),
     }
 
 

@@ -6,11 +6,12 @@ its URL takes, or in EXEMPT, with the reason it takes no record of a team; a new
 is in neither fails `test_every_url_pattern_is_covered_or_exempt`.
 
 For each covered pattern, a person from Team B who holds every role there (reviewer, approver,
-auditor and questionnaire admin, so staff too) asks for Team A's draft, submitted and approved
-records with GET and POST (and PUT on the API): the answer is 404 where the view takes that
-method (405 where it refuses the method before any lookup), exactly what a record that does not
-exist gets, never shows the record's text, and nothing stored changes. The back office answers a
-record outside its list the way it answers a missing one (a redirect to its index, or 403), so
+auditor, questionnaire admin and team manager, so staff too) asks for Team A's draft, submitted
+and approved records (or Team A itself, for its members pages) with GET and POST (and PUT on
+the API): the answer is 404 where the view takes that method (405 where it refuses the method
+before any lookup), exactly what a record that does not exist gets, never shows the record's
+text, and nothing stored changes. The back office answers a record outside its list the way it
+answers a missing one (a redirect to its index, or 403), so
 there the check is "the same answer as a missing record". A person holding every role in Team A
 reaches each of these URLs first, so a 404 is the boundary at work, not a URL leading nowhere.
 """
@@ -45,7 +46,7 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 
-ALL_ROLES = ("reviewer", "approver", "auditor", "admin")
+ALL_ROLES = ("reviewer", "approver", "auditor", "admin", "manager")
 SECRET_NOTE = "Break-glass key kept in vault path ops/zebra-17"
 NAME = "Secret rotation"
 
@@ -55,8 +56,8 @@ class Target:
     """How to fill a covered pattern: which record it takes, and how the client speaks."""
 
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
-    # "agent", "identity"
-    # "team" (a team's page, for its managers), "webhook" (a team's webhook endpoint)
+    # "agent", "identity", "team" (a team's page, for its managers), "member" (a member of a
+    # team, on its members page), "webhook" (a team's webhook endpoint)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -107,6 +108,9 @@ COVERED = {
     "api/v1/agents/<int:pk>/": Target("agent", api=True),
     "api/v1/agents/<int:pk>/identities/": Target("agent", api=True),
     "api/v1/agents/<int:pk>/identities/<int:identity>/": Target("identity", api=True),
+    # the team members pages: Team A's members, as Team B's manager asks for them
+    "teams/<int:team>/members/": Target("team"),
+    "teams/<int:team>/members/<int:user>/": Target("member"),
     # another person's token (a team member's)
     "accounts/tokens/<int:pk>/revoke/": Target("token"),
     # a team's webhooks, for its managers (tests/test_webhooks.py)
@@ -144,6 +148,7 @@ EXEMPT = {
     "agents/": "the register's list: filtered by team (tests/test_register.py)",
     "agents/new/": "takes no record: the team is chosen among the person's own (test_register)",
     "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
+    "teams/": "takes no record: lists the teams the person manages (tests/test_team_members.py)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "
         "(tests/records/test_record_chain.py)"
@@ -325,7 +330,7 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     record whose version a POST sends."""
     # the second record of compare's pair is Team A's draft
     pks = [[record.pk, records[0].pk] for record in records]
-    if target.record in ("team", "webhook"):
+    if target.record in ("team", "member", "webhook"):
         # each side manages its own team; Team A has an endpoint
         member_add(team_name="Team A", username=insider.username, role="manager")
         member_add(team_name="Team B", username="stranger", role="manager")
@@ -337,7 +342,8 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
             event_types=["assessment.approved"],
             secret=secret_new(),
         )
-        values = [team.pk] if target.record == "team" else [team.pk, endpoint.pk]
+        second = {"team": [], "member": [insider.pk], "webhook": [endpoint.pk]}[target.record]
+        values = [team.pk, *second]
         return [(fill(route, values), fill(route, [MISSING] * len(values)), records[0].pk)]
     if target.record == "token":
         make_token(insider, name="insider's script")

@@ -249,7 +249,12 @@ def questionnaire_clone(source: Questionnaire, *, version: str | None = None) ->
             n += 1
         version = f"{source.version}-draft{n}"
     raw["version"] = version
-    return questionnaire_load(document=bank.parse_bank(raw), publish=False).questionnaire
+    draft = questionnaire_load(document=bank.parse_bank(raw), publish=False).questionnaire
+    # A mark in the draft's history after its copied rows: what is saved since revision 1
+    # starts here (studio._changes_since), not with the copy.
+    draft._change_reason = f"draft started from {source.version}"
+    draft.save(update_fields=["revision"])
+    return draft
 
 
 def _publish(questionnaire: Questionnaire) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -42,14 +43,29 @@ from assessor.teams import access
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
 
 
+@dataclass(frozen=True)
+class DraftSave:
+    """One save of a draft: who made it and when."""
+
+    by: str
+    at: datetime
+
+
 class StaleDraft(Exception):
     """Someone saved the draft after this form was opened; nothing was saved."""
 
-    def __init__(self, revision: int, changes: list[str], by: list[str]):
+    def __init__(
+        self,
+        revision: int,
+        changes: list[str],
+        by: list[str],
+        saves: list[DraftSave] | tuple = (),
+    ):
         super().__init__("the draft changed since this page was opened")
         self.revision = revision
         self.changes = changes
         self.by = by
+        self.saves = list(saves)  # oldest first
 
 
 class NotADraft(Exception):
@@ -82,9 +98,33 @@ def version_name_problem(name: str) -> str | None:
     return None
 
 
+def _fields_changed(row) -> str:
+    """': text now “Stop button?”, help': the fields a history row changed, with short new
+    values (a long one is only named, so the message stays readable)."""
+    previous = row.prev_record
+    if row.history_type != "~" or previous is None:
+        return ""
+    named = []
+    for change in row.diff_against(previous).changes:
+        field = row.instance._meta.get_field(change.field)
+        name, value = str(field.verbose_name), change.new
+        if isinstance(value, str | int | float | Decimal | bool) and len(str(value)) <= 60:
+            named.append(f"{name} now “{value}”")
+        else:
+            named.append(name)
+    return f": {', '.join(named)}" if named else ""
+
+
 def _changes_since(draft: Questionnaire, revision: int) -> tuple[list[str], list[str]]:
     """What was saved in the draft after `revision`, and by whom (from the rows' history)."""
-    mark = draft.history.filter(revision=revision).order_by("-history_date").first()
+    # The save that reached `revision` (or the start of the draft): its first history row.
+    # Later rows at the same revision are the next save's own writes, so not the mark.
+    mark = (
+        draft.history.filter(revision=revision)
+        .exclude(history_type="+")
+        .order_by("history_date")
+        .first()
+    )
     since = mark.history_date if mark is not None else draft.created_at
     questions = Question.objects.filter(questionnaire=draft).values("pk")
     choices = Choice.objects.filter(question__questionnaire=draft).values("pk")
@@ -98,19 +138,33 @@ def _changes_since(draft: Questionnaire, revision: int) -> tuple[list[str], list
         (Rule.history.filter(questionnaire_id=draft.pk), "rule"),
         (OwnershipCondition.history.filter(questionnaire_id=draft.pk), "condition"),
     ]
-    actions = {"+": "added", "~": "changed", "-": "removed"}
+    actions = {"+": "added", "-": "removed"}
     changes, by = [], set()
     for rows, what in histories:
         for row in rows.filter(history_date__gt=since).select_related("history_user"):
-            changes.append(f"{what} {row.instance} {actions.get(row.history_type, 'changed')}")
+            fields = _fields_changed(row)
+            action = actions.get(row.history_type, "" if fields else "changed")
+            changes.append(f"{what} {row.instance}{' ' + action if action else ''}{fields}")
             if row.history_user:
                 by.add(str(row.history_user))
     return changes, sorted(by)
 
 
+def _saves_since(draft: Questionnaire, revision: int) -> list[DraftSave]:
+    """Each save of the draft after `revision` (every save bumps the revision), oldest first."""
+    rows = draft.history.filter(revision__gt=revision).select_related("history_user")
+    return [
+        DraftSave(str(row.history_user) if row.history_user else "", row.history_date)
+        for row in rows.order_by("history_date")
+    ]
+
+
 @transaction.atomic
-def draft_edit(*, draft: Questionnaire, revision: int, change: Callable[[], None]) -> int:
+def draft_edit(
+    *, draft: Questionnaire, revision: int, change: Callable[[], None], user=None
+) -> int:
     """Apply `change` (row writes) to `draft` if it is still at `revision`; the new revision.
+    `user` is who saves (kept with the revision, so a stale form can name them).
 
     StaleDraft if someone saved in between, NotADraft for a published or retired version,
     BankError (nothing saved) if the whole bank no longer validates.
@@ -119,10 +173,13 @@ def draft_edit(*, draft: Questionnaire, revision: int, change: Callable[[], None
     if locked.status != Questionnaire.Status.DRAFT:
         raise NotADraft(f"Version {locked.version} is {locked.status}: it is read only.")
     if locked.revision != revision:
-        raise StaleDraft(locked.revision, *_changes_since(locked, revision))
+        changes, by = _changes_since(locked, revision)
+        raise StaleDraft(locked.revision, changes, by, _saves_since(locked, revision))
     change()
     loading.questionnaire_refresh(locked)
     locked.revision += 1
+    if user is not None:
+        locked._history_user = user  # simple-history's hook; a request sets it too
     # A publication requested before this edit was for other content: the request lapses.
     locked.save(update_fields=["revision", *_request_cleared(locked)])
     draft.revision = locked.revision

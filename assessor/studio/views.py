@@ -15,11 +15,13 @@ from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessor import bank
 from assessor.records.validators import POINTS_RANGE
-from assessor.studio import impact, selectors, version_diff, wording
+from assessor.studio import impact, search, selectors, version_diff, wording
 from assessor.studio import services as studio
 from assessor.studio.forms import (
     ConditionForm,
@@ -60,13 +62,27 @@ def _read_only(request, questionnaire: Questionnaire):
     return render(request, T + "read_only.html", {"q": questionnaire}, status=409)
 
 
-def _stale_message(error: studio.StaleDraft) -> str:
-    who = ", ".join(error.by) or "someone"
-    changed = "; ".join(error.changes[:20]) or "the draft was saved again"
-    return (
-        f"Not saved: {who} saved this draft since you opened the page ({changed}). "
-        "The page now shows their version; check it, then save yours again if it still applies."
+def _when(moment) -> str:
+    return dateformat.format(timezone.localtime(moment), "j M Y, H:i T")
+
+
+def _stale_message(error: studio.StaleDraft, *, kept: bool = True) -> str:
+    """Who saved the draft since the page was opened, when, and what they changed."""
+    saves = [
+        f"{save.by or 'someone'} at {_when(save.at)} ({timesince(save.at)} ago)"
+        for save in error.saves
+    ]
+    who = "; ".join(saves) or ", ".join(error.by) or "someone"
+    changed = "; ".join(error.changes[:20]) or "no item (only the draft's revision)"
+    if len(error.changes) > 20:
+        changed += f"; and {len(error.changes) - 20} more (see the changes page)"
+    after = (
+        "Your input is kept in this form; the rest of the page shows their version. Check it, "
+        "then save again if yours still applies."
+        if kept
+        else "The page now shows their version; check it, then try again if it still applies."
     )
+    return f"Not saved: saved since you opened the page by {who}. They changed: {changed}. {after}"
 
 
 def _save(request, draft, form, change) -> int | None:
@@ -74,7 +90,12 @@ def _save(request, draft, form, change) -> int | None:
     if not form.is_valid():
         return 400
     try:
-        studio.draft_edit(draft=draft, revision=form.cleaned_data["revision"], change=change())
+        studio.draft_edit(
+            draft=draft,
+            revision=form.cleaned_data["revision"],
+            change=change(),
+            user=request.user,
+        )
     except studio.StaleDraft as error:
         form.add_error(None, _stale_message(error))
         _refresh_revision(form, error.revision)
@@ -139,7 +160,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
         return bound.get(prefix) or cls(initial={**rev, **initial}, prefix=prefix, **kwargs)
 
     sections = []
-    for s in doc["sections"]:
+    for number, s in enumerate(doc["sections"], start=1):
         questions = []
         for question in s["questions"]:
             initial = {
@@ -166,6 +187,7 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
         sections.append(
             {
                 "data": s,
+                "number": number,  # the bank's own, kept when a search hides sections
                 "form": form("section", s["key"], SectionForm, initial),
                 "questions": questions,
             }
@@ -173,7 +195,8 @@ def _tree(q: Questionnaire, bound: dict) -> list[dict]:
     return sections
 
 
-def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
+def _version_context(q: Questionnaire, bound: dict | None = None, query: str = "") -> dict:
+    """The version page: the whole bank, or only what matches `query` (the `?q=` search)."""
     bound = bound or {}
     doc, draft = q.document, q.status == selectors.DRAFT
     dims = [
@@ -194,18 +217,32 @@ def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
     thresholds = bound.get("thresholds") or ThresholdsForm(
         initial={"revision": q.revision, **doc["thresholds"]}, prefix="thresholds"
     )
-    return {
-        "q": q,
-        "is_draft": draft,
+    items = {
         "sections": _tree(q, bound),
         "dimensions": dims,
-        "thresholds_form": thresholds if draft else None,
         "rules": [{"data": r, "sentence": wording.rule_sentence(r, doc)} for r in doc["rules"]],
         "conditions": [
             {"data": c, "words": wording.condition_words(c["when"], doc)}
             for c in doc["ownership_conditions"]
         ],
+    }
+    found = search.bank_search(query, **items) if query else None
+    if found is not None:
+        items.update(
+            sections=found.sections,
+            dimensions=found.dimensions,
+            rules=found.rules,
+            conditions=found.conditions,
+        )
+    return {
+        "q": q,
+        "is_draft": draft,
+        **items,
+        "question_count": sum(len(s["questions"]) for s in items["sections"]),
+        "thresholds_form": thresholds if draft else None,
         "frameworks": doc["frameworks"],
+        "query": query,
+        "found": found,
     }
 
 
@@ -213,7 +250,8 @@ def _version_context(q: Questionnaire, bound: dict | None = None) -> dict:
 @private
 def version_page(request, version):
     q = _version(request, version)
-    return render(request, T + "version.html", _version_context(q))
+    query = search.search_query(request.GET.get("q"))
+    return render(request, T + "version.html", _version_context(q, query=query))
 
 
 def _item_post(request, q, prefix, form, edit, row):
@@ -440,11 +478,13 @@ def rule_delete(request, version, key):
     rule = selectors.rule_get(q, key)
     try:
         revision = int(request.POST.get("revision", ""))
-        studio.draft_edit(draft=q, revision=revision, change=studio.rule_delete(rule))
+        studio.draft_edit(
+            draft=q, revision=revision, change=studio.rule_delete(rule), user=request.user
+        )
     except ValueError:
         messages.error(request, "Not deleted: the form was incomplete; reload the page.")
     except studio.StaleDraft as error:
-        messages.error(request, _stale_message(error))
+        messages.error(request, _stale_message(error, kept=False))
     except bank.BankError as error:
         messages.error(request, "Not deleted: " + " ".join(error.problems))
     else:

@@ -1,2 +1,2 @@
 """Teams and sign-in: roles, the access check against a record's team, membership, SSO, API
-tokens and the account pages."""
+tokens, the account pages and the team members page."""

@@ -1,10 +1,14 @@
-"""Reads of a person's own things: their API tokens and their notification preference."""
+"""Reads of teams and of a person's own things: the teams they manage and their members,
+their API tokens and their notification preference."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 
-from assessor.models import ApiToken, NotificationPreference
+from assessor.models import ApiToken, Membership, NotificationPreference, Team
+from assessor.teams import access
+from assessor.teams.roles import ROLE_FIELDS
 
 
 def tokens_list(user):
@@ -20,3 +24,20 @@ def preference_get(user) -> NotificationPreference:
     """The user's notification preference, unsaved and at its defaults if they never chose."""
     preference = NotificationPreference.objects.filter(user=user).first()
     return preference if preference is not None else NotificationPreference(user=user)
+
+
+def team_managed(user, team_pk: int) -> Team | None:
+    """The team, if `user` may change its members (a team manager there, or a superuser); None
+    for a team they do not manage and for a missing one alike."""
+    team = Team.objects.filter(pk=team_pk).first()
+    return team if team is not None and access.manages(user, team) else None
+
+
+def membership_get(team: Team, user_pk: int) -> Membership:
+    """The person's membership of `team`, or 404 (for a missing person too)."""
+    person = get_object_or_404(get_user_model(), pk=user_pk)
+    return get_object_or_404(Membership.objects.select_related("user"), team=team, user=person)
+
+
+# What each role allows, as the team members page says it (the model's help texts).
+ROLE_HELP = {role: Membership._meta.get_field(role).help_text for role in ROLE_FIELDS}

@@ -172,3 +172,34 @@ def test_the_studio_pages_have_no_serious_accessibility_violation(admin_page, ma
     except AssertionError as failure:
         failures.append(str(failure))
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_bank_has_an_index_and_a_search_that_work_from_the_keyboard_and_on_a_phone(
+    admin_page, published_questionnaire
+):
+    page = admin_page
+    page.goto(f"/questionnaires/{published_questionnaire.version}/")
+    index = page.get_by_role("navigation", name="On this page")
+    expect(index.get_by_role("link", name="Rules")).to_be_visible()
+    index.get_by_role("link", name=re.compile("^Identity and credentials")).click()
+    expect(page).to_have_url(re.compile("#section-credentials$"))
+
+    search = page.get_by_role("searchbox", name="Search this version")
+    search.fill("kill switch")
+    search.press("Enter")
+    expect(page.locator("#search-summary")).to_contain_text(re.compile(r"\d+ matches"))
+    expect(page.locator("#question-kill_switch")).to_be_visible()
+    expect(page.locator("#question-monitoring")).to_have_count(0)
+    assert_accessible(page, "the bank filtered by a search")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    search = page.get_by_role("searchbox", name="Search this version")
+    search.fill("zebra")
+    search.press("Enter")
+    expect(page.locator("#search-summary")).to_contain_text("No matches")
+    scroll_width, inner_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width
+    page.get_by_role("link", name="Show the whole bank").click()
+    expect(page.locator("#question-monitoring")).to_be_visible()

@@ -8,6 +8,7 @@ import re
 import pytest
 import yaml
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from assessor import bank
@@ -178,6 +179,57 @@ def test_the_version_page_shows_the_whole_bank_in_words(web, draft):
     assert "Edit question" in page  # editable: a draft
 
 
+def test_the_bank_page_has_an_index_with_counts_and_jump_links(web, questionnaire):
+    page = web.get(url("studio_version", questionnaire.version)).content.decode()
+    index = page[page.index('id="bank-index"') : page.index('id="thresholds"')]
+    questions = wording.questions_of(questionnaire.document)
+    counted = '<a href="#questions">Sections and questions</a> <span class="text-body-secondary">'
+    assert f"{counted}({len(questions)})" in index
+    for section in questionnaire.document["sections"]:
+        assert f'href="#section-{section["key"]}"' in index  # each target exists below
+        assert f'id="section-{section["key"]}"' in page
+    rules = len(questionnaire.document["rules"])
+    assert f'<a href="#rules">Rules</a> <span class="text-body-secondary">({rules})' in index
+    assert '<label for="bank-search"' in index  # the search box is labelled
+
+
+def test_searching_by_key_shows_only_the_matching_question_and_its_rules(web, questionnaire):
+    response = web.get(url("studio_version", questionnaire.version), {"q": "kill_switch"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="question-kill_switch"' in page
+    assert 'id="question-monitoring"' not in page
+    assert 'id="rule-no-kill-switch"' in page  # a rule whose sentence names it
+    assert 'id="rule-approval-chain-unclear"' not in page
+    assert 'id="thresholds"' not in page
+    assert re.search(
+        r"<strong>\d+ matches</strong> for “<span class=\"user-text\">kill_switch", page
+    )
+
+
+def test_searching_a_choice_keeps_only_the_matching_choices(web, questionnaire):
+    page = web.get(
+        url("studio_version", questionnaire.version), {"q": "business-hours team"}
+    ).content.decode()
+    assert 'id="choice-kill_switch-tested_not_on_call"' in page
+    assert 'id="choice-kill_switch-yes"' not in page
+    assert "3 other choices of this question do not match" in page
+    assert "1 choice, 1 rule." in page  # the summary says what matched, by kind
+
+
+def test_a_search_that_finds_nothing_says_so_and_offers_the_whole_bank(web, questionnaire):
+    page = web.get(url("studio_version", questionnaire.version), {"q": "zebra"}).content.decode()
+    assert "<strong>No matches</strong> for" in page
+    assert "Show the whole bank" in page
+    assert 'id="questions"' not in page
+
+
+@pytest.mark.parametrize("query", ["%00", "kill%00switch", "%ED%A0%80", "%20" * 3, "x" * 5000])
+def test_odd_search_text_never_breaks_the_page(web, questionnaire, query):
+    response = web.get(url("studio_version", questionnaire.version) + "?q=" + query)
+    assert response.status_code == 200
+
+
 def test_a_published_version_is_read_only_and_says_so(web, questionnaire):
     page = web.get(url("studio_version", questionnaire.version)).content.decode()
     assert "it is read only" in page
@@ -315,6 +367,31 @@ def test_a_stale_edit_is_refused_with_what_changed(web, client, draft):
     page = response.content.decode()
     assert "since you opened the page" in page
     assert "kill_switch" in page  # what they changed
+    assert state(draft) == before
+
+
+def test_a_stale_edit_names_who_saved_when_and_what_and_keeps_my_input(web, draft):
+    opened_at = draft.revision
+    theirs = Client()
+    theirs.force_login(make_user("other", roles=("admin",)))
+    saved = theirs.post(
+        url("studio_question", draft.version, "kill_switch"),
+        {"question-kill_switch-revision": opened_at, "question-kill_switch-text": "Theirs?"},
+    )
+    assert saved.status_code == 302
+    before = state(draft)
+    prefix = "question-monitoring"
+    response = web.post(
+        url("studio_question", draft.version, "monitoring"),
+        {f"{prefix}-revision": opened_at, f"{prefix}-text": "Mine, not saved yet?"},
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert re.search(r"by other at \d+ \w+ \d{4}, \d\d:\d\d UTC \(0\xa0minutes ago\)", page)
+    # the row and its fields (their form left help and control empty)
+    assert re.search(r"They changed: question kill_switch: [^.]*text now “Theirs\?”", page)
+    assert "Your input is kept in this form" in page
+    assert "Mine, not saved yet?</textarea>" in page  # nothing typed is lost
     assert state(draft) == before
 
 
