@@ -1,7 +1,7 @@
 """Roles per team: people who hold different roles in different teams, on every URL.
 
 Extends the resolver-driven sweeps of test_security.py (same route list, same URL filling,
-from tests/builders.py):
+from tests/builders/):
 each person below is checked against every record URL of both teams, with GET and POST, and
 a role held in one team must give nothing in the other.
 
