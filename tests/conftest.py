@@ -1,5 +1,6 @@
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection, transaction
 
 from assessor import bank
 from assessor.bank.loading import questionnaire_load
@@ -31,8 +32,63 @@ def safe_answers(model):
     return answers
 
 
+# Fixtures that stand for the shipped bank, published: a test that requests one (directly or
+# through another fixture) finds the bank in the database; any other test finds no bank at all.
+BANK_FIXTURES = {"questionnaire", "published_questionnaire"}
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped bank loaded and published once per worker (0.5 s
+    each time a test loaded it). Each test's rollback returns to it; the tables the load filled
+    are remembered, so that a test that asks for no bank gets none."""
+    with django_db_blocker.unblock():
+        before = table_counts()
+        # the file read here, not the `document` fixture: a module may give that name another
+        # meaning, and a session fixture cannot take a module's
+        questionnaire_load(document=bank.load_bank_file(), publish=True)
+        after = table_counts()
+    assert not any(before[table] for table in after if after[table] != before[table]), (
+        "the bank's tables held rows before the load: hiding the bank would delete them"
+    )
+    return sorted(table for table in after if after[table] != before[table])
+
+
+def table_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+@pytest.fixture(autouse=True)
+def _question_bank(request):
+    """Per test: the bank loaded once per worker is there for tests that want it, and gone for
+    the others, as if each test had started from an empty database.
+
+    Hiding deletes the rows inside the test's transaction (rolled back after it). A transactional
+    test (live server, browser) ends with the database emptied: a later test that wants the bank
+    loads it again (pytest-django runs those tests last, so this is rare).
+    """
+    if DATABASE_FIXTURES.isdisjoint(request.fixturenames) and not request.node.get_closest_marker(
+        "django_db"
+    ):
+        return
+    bank_tables = request.getfixturevalue("django_db_setup")
+    request.getfixturevalue("_django_db_helper")  # the test's transaction, before any change
+    if BANK_FIXTURES.isdisjoint(request.fixturenames):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in bank_tables:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+
+
 @pytest.fixture
 def questionnaire(db, document):
+    """The shipped bank, published: loaded once per worker (see django_db_setup), so this is
+    a look-up, or a load when a transactional test emptied the database."""
     return questionnaire_load(document=document, publish=True).questionnaire
 
 

@@ -347,48 +347,52 @@ def test_user_text_is_text_in_the_approved_pdf_and_a_fresh_one(hostile):
 
 
 @pytest.fixture
-def draft(owner, questionnaire):
+def draft_assessment(owner, questionnaire):
     return make_assessment(owner, answers=SAFEST, name="Link target")
 
 
-def test_the_wizard_refuses_every_evidence_link_that_is_not_http(owner_client, draft):
-    url = reverse("wizard", args=[draft.pk, 7])
-    data = {"version": draft.version, "kill_switch": "yes", "next": "1"}
-    before = record_state(draft)
+def test_the_wizard_refuses_every_evidence_link_that_is_not_http(owner_client, draft_assessment):
+    url = reverse("wizard", args=[draft_assessment.pk, 7])
+    data = {"version": draft_assessment.version, "kill_switch": "yes", "next": "1"}
+    before = record_state(draft_assessment)
     for link in BAD_LINKS:
         response = owner_client.post(url, {**data, "kill_switch-evidence": link})
         assert response.status_code == 200, link
         assert "Enter an http:// or https:// link." in response.content.decode(), link
-        assert record_state(draft) == before, link
+        assert record_state(draft_assessment) == before, link
     # a plain https link in the same post is accepted
     good = "https://wiki.example.com/kill-switch"
     assert owner_client.post(url, {**data, "kill_switch-evidence": good}).status_code == 302
-    assert answers_by_key(draft)["kill_switch"][2] == good
+    assert answers_by_key(draft_assessment)["kill_switch"][2] == good
 
 
-def test_the_import_refuses_every_evidence_link_that_is_not_http(owner_client, draft):
+def test_the_import_refuses_every_evidence_link_that_is_not_http(owner_client, draft_assessment):
     before = snapshot()
     for link in BAD_LINKS:
-        upload = export_upload(draft, evidence={"kill_switch": link})
+        upload = export_upload(draft_assessment, evidence={"kill_switch": link})
         response = owner_client.post(reverse("import_upload"), {"file": upload})
         assert response.status_code == 200, link
         assert "evidence link for kill_switch is not an http:// or https:// link" in (
             response.content.decode()
         ), link
         assert snapshot() == before, link
-    good = export_upload(draft, evidence={"kill_switch": "https://wiki.example.com/kill-switch"})
+    good = export_upload(
+        draft_assessment, evidence={"kill_switch": "https://wiki.example.com/kill-switch"}
+    )
     assert owner_client.post(reverse("import_upload"), {"file": good}).status_code == 302
 
 
-def test_a_bad_link_stored_by_other_means_is_never_rendered_as_a_hyperlink(owner_client, draft):
-    answer = Answer.objects.filter(assessment=draft, question_key="kill_switch")
+def test_a_bad_link_stored_by_other_means_is_never_rendered_as_a_hyperlink(
+    owner_client, draft_assessment
+):
+    answer = Answer.objects.filter(assessment=draft_assessment, question_key="kill_switch")
     for link in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "vbscript:x"):
         answer.update(evidence_url=link)
-        html = owner_client.get(reverse("report", args=[draft.pk])).content.decode()
+        html = owner_client.get(reverse("report", args=[draft_assessment.pk])).content.decode()
         scheme = link.split(":")[0]
         assert not re.search(rf'href="\s*{scheme}:', html, re.IGNORECASE), link
     answer.update(evidence_url="https://wiki.example.com/kill-switch")
-    html = owner_client.get(reverse("report", args=[draft.pk])).content.decode()
+    html = owner_client.get(reverse("report", args=[draft_assessment.pk])).content.decode()
     assert 'href="https://wiki.example.com/kill-switch"' in html
 
 
@@ -828,23 +832,23 @@ DECEPTIVE_LINKS = [
 
 @pytest.mark.parametrize(("link", "reason"), DECEPTIVE_LINKS)
 def test_the_wizard_refuses_links_with_user_info_or_direction_controls(
-    owner_client, draft, link, reason
+    owner_client, draft_assessment, link, reason
 ):
-    url = reverse("wizard", args=[draft.pk, step_of(draft, "kill_switch")])
-    data = {"version": draft.version, "kill_switch": "yes", "next": "1"}
-    before = record_state(draft)
+    url = reverse("wizard", args=[draft_assessment.pk, step_of(draft_assessment, "kill_switch")])
+    data = {"version": draft_assessment.version, "kill_switch": "yes", "next": "1"}
+    before = record_state(draft_assessment)
     response = owner_client.post(url, {**data, "kill_switch-evidence": link})
     assert response.status_code == 200
     assert reason in response.content.decode().replace("&#x27;", "'")
-    assert record_state(draft) == before
+    assert record_state(draft_assessment) == before
 
 
 @pytest.mark.parametrize(("link", "reason"), DECEPTIVE_LINKS)
 def test_the_import_refuses_links_with_user_info_or_direction_controls(
-    owner_client, draft, link, reason
+    owner_client, draft_assessment, link, reason
 ):
     before = snapshot()
-    upload = export_upload(draft, evidence={"kill_switch": link})
+    upload = export_upload(draft_assessment, evidence={"kill_switch": link})
     response = owner_client.post(reverse("import_upload"), {"file": upload})
     assert response.status_code == 200
     page = response.content.decode().replace("&#x27;", "'")
@@ -856,8 +860,8 @@ def test_the_import_refuses_links_with_user_info_or_direction_controls(
 
 
 @pytest.mark.parametrize("name", ["report", "report_pdf", "export_json", "history"])
-def test_record_pages_and_files_are_private_and_not_stored(owner_client, draft, name):
-    response = owner_client.get(reverse(name, args=[draft.pk]))
+def test_record_pages_and_files_are_private_and_not_stored(owner_client, draft_assessment, name):
+    response = owner_client.get(reverse(name, args=[draft_assessment.pk]))
     assert response.status_code == 200
     directives = {d.strip() for d in response["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= directives
@@ -915,7 +919,7 @@ def test_the_right_old_password_still_changes_it(client, owner):
 
 
 def test_an_unhandled_error_is_logged_to_stderr_with_its_traceback(
-    owner_client, draft, monkeypatch
+    owner_client, draft_assessment, monkeypatch
 ):
     def broken(*args, **kwargs):
         raise RuntimeError("canary: the history could not be read")
@@ -927,11 +931,12 @@ def test_an_unhandled_error_is_logged_to_stderr_with_its_traceback(
     monkeypatch.setattr(handler, "stream", buffer)
     monkeypatch.setattr("assessor.documents.views.history_page.history_entries", broken)
     owner_client.raise_request_exception = False
-    response = owner_client.get(reverse("history", args=[draft.pk]))
+    response = owner_client.get(reverse("history", args=[draft_assessment.pk]))
     assert response.status_code == 500
     logged = buffer.getvalue()
     assert (
-        f"ERROR django.request: Internal Server Error: /assessments/{draft.pk}/history/" in logged
+        f"ERROR django.request: Internal Server Error: /assessments/{draft_assessment.pk}/history/"
+        in logged
     )
     assert "Traceback" in logged
     assert "RuntimeError: canary: the history could not be read" in logged
@@ -941,11 +946,11 @@ def test_an_unhandled_error_is_logged_to_stderr_with_its_traceback(
 
 
 def test_an_import_cannot_pin_a_record_to_an_unpublished_draft_version(
-    owner_client, draft, questionnaire
+    owner_client, draft_assessment, questionnaire
 ):
     bank_draft = loading.questionnaire_clone(questionnaire, version="2026.9-draft")
     before = snapshot()
-    upload = export_upload(draft, questionnaire_version=bank_draft.version)
+    upload = export_upload(draft_assessment, questionnaire_version=bank_draft.version)
     response = owner_client.post(reverse("import_upload"), {"file": upload})
     assert response.status_code == 200
     assert "is a draft, not published" in response.content.decode()

@@ -1,14 +1,14 @@
-"""The tests' own layout: test modules import tests/builders.py (and get conftest fixtures),
-never each other, so each module can be read, run and moved on its own and pytest collects each
-test once."""
+"""The tests' own layout: test modules import the tests/builders package (and get conftest
+fixtures), never each other, so each module can be read, run and moved on its own and pytest
+collects each test once."""
 
 import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-# Support code beside the tests: the one shared module, and the OpenID provider that
-# test_sso.py starts as a process of its own.
-SUPPORT = {"tests.builders"}
+# Support code beside the tests: the builders package (one module per concern), and the OpenID
+# provider that test_sso.py starts as a process of its own.
+SUPPORT = "tests.builders"
 OWN_PROCESS = "tests.oidc_provider"
 
 
@@ -48,18 +48,36 @@ def test_no_test_module_imports_another_or_a_conftest():
         for name in sorted(imported_modules(path, path.read_text()))
         if is_test_module(name)
     ]
-    assert not offenders, "move what they share into tests/builders.py:\n" + "\n".join(offenders)
+    assert not offenders, "move what they share into tests/builders/:\n" + "\n".join(offenders)
 
 
-def test_builders_is_the_one_support_module():
-    support = {
-        module_name(path)
-        for path in TESTS.rglob("*.py")
-        if path.name != "__init__.py"
-        and not is_test_module(module_name(path))
-        and not module_name(path).startswith(OWN_PROCESS)
+def stray_support(paths) -> set[str]:
+    """The support modules among `paths` (neither a test module nor a package's __init__) that
+    live outside the builders package and the OpenID provider."""
+    names = {module_name(path) for path in paths if path.name != "__init__.py"}
+    return {
+        name
+        for name in names
+        if not is_test_module(name)
+        and not name.startswith(f"{SUPPORT}.")
+        and not name.startswith(OWN_PROCESS)
     }
-    assert support == SUPPORT
+
+
+def test_support_code_lives_in_the_builders_package():
+    assert stray_support(TESTS.rglob("*.py")) == set()
+    assert (TESTS / "builders" / "__init__.py").exists()
+    # and the check sees support code planted anywhere else
+    planted = [
+        TESTS / "helpers.py",
+        TESTS / "browser" / "steps.py",
+        TESTS / "builders.py",
+        TESTS / "builders" / "records.py",
+        TESTS / "builders" / "__init__.py",
+        TESTS / "calibration" / "test_new.py",
+        TESTS / "oidc_provider" / "server.py",
+    ]
+    assert stray_support(planted) == {"tests.helpers", "tests.browser.steps", "tests.builders"}
 
 
 def test_the_check_sees_each_form_of_import():
@@ -80,7 +98,7 @@ def test_the_check_sees_each_form_of_import():
 # Folders of tests that are not one package's: the browser journeys, the calibration against
 # workflows, and the OpenID provider test_sso starts. Cross-cutting tests (team boundaries,
 # security, faults, the layout itself) stay at the top of tests/.
-NOT_A_PACKAGE = {"browser", "calibration", "oidc_provider"}
+NOT_A_PACKAGE = {"browser", "builders", "calibration", "oidc_provider"}  # builders: support code
 
 
 def test_test_folders_follow_the_packages():

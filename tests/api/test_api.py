@@ -48,7 +48,7 @@ def people(questionnaire):
 
 
 @pytest.fixture
-def records(people):
+def drafts_by_team(people):
     """A complete draft in each team; Team B's by olga."""
     return {
         "a": make_assessment(people["alice"], answers=SAFEST, name="Rotate staging secrets"),
@@ -63,7 +63,7 @@ def url(pk, tail=""):
 # --- list and read ----------------------------------------------------------------------------
 
 
-def test_the_list_shows_the_records_of_every_team_where_the_user_reads(people, records):
+def test_the_list_shows_the_records_of_every_team_where_the_user_reads(people, drafts_by_team):
     names = {
         who: {
             row["name"]
@@ -118,7 +118,7 @@ def test_an_invalid_list_filter_is_a_400_naming_the_allowed_values(people, query
     assert allowed in response.json()[named][0]
 
 
-def test_the_list_leaves_the_seeded_examples_out_unless_asked(people, records):
+def test_the_list_leaves_the_seeded_examples_out_unless_asked(people, drafts_by_team):
     alice = people["alice"]
     examples_create(owner=alice, team=alice.memberships.get(team__name="Team A").team)
     client = api_client(alice)
@@ -169,16 +169,16 @@ def test_listing_runs_a_fixed_number_of_queries_however_many_records_exist(
     assert response.data["count"] == count and len(response.data["results"]) == count
 
 
-def test_a_record_reads_with_its_team_and_owner(people, records):
-    data = api_client(people["bob"]).get(url(records["a"].pk)).data
+def test_a_record_reads_with_its_team_and_owner(people, drafts_by_team):
+    data = api_client(people["bob"]).get(url(drafts_by_team["a"].pk)).data
     assert data["name"] == "Rotate staging secrets"
     assert data["team"]["name"] == "Team A" and data["owner"] == "alice"
     assert data["verdict"] == "owner" and data["status"] == "draft"
 
 
-def test_a_record_gives_its_verdict_and_status_with_their_labels(people, records):
+def test_a_record_gives_its_verdict_and_status_with_their_labels(people, drafts_by_team):
     alice = api_client(people["alice"])
-    data = alice.get(url(records["a"].pk)).data
+    data = alice.get(url(drafts_by_team["a"].pk)).data
     assert data["verdict"] == "owner" and data["verdict_label"] == "Bounded ownership"
     assert data["status"] == "draft" and data["status_label"] == "Draft"
     listed = {row["name"]: row for row in alice.get("/api/v1/assessments/").data["results"]}
@@ -192,10 +192,10 @@ def test_an_unfinished_record_is_labelled_incomplete(people):
 
 
 def test_an_approved_record_names_its_approver_the_approval_date_and_the_next_review(
-    people, records, settings
+    people, drafts_by_team, settings
 ):
     settings.ASSESSOR_REVIEW_INTERVAL_DAYS = 30
-    record = records["a"]
+    record = drafts_by_team["a"]
     alice, bob = api_client(people["alice"]), api_client(people["bob"])
     draft = alice.get(url(record.pk)).data
     assert (draft["approved_by"], draft["approved_at"], draft["review_by"]) == (None, None, None)
@@ -276,9 +276,9 @@ def test_malformed_json_is_400_and_creates_nothing(people):
 # --- answers ----------------------------------------------------------------------------------
 
 
-def test_answers_read_with_the_version_to_send_back_and_the_steps(people, records):
-    data = api_client(people["bob"]).get(url(records["a"].pk, "answers/")).data
-    assert data["version"] == records["a"].version
+def test_answers_read_with_the_version_to_send_back_and_the_steps(people, drafts_by_team):
+    data = api_client(people["bob"]).get(url(drafts_by_team["a"].pk, "answers/")).data
+    assert data["version"] == drafts_by_team["a"].version
     assert data["answers"]["kill_switch"] == {"choice": "yes", "note": "", "evidence": ""}
     assert data["steps"][0]["number"] == 1 and data["steps"][0]["complete"] is True
 
@@ -291,8 +291,8 @@ def _step(assessment, key):
     raise AssertionError(key)
 
 
-def test_a_reviewer_saves_a_steps_answers_as_the_wizard_does(people, records):
-    record = records["a"]
+def test_a_reviewer_saves_a_steps_answers_as_the_wizard_does(people, drafts_by_team):
+    record = drafts_by_team["a"]
     step = _step(record, "privilege_scope")
     body = {
         "version": record.version,
@@ -329,9 +329,9 @@ def test_a_reviewer_saves_a_steps_answers_as_the_wizard_does(people, records):
     ],
 )
 def test_an_answer_the_wizard_would_refuse_is_400_naming_question_and_part(
-    people, records, answer, part
+    people, drafts_by_team, answer, part
 ):
-    record = records["a"]
+    record = drafts_by_team["a"]
     step = _step(record, "privilege_scope")
     body = {"version": record.version, "answers": {"privilege_scope": answer}}
     response = api_client(people["alice"]).put(
@@ -353,9 +353,9 @@ def test_an_answer_the_wizard_would_refuse_is_400_naming_question_and_part(
     ids=["unknown key", "choice of another question", "refinement without its parent"],
 )
 def test_each_kind_of_bad_answer_is_400_naming_the_key_and_saves_nothing(
-    people, records, answers, message
+    people, drafts_by_team, answers, message
 ):
-    record = records["a"]
+    record = drafts_by_team["a"]
     step = _step(record, "input_sources")
     response = api_client(people["alice"]).put(
         url(record.pk, f"answers/{step}/"), {"version": record.version, "answers": answers}, "json"
@@ -367,8 +367,8 @@ def test_each_kind_of_bad_answer_is_400_naming_the_key_and_saves_nothing(
     assert not record.answers.filter(question_key=key).exclude(choice_key=SAFEST.get(key))
 
 
-def test_a_follow_up_saved_with_the_parent_answer_that_asks_it_is_saved(people, records):
-    record = records["a"]
+def test_a_follow_up_saved_with_the_parent_answer_that_asks_it_is_saved(people, drafts_by_team):
+    record = drafts_by_team["a"]
     step = _step(record, "input_sources")
     answers = {"input_sources": {"choice": "mixed"}, "input_isolation": {"choice": "filtered"}}
     response = api_client(people["alice"]).put(
@@ -378,9 +378,11 @@ def test_a_follow_up_saved_with_the_parent_answer_that_asks_it_is_saved(people, 
     assert record.answers.get(question_key="input_isolation").choice_key == "filtered"
 
 
-def test_a_follow_up_kept_from_an_earlier_parent_answer_does_not_block_a_save(people, records):
-    record = records["a"]
-    client, step = api_client(people["alice"]), _step(records["a"], "input_sources")
+def test_a_follow_up_kept_from_an_earlier_parent_answer_does_not_block_a_save(
+    people, drafts_by_team
+):
+    record = drafts_by_team["a"]
+    client, step = api_client(people["alice"]), _step(drafts_by_team["a"], "input_sources")
     both = {"input_sources": {"choice": "mixed"}, "input_isolation": {"choice": "filtered"}}
     client.put(
         url(record.pk, f"answers/{step}/"), {"version": record.version, "answers": both}, "json"
@@ -403,8 +405,8 @@ def test_a_follow_up_kept_from_an_earlier_parent_answer_does_not_block_a_save(pe
     assert record.verdict == "owner"  # the hidden answer counts for nothing
 
 
-def test_a_question_of_another_step_is_400_naming_it(people, records):
-    record = records["a"]
+def test_a_question_of_another_step_is_400_naming_it(people, drafts_by_team):
+    record = drafts_by_team["a"]
     body = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}
     step = _step(record, "privilege_scope")
     response = api_client(people["alice"]).put(
@@ -418,16 +420,16 @@ def test_a_question_of_another_step_is_400_naming_it(people, records):
     ("body", "field"),
     [({"answers": {"kill_switch": {"choice": "no"}}}, "version"), ({"version": 1}, "answers")],
 )
-def test_a_write_without_version_or_answers_is_400_naming_it(people, records, body, field):
-    step = _step(records["a"], "kill_switch")
+def test_a_write_without_version_or_answers_is_400_naming_it(people, drafts_by_team, body, field):
+    step = _step(drafts_by_team["a"], "kill_switch")
     response = api_client(people["alice"]).put(
-        url(records["a"].pk, f"answers/{step}/"), body, format="json"
+        url(drafts_by_team["a"].pk, f"answers/{step}/"), body, format="json"
     )
     assert response.status_code == 400 and field in response.data
 
 
-def test_a_stale_write_is_409_with_what_changed_and_who_changed_it(people, records):
-    record = records["a"]
+def test_a_stale_write_is_409_with_what_changed_and_who_changed_it(people, drafts_by_team):
+    record = drafts_by_team["a"]
     step = _step(record, "kill_switch")
     carol = api_client(people["carol"])
     first = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}
@@ -448,8 +450,8 @@ def test_a_stale_write_is_409_with_what_changed_and_who_changed_it(people, recor
     assert record.answers.get(question_key="kill_switch").choice_key == "no"
 
 
-def test_an_auditor_reads_answers_but_may_not_write_them(people, records):
-    record = records["b"]
+def test_an_auditor_reads_answers_but_may_not_write_them(people, drafts_by_team):
+    record = drafts_by_team["b"]
     alice = api_client(people["alice"])  # auditor in Team B
     assert alice.get(url(record.pk, "answers/")).status_code == 200
     body = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}
@@ -460,8 +462,8 @@ def test_an_auditor_reads_answers_but_may_not_write_them(people, records):
     assert "not a reviewer in team 'Team B'" in response.data["detail"]
 
 
-def test_a_submitted_records_answers_are_locked_409(people, records):
-    record = records["a"]
+def test_a_submitted_records_answers_are_locked_409(people, drafts_by_team):
+    record = drafts_by_team["a"]
     review.assessment_submit(assessment=record, user=people["alice"])
     record.refresh_from_db()
     body = {"version": record.version, "answers": {"kill_switch": {"choice": "no"}}}
@@ -471,10 +473,10 @@ def test_a_submitted_records_answers_are_locked_409(people, records):
     assert response.status_code == 409 and "locked" in response.data["detail"]
 
 
-def test_a_step_that_does_not_exist_is_404(people, records):
-    body = {"version": records["a"].version, "answers": {"kill_switch": {"choice": "no"}}}
+def test_a_step_that_does_not_exist_is_404(people, drafts_by_team):
+    body = {"version": drafts_by_team["a"].version, "answers": {"kill_switch": {"choice": "no"}}}
     response = api_client(people["alice"]).put(
-        url(records["a"].pk, "answers/99/"), body, format="json"
+        url(drafts_by_team["a"].pk, "answers/99/"), body, format="json"
     )
     assert response.status_code == 404 and "steps run from 1" in response.data["detail"]
 
@@ -482,8 +484,8 @@ def test_a_step_that_does_not_exist_is_404(people, records):
 # --- result, exports, questionnaire -------------------------------------------------------------
 
 
-def test_the_result_is_the_json_of_the_assess_command(people, records):
-    record = records["b"]
+def test_the_result_is_the_json_of_the_assess_command(people, drafts_by_team):
+    record = drafts_by_team["b"]
     api = api_client(people["bob"]).get(url(record.pk, "result/")).json()
     with tempfile.NamedTemporaryFile("w", suffix=".json") as workflow:
         json.dump({"name": record.name, "answers": LOWER_TRUST}, workflow)
@@ -513,21 +515,21 @@ def test_an_unfinished_result_places_no_verdict_on_the_scales(people):
     assert result["complete"] is False and result["autonomy_scales"] == []
 
 
-def test_the_json_export_is_the_records_export_and_is_recorded(people, records):
-    response = api_client(people["bob"]).get(url(records["a"].pk, "export/"))
+def test_the_json_export_is_the_records_export_and_is_recorded(people, drafts_by_team):
+    response = api_client(people["bob"]).get(url(drafts_by_team["a"].pk, "export/"))
     assert response.status_code == 200
     data = response.json()
     assert data["format"] == "autonomy-assessor/assessment" and data["answers"] == SAFEST
-    export = ExportRecord.objects.get(assessment=records["a"])
+    export = ExportRecord.objects.get(assessment=drafts_by_team["a"])
     assert (export.user, export.kind) == (people["bob"], "json")
     assert export.sha256 == hashlib.sha256(response.content).hexdigest()
 
 
-def test_the_pdf_is_served_and_recorded(people, records):
-    response = api_client(people["alice"]).get(url(records["a"].pk, "pdf/"))
+def test_the_pdf_is_served_and_recorded(people, drafts_by_team):
+    response = api_client(people["alice"]).get(url(drafts_by_team["a"].pk, "pdf/"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert ExportRecord.objects.filter(assessment=records["a"], kind="pdf").exists()
+    assert ExportRecord.objects.filter(assessment=drafts_by_team["a"], kind="pdf").exists()
 
 
 def test_the_published_questionnaire_reads_with_its_keys(people, questionnaire):
@@ -540,8 +542,8 @@ def test_the_published_questionnaire_reads_with_its_keys(people, questionnaire):
 # --- review workflow --------------------------------------------------------------------------
 
 
-def test_submit_approve_with_four_eyes_through_the_api(people, records):
-    record = records["a"]
+def test_submit_approve_with_four_eyes_through_the_api(people, drafts_by_team):
+    record = drafts_by_team["a"]
     alice, bob, carol = (api_client(people[who]) for who in ("alice", "bob", "carol"))
     assert bob.post(url(record.pk, "submit/"), {}, format="json").status_code == 403
     response = alice.post(url(record.pk, "submit/"), {"comment": "Ready."}, format="json")
@@ -555,8 +557,8 @@ def test_submit_approve_with_four_eyes_through_the_api(people, records):
     assert carol.post(url(record.pk, "approve/"), {}, format="json").status_code == 409
 
 
-def test_the_submitter_may_not_approve_their_own_submission(people, records):
-    record = records["a"]
+def test_the_submitter_may_not_approve_their_own_submission(people, drafts_by_team):
+    record = drafts_by_team["a"]
     carol = api_client(people["carol"])  # reviewer and approver of Team A
     assert carol.post(url(record.pk, "submit/"), {}, format="json").status_code == 200
     response = carol.post(url(record.pk, "approve/"), {}, format="json")
@@ -564,8 +566,8 @@ def test_the_submitter_may_not_approve_their_own_submission(people, records):
     assert Assessment.objects.get(pk=record.pk).status == "submitted"
 
 
-def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, records):
-    record = records["a"]
+def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, drafts_by_team):
+    record = drafts_by_team["a"]
     review.assessment_submit(assessment=record, user=people["alice"])
     bob = api_client(people["bob"])
     refused = bob.post(url(record.pk, "return/"), {"comment": " "}, format="json")
@@ -576,16 +578,16 @@ def test_return_needs_a_comment_and_sends_the_record_back_for_changes(people, re
     assert response.status_code == 200 and response.data["status"] == "returned"
 
 
-def test_an_auditor_in_a_team_may_not_approve_there(people, records):
-    record = records["b"]
+def test_an_auditor_in_a_team_may_not_approve_there(people, drafts_by_team):
+    record = drafts_by_team["b"]
     review.assessment_submit(assessment=record, user=people["olga"])
     response = api_client(people["bob"]).post(url(record.pk, "approve/"), {}, format="json")
     assert response.status_code == 403
     assert "not an approver in team 'Team B'" in response.data["detail"]
 
 
-def test_api_responses_are_not_kept_by_shared_caches(people, records):
-    response = api_client(people["alice"]).get(url(records["a"].pk))
+def test_api_responses_are_not_kept_by_shared_caches(people, drafts_by_team):
+    response = api_client(people["alice"]).get(url(drafts_by_team["a"].pk))
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
 

@@ -13,7 +13,7 @@ SCALES = ("knight_autonomy", "aws_agentic_scope", "hleg_oversight")
 
 
 @pytest.fixture(scope="module")
-def document():
+def scales_document():
     return autonomy_scales.read()
 
 
@@ -27,11 +27,11 @@ def test_every_verdict_has_one_level_on_each_scale_with_a_one_line_reason(verdic
         assert len(placement.reason) <= autonomy_scales.REASON_MAX_LENGTH
 
 
-def test_the_levels_follow_the_verdicts_order_on_every_scale(document):
-    for scale in document["scales"]:
+def test_the_levels_follow_the_verdicts_order_on_every_scale(scales_document):
+    for scale in scales_document["scales"]:
         order = [level["id"] for level in scale["levels"]]
         ranks = [
-            order.index(document["verdicts"][verdict][scale["prefix"]]["level"])
+            order.index(scales_document["verdicts"][verdict][scale["prefix"]]["level"])
             for verdict in engine.VERDICTS
         ]
         assert ranks == sorted(ranks), scale["prefix"]
@@ -61,9 +61,9 @@ def test_the_mapping_is_as_checked_against_the_sources():
     }
 
 
-def test_the_framework_catalogue_names_every_scale_and_level(document):
+def test_the_framework_catalogue_names_every_scale_and_level(scales_document):
     catalog = bank.load_catalog()
-    for scale in document["scales"]:
+    for scale in scales_document["scales"]:
         for level in scale["levels"]:
             entry = catalog[f"{scale['prefix']}:{level['id']}"]
             assert entry == {"framework": scale["name"], "id": level["id"], "title": level["title"]}
@@ -90,36 +90,36 @@ def test_the_json_is_empty_without_a_verdict():
     }
 
 
-def _broken(document, change):
-    broken = copy.deepcopy(document)
+def _broken(scales_document, change):
+    broken = copy.deepcopy(scales_document)
     change(broken)
     return autonomy_scales.problems(broken)
 
 
-def test_a_verdict_left_off_a_scale_is_refused(document):
-    found = _broken(document, lambda d: d["verdicts"]["owner"].pop("hleg_oversight"))
+def test_a_verdict_left_off_a_scale_is_refused(scales_document):
+    found = _broken(scales_document, lambda d: d["verdicts"]["owner"].pop("hleg_oversight"))
     assert found == ["verdicts.owner.hleg_oversight: the verdict has no level on this scale"]
 
 
-def test_an_unknown_level_scale_or_verdict_is_refused(document):
+def test_an_unknown_level_scale_or_verdict_is_refused(scales_document):
     def change(d):
         d["verdicts"]["copilot"]["aws_agentic_scope"]["level"] = "Scope 9"
         d["verdicts"]["copilot"]["made_up"] = {"level": "X", "reason": "r"}
         d["verdicts"]["autopilot"] = {}
 
-    assert _broken(document, change) == [
+    assert _broken(scales_document, change) == [
         "verdicts.copilot.aws_agentic_scope: unknown level 'Scope 9'",
         "verdicts.copilot.made_up: unknown scale",
         "verdicts.autopilot: unknown verdict",
     ]
 
 
-def test_a_reason_must_be_there_and_fit_one_line(document):
+def test_a_reason_must_be_there_and_fit_one_line(scales_document):
     def change(d):
         d["verdicts"]["supervised"]["knight_autonomy"]["reason"] = " "
         d["verdicts"]["owner"]["knight_autonomy"]["reason"] = "first line\nsecond line"
 
-    assert _broken(document, change) == [
+    assert _broken(scales_document, change) == [
         "verdicts.supervised.knight_autonomy: needs a reason",
         "verdicts.owner.knight_autonomy: the reason must be one line of 130 or less",
     ]

@@ -64,7 +64,7 @@ def frozen(request, questionnaire, owner):
 
 
 @pytest.fixture
-def draft(questionnaire):
+def draft_questionnaire(questionnaire):
     return loading.questionnaire_clone(questionnaire, version="2026.3-edit")
 
 
@@ -242,8 +242,8 @@ def test_publishing_retires_the_previous_version_without_changing_it(questionnai
     assert Questionnaire.current() == newer
 
 
-def test_a_retired_version_is_never_published_again(questionnaire, draft):
-    loading.questionnaire_publish(draft)
+def test_a_retired_version_is_never_published_again(questionnaire, draft_questionnaire):
+    loading.questionnaire_publish(draft_questionnaire)
     questionnaire.refresh_from_db()
     with pytest.raises(ImmutableQuestionnaire):
         loading.questionnaire_publish(questionnaire)
@@ -251,27 +251,29 @@ def test_a_retired_version_is_never_published_again(questionnaire, draft):
         Questionnaire.objects.filter(pk=questionnaire.pk).update(status="published")
     with pytest.raises(ImmutableQuestionnaire):
         changed(questionnaire, status="published")
-    assert Questionnaire.current() == draft
+    assert Questionnaire.current() == draft_questionnaire
     questionnaire.refresh_from_db()
     assert questionnaire.status == "retired"
 
 
-def test_a_draft_is_edited_and_deleted_freely(questionnaire, draft):
-    changed(first(draft.dimensions), weight=Decimal("2"))
-    ChoiceWeight.objects.filter(choice__question__questionnaire=draft).update(points=1)
-    Rule.objects.filter(questionnaire=draft, key="partial-evidence").delete()
-    first(draft.questions.exclude(frameworks=None)).frameworks.clear()
-    draft.delete()
+def test_a_draft_is_edited_and_deleted_freely(questionnaire, draft_questionnaire):
+    changed(first(draft_questionnaire.dimensions), weight=Decimal("2"))
+    ChoiceWeight.objects.filter(choice__question__questionnaire=draft_questionnaire).update(
+        points=1
+    )
+    Rule.objects.filter(questionnaire=draft_questionnaire, key="partial-evidence").delete()
+    first(draft_questionnaire.questions.exclude(frameworks=None)).frameworks.clear()
+    draft_questionnaire.delete()
     assert not Questionnaire.objects.filter(version="2026.3-edit").exists()
-    assert not Question.objects.filter(questionnaire_id=draft.pk).exists()
+    assert not Question.objects.filter(questionnaire_id=draft_questionnaire.pk).exists()
     assert Questionnaire.objects.get(pk=questionnaire.pk).status == "published"
 
 
-def test_a_reference_only_a_draft_cites_can_be_deleted(questionnaire, draft):
+def test_a_reference_only_a_draft_cites_can_be_deleted(questionnaire, draft_questionnaire):
     reference = FrameworkReference.objects.create(
         ref="test:X-1", framework="Test", identifier="X-1", title="Only in a draft"
     )
-    first(draft.questions).frameworks.add(reference)
+    first(draft_questionnaire.questions).frameworks.add(reference)
     changed(reference, title="Renamed")
     reference.delete()
     assert not FrameworkReference.objects.filter(ref="test:X-1").exists()
@@ -290,39 +292,41 @@ def test_the_refusal_lists_each_cited_reference_and_version(questionnaire):
 # --- one version, one version's rows ----------------------------------------------------------
 
 
-def test_a_draft_row_cannot_reach_into_a_published_version(questionnaire, draft):
-    draft_choice = first(Choice.objects.filter(question__questionnaire=draft))
+def test_a_draft_row_cannot_reach_into_a_published_version(questionnaire, draft_questionnaire):
+    draft_choice = first(Choice.objects.filter(question__questionnaire=draft_questionnaire))
     published_dimension = first(questionnaire.dimensions)
     with pytest.raises(ImmutableQuestionnaire):
         ChoiceWeight.objects.create(choice=draft_choice, dimension=published_dimension, points=1)
     with pytest.raises(ImmutableQuestionnaire):
-        Question.objects.filter(questionnaire=draft).update(questionnaire=questionnaire)
-    assert Question.objects.filter(questionnaire=draft).count() == len(
-        [q for s in draft.document["sections"] for q in s["questions"]]
+        Question.objects.filter(questionnaire=draft_questionnaire).update(
+            questionnaire=questionnaire
+        )
+    assert Question.objects.filter(questionnaire=draft_questionnaire).count() == len(
+        [q for s in draft_questionnaire.document["sections"] for q in s["questions"]]
     )
 
 
-def test_a_row_cannot_link_two_drafts(questionnaire, draft):
+def test_a_row_cannot_link_two_drafts(questionnaire, draft_questionnaire):
     other = loading.questionnaire_clone(questionnaire, version="2026.3-other")
-    choice = first(Choice.objects.filter(question__questionnaire=draft))
+    choice = first(Choice.objects.filter(question__questionnaire=draft_questionnaire))
     with pytest.raises(MixedVersions):
         ChoiceWeight.objects.create(choice=choice, dimension=first(other.dimensions), points=1)
     with pytest.raises(MixedVersions):
-        Question.objects.filter(questionnaire=draft).update(questionnaire=other)
+        Question.objects.filter(questionnaire=draft_questionnaire).update(questionnaire=other)
 
 
-def test_two_published_versions_never_coexist(questionnaire, draft):
+def test_two_published_versions_never_coexist(questionnaire, draft_questionnaire):
     with pytest.raises(AlreadyPublished, match="version 2026.3 is published"):
-        Questionnaire.objects.filter(pk=draft.pk).update(status="published")
+        Questionnaire.objects.filter(pk=draft_questionnaire.pk).update(status="published")
     with pytest.raises(AlreadyPublished):
-        changed(draft, status="published")
+        changed(draft_questionnaire, status="published")
     with pytest.raises(AlreadyPublished):
         Questionnaire.objects.bulk_create(
             [Questionnaire(version="x", title="x", status="published", document={})]
         )
     # Below the models, the database refuses it too.
     with pytest.raises(IntegrityError), transaction.atomic():
-        Questionnaire._base_manager.filter(pk=draft.pk).update(status="published")
+        Questionnaire._base_manager.filter(pk=draft_questionnaire.pk).update(status="published")
     assert list(Questionnaire.objects.filter(status="published")) == [questionnaire]
 
 

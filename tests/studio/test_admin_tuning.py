@@ -37,7 +37,7 @@ def admin_web(client, qadmin):
 
 
 @pytest.fixture
-def draft(questionnaire):
+def draft_questionnaire(questionnaire):
     return loading.questionnaire_clone(questionnaire, version="2026.4")
 
 
@@ -89,18 +89,21 @@ def test_published_versions_cannot_be_edited_in_the_admin(admin_web, questionnai
 
 
 def test_editing_a_draft_recompiles_it_and_leaves_existing_assessments_alone(
-    admin_web, questionnaire, draft, owner
+    admin_web, questionnaire, draft_questionnaire, owner
 ):
     assessment = make_assessment(owner, answers=SAFEST)
-    row = weight(draft, "kill_switch", "yes", "policy")
+    row = weight(draft_questionnaire, "kill_switch", "yes", "policy")
     response = admin_web.post(
         reverse("admin:assessor_choiceweight_change", args=[row.pk]),
         {"choice": row.choice_id, "dimension": row.dimension_id, "points": "0.5"},
     )
     assert response.status_code == 302
-    draft.refresh_from_db()
+    draft_questionnaire.refresh_from_db()
     kill = next(
-        q for s in draft.document["sections"] for q in s["questions"] if q["key"] == "kill_switch"
+        q
+        for s in draft_questionnaire.document["sections"]
+        for q in s["questions"]
+        if q["key"] == "kill_switch"
     )
     assert kill["choices"][0]["weights"] == {"policy": 0.5}
     questionnaire.refresh_from_db()
@@ -109,9 +112,9 @@ def test_editing_a_draft_recompiles_it_and_leaves_existing_assessments_alone(
     assert assessment.questionnaire == questionnaire and assessment.verdict == "owner"
 
 
-def test_weights_are_editable_in_a_list(admin_web, draft):
+def test_weights_are_editable_in_a_list(admin_web, draft_questionnaire):
     url = reverse("admin:assessor_choiceweight_changelist")
-    query = f"?choice__question__questionnaire__id__exact={draft.pk}"
+    query = f"?choice__question__questionnaire__id__exact={draft_questionnaire.pk}"
     page = admin_web.get(url + query)
     assert page.status_code == 200 and 'name="form-0-points"' in page.content.decode()
     formset = page.context["cl"].formset
@@ -122,20 +125,22 @@ def test_weights_are_editable_in_a_list(admin_web, draft):
     assert response.status_code == 302
     target.refresh_from_db()
     assert str(target.points) == "1.25"
-    draft.refresh_from_db()
-    assert draft.content_hash != Questionnaire.objects.get(version="2026.3").content_hash
+    draft_questionnaire.refresh_from_db()
+    assert (
+        draft_questionnaire.content_hash != Questionnaire.objects.get(version="2026.3").content_hash
+    )
 
 
 # --- validation on save: a clear error, nothing saved ---------------------------------------
 
 
-def test_a_rule_naming_a_missing_choice_is_refused(admin_web, draft):
-    rule = Rule.objects.get(questionnaire=draft, key="approval-chain-unclear")
+def test_a_rule_naming_a_missing_choice_is_refused(admin_web, draft_questionnaire):
+    rule = Rule.objects.get(questionnaire=draft_questionnaire, key="approval-chain-unclear")
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_rule_change", args=[rule.pk]),
         {
-            "questionnaire": draft.pk,
+            "questionnaire": draft_questionnaire.pk,
             "key": rule.key,
             "cap": "copilot",
             "reason": rule.reason,
@@ -150,12 +155,12 @@ def test_a_rule_naming_a_missing_choice_is_refused(admin_web, draft):
     assert snapshot_counts() == before
 
 
-def test_a_rule_naming_a_missing_question_is_refused(admin_web, draft):
+def test_a_rule_naming_a_missing_question_is_refused(admin_web, draft_questionnaire):
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_rule_add"),
         {
-            "questionnaire": draft.pk,
+            "questionnaire": draft_questionnaire.pk,
             "key": "new-rule",
             "cap": "supervised",
             "reason": "x",
@@ -168,20 +173,20 @@ def test_a_rule_naming_a_missing_question_is_refused(admin_web, draft):
     assert snapshot_counts() == before
 
 
-def test_thresholds_out_of_order_are_refused(admin_web, draft):
-    supervised = Threshold.objects.get(questionnaire=draft, verdict="supervised")
+def test_thresholds_out_of_order_are_refused(admin_web, draft_questionnaire):
+    supervised = Threshold.objects.get(questionnaire=draft_questionnaire, verdict="supervised")
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_threshold_change", args=[supervised.pk]),
-        {"questionnaire": draft.pk, "verdict": "supervised", "min_score": "85"},
+        {"questionnaire": draft_questionnaire.pk, "verdict": "supervised", "min_score": "85"},
     )
     assert response.status_code == 200
     assert "Thresholds must be in order" in response.content.decode()
     assert snapshot_counts() == before
 
 
-def test_a_weight_that_is_not_a_number_is_refused(admin_web, draft):
-    row = weight(draft, "kill_switch", "yes", "policy")
+def test_a_weight_that_is_not_a_number_is_refused(admin_web, draft_questionnaire):
+    row = weight(draft_questionnaire, "kill_switch", "yes", "policy")
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_choiceweight_change", args=[row.pk]),
@@ -192,10 +197,10 @@ def test_a_weight_that_is_not_a_number_is_refused(admin_web, draft):
     assert snapshot_counts() == before
 
 
-def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft):
+def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft_questionnaire):
     # Deleting a choice that a rule names would leave the rule pointing at nothing.
     choice = Choice.objects.get(
-        question__questionnaire=draft, question__key="approval_chain", key="unclear"
+        question__questionnaire=draft_questionnaire, question__key="approval_chain", key="unclear"
     )
     before = snapshot_counts()
     response = admin_web.post(
@@ -206,10 +211,12 @@ def test_a_change_that_breaks_the_bank_elsewhere_is_rolled_back(admin_web, draft
     assert snapshot_counts() == before
 
 
-def test_delete_selected_that_breaks_the_bank_is_rolled_back_with_the_reason(admin_web, draft):
+def test_delete_selected_that_breaks_the_bank_is_rolled_back_with_the_reason(
+    admin_web, draft_questionnaire
+):
     # The rule approval-chain-unclear names this choice: the whole-bank check must refuse.
     choice = Choice.objects.get(
-        question__questionnaire=draft, question__key="approval_chain", key="unclear"
+        question__questionnaire=draft_questionnaire, question__key="approval_chain", key="unclear"
     )
     before = snapshot_counts()
     response = admin_web.post(
@@ -224,16 +231,16 @@ def test_delete_selected_that_breaks_the_bank_is_rolled_back_with_the_reason(adm
     assert snapshot_counts() == before
 
 
-def test_delete_selected_on_a_draft_recompiles_it(admin_web, questionnaire, draft):
-    rule = Rule.objects.get(questionnaire=draft, key="partial-evidence")
+def test_delete_selected_on_a_draft_recompiles_it(admin_web, questionnaire, draft_questionnaire):
+    rule = Rule.objects.get(questionnaire=draft_questionnaire, key="partial-evidence")
     response = admin_web.post(
         reverse("admin:assessor_rule_changelist"),
         {"action": "delete_selected", "_selected_action": [rule.pk], "post": "yes"},
     )
     assert response.status_code == 302
-    draft.refresh_from_db()
-    assert "partial-evidence" not in [r["id"] for r in draft.document["rules"]]
-    assert draft.content_hash == bank.document_hash(draft.document)
+    draft_questionnaire.refresh_from_db()
+    assert "partial-evidence" not in [r["id"] for r in draft_questionnaire.document["rules"]]
+    assert draft_questionnaire.content_hash == bank.document_hash(draft_questionnaire.document)
     questionnaire.refresh_from_db()
     assert "partial-evidence" in [r["id"] for r in questionnaire.document["rules"]]
 
@@ -248,15 +255,19 @@ def team_a_auditor(qadmin):
     return qadmin
 
 
-def _make_draft_stricter(draft):
+def _make_draft_stricter(draft_questionnaire):
     """Tighten the draft: partial evidence now caps at copilot, and the owner bar rises."""
-    Rule.objects.filter(questionnaire=draft, key="partial-evidence").update(cap="copilot")
-    Threshold.objects.filter(questionnaire=draft, verdict="owner").update(min_score=99)
-    loading.questionnaire_refresh(draft)
+    Rule.objects.filter(questionnaire=draft_questionnaire, key="partial-evidence").update(
+        cap="copilot"
+    )
+    Threshold.objects.filter(questionnaire=draft_questionnaire, verdict="owner").update(
+        min_score=99
+    )
+    loading.questionnaire_refresh(draft_questionnaire)
 
 
 def test_impact_preview_shows_counts_and_each_change_with_its_cause(
-    admin_web, team_a_auditor, draft, owner
+    admin_web, team_a_auditor, draft_questionnaire, owner
 ):
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
     safe = make_assessment(owner, answers=SAFEST, name="Safest")
@@ -264,11 +275,11 @@ def test_impact_preview_shows_counts_and_each_change_with_its_cause(
         owner, answers={**SAFEST, "monitoring": "periodic_review"}, name="Nearly"
     )
     make_assessment(owner, answers={"task_type": "other"}, name="Unfinished")
-    _make_draft_stricter(draft)
+    _make_draft_stricter(draft_questionnaire)
     before = snapshot_counts()
     answers_before = Answer.objects.count()
 
-    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft_questionnaire.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     impact = response.context["impact"]
@@ -290,11 +301,11 @@ def test_impact_preview_shows_counts_and_each_change_with_its_cause(
 
 
 def test_impact_preview_runs_a_fixed_number_of_queries(
-    admin_web, team_a_auditor, draft, owner, django_assert_max_num_queries
+    admin_web, team_a_auditor, draft_questionnaire, owner, django_assert_max_num_queries
 ):
     for n in range(3):
         make_assessment(owner, answers=SAFEST, name=f"A{n}")
-    url = reverse("admin:assessor_impact", args=[draft.pk])
+    url = reverse("admin:assessor_impact", args=[draft_questionnaire.pk])
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -309,16 +320,16 @@ def test_impact_preview_runs_a_fixed_number_of_queries(
 
 
 def test_impact_preview_counts_every_team_and_names_only_the_readable_ones(
-    admin_web, qadmin, draft, owner, outsider
+    admin_web, qadmin, draft_questionnaire, owner, outsider
 ):
     """An admin of the bank in Team A who is an auditor in Team B: Team B's records are named;
     Team A's, where the admin reads nothing, are counted by verdict, never named."""
     member_add(team_name="Team B", username=qadmin.username, role="auditor")
-    _make_draft_stricter(draft)
+    _make_draft_stricter(draft_questionnaire)
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Team A rec")
     make_assessment(owner, answers={**SAFEST, "task_type": "other"}, name="Team A same")
     make_assessment(outsider, answers={**SAFEST, "evidence_capture": "partial"}, name="Team B rec")
-    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft_questionnaire.pk]))
     assert response.status_code == 200
     impact = response.context["impact"]
     assert impact.total == 3 and impact.changed == 2
@@ -328,7 +339,7 @@ def test_impact_preview_counts_every_team_and_names_only_the_readable_ones(
     assert "Team A rec" not in html and "Team A same" not in html
     # with no reading role anywhere, everything is counted and nothing named
     Membership.objects.filter(user=qadmin, team__name="Team B").update(auditor=False)
-    response = admin_web.get(reverse("admin:assessor_impact", args=[draft.pk]))
+    response = admin_web.get(reverse("admin:assessor_impact", args=[draft_questionnaire.pk]))
     impact = response.context["impact"]
     assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
     assert impact.after == {"copilot": 2, "supervised": 1, "owner": 0, "incomplete": 0}
@@ -336,20 +347,22 @@ def test_impact_preview_counts_every_team_and_names_only_the_readable_ones(
 
 
 def test_publish_makes_the_draft_current_and_retires_the_old_version(
-    admin_web, questionnaire, draft, owner
+    admin_web, questionnaire, draft_questionnaire, owner
 ):
     old = make_assessment(owner, answers=SAFEST, name="Old")
-    _make_draft_stricter(draft)
+    _make_draft_stricter(draft_questionnaire)
     response = admin_web.post(
         reverse("admin:assessor_questionnaire_changelist"),
-        {"action": "publish", "_selected_action": [draft.pk]},
+        {"action": "publish", "_selected_action": [draft_questionnaire.pk]},
     )
     assert response.status_code == 302
-    assert Questionnaire.current() == draft
+    assert Questionnaire.current() == draft_questionnaire
     questionnaire.refresh_from_db()
     assert questionnaire.status == Questionnaire.Status.RETIRED
     new = make_assessment(owner, answers=SAFEST, name="New")
-    assert new.questionnaire == draft and new.verdict == "owner"  # 100 still reaches 99
+    assert (
+        new.questionnaire == draft_questionnaire and new.verdict == "owner"
+    )  # 100 still reaches 99
     old.refresh_from_db()
     assert old.questionnaire == questionnaire and old.verdict == "owner"
     owner_client = admin_web
@@ -359,28 +372,31 @@ def test_publish_makes_the_draft_current_and_retires_the_old_version(
 
 
 def test_the_admin_action_does_not_publish_a_verdict_change_without_a_second_admin(
-    admin_web, questionnaire, draft, owner
+    admin_web, questionnaire, draft_questionnaire, owner
 ):
     make_assessment(owner, answers={**SAFEST, "evidence_capture": "partial"}, name="Partial")
-    _make_draft_stricter(draft)
+    _make_draft_stricter(draft_questionnaire)
     make_user("qadmin2", roles=("admin",))
-    publish = {"action": "publish", "_selected_action": [draft.pk]}
+    publish = {"action": "publish", "_selected_action": [draft_questionnaire.pk]}
     response = admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
     assert response.status_code == 302
-    draft.refresh_from_db()
-    assert draft.status == Questionnaire.Status.DRAFT
+    draft_questionnaire.refresh_from_db()
+    assert draft_questionnaire.status == Questionnaire.Status.DRAFT
     # with no second questionnaire admin, it is published and marked so
     Membership.objects.filter(user__username="qadmin2").delete()
     admin_web.post(reverse("admin:assessor_questionnaire_changelist"), publish)
-    draft.refresh_from_db()
-    assert (draft.status, draft.published_without_review) == ("published", True)
+    draft_questionnaire.refresh_from_db()
+    assert (draft_questionnaire.status, draft_questionnaire.published_without_review) == (
+        "published",
+        True,
+    )
 
 
-def test_publish_questionnaire_command(questionnaire, draft):
+def test_publish_questionnaire_command(questionnaire, draft_questionnaire):
     out = io.StringIO()
     call_command("publish_questionnaire", "2026.4", stdout=out)
     assert "Published 2026.4." in out.getvalue()
-    assert Questionnaire.current() == draft
+    assert Questionnaire.current() == draft_questionnaire
     with pytest.raises(CommandError) as error:
         call_command("publish_questionnaire", "nope")
     assert error.value.returncode == 2
@@ -388,18 +404,25 @@ def test_publish_questionnaire_command(questionnaire, draft):
         call_command("publish_questionnaire", questionnaire.version)  # retired now
 
 
-def test_the_publish_command_records_who_ran_it(questionnaire, draft, admin_web, monkeypatch):
+def test_the_publish_command_records_who_ran_it(
+    questionnaire, draft_questionnaire, admin_web, monkeypatch
+):
     call_command("publish_questionnaire", "2026.4", "--by", "ops-oncall", stdout=io.StringIO())
-    draft.refresh_from_db()
-    assert (draft.status, draft.published_by_command) == ("published", "ops-oncall")
+    draft_questionnaire.refresh_from_db()
+    assert (draft_questionnaire.status, draft_questionnaire.published_by_command) == (
+        "published",
+        "ops-oncall",
+    )
     assert "ops-oncall (command line)" in admin_web.get(reverse("studio_versions")).content.decode()
 
 
-def test_the_publish_command_records_the_system_login_by_default(questionnaire, draft, monkeypatch):
+def test_the_publish_command_records_the_system_login_by_default(
+    questionnaire, draft_questionnaire, monkeypatch
+):
     monkeypatch.setattr("getpass.getuser", lambda: "deploy")
     call_command("publish_questionnaire", "2026.4", stdout=io.StringIO())
-    draft.refresh_from_db()
-    assert draft.published_by_command == "deploy"
+    draft_questionnaire.refresh_from_db()
+    assert draft_questionnaire.published_by_command == "deploy"
 
 
 # --- YAML round trip ----------------------------------------------------------------------------
@@ -450,22 +473,25 @@ def test_export_of_an_unknown_version_exits_2(questionnaire):
 
 @pytest.mark.parametrize("role", ["reviewer", "approver", "auditor"])
 def test_only_the_questionnaire_admin_role_reaches_the_back_office(
-    client, questionnaire, draft, role
+    client, questionnaire, draft_questionnaire, role
 ):
     user = make_user(f"a-{role}", roles=(role,))
     client.force_login(user)
     for url in (
         reverse("admin:index"),
         reverse("admin:assessor_questionnaire_changelist"),
-        reverse("admin:assessor_impact", args=[draft.pk]),
+        reverse("admin:assessor_impact", args=[draft_questionnaire.pk]),
         reverse("admin:assessor_choiceweight_changelist"),
     ):
         assert client.get(url).status_code in (403, 404), url
 
 
-def test_the_questionnaire_admin_reaches_it(admin_web, draft):
+def test_the_questionnaire_admin_reaches_it(admin_web, draft_questionnaire):
     assert admin_web.get(reverse("admin:index")).status_code == 200
-    assert admin_web.get(reverse("admin:assessor_impact", args=[draft.pk])).status_code == 200
+    assert (
+        admin_web.get(reverse("admin:assessor_impact", args=[draft_questionnaire.pk])).status_code
+        == 200
+    )
     # but not the review records of any team
     assert admin_web.get(reverse("admin:assessor_assessment_changelist")).status_code == 403
 
@@ -530,25 +556,25 @@ def test_no_route_publishes_a_draft_under_its_working_label(admin_web, questionn
 # --- floors and optional questions ----------------------------------------------------------------
 
 
-def test_the_rule_list_and_form_show_whether_a_rule_caps_or_lifts(admin_web, draft):
+def test_the_rule_list_and_form_show_whether_a_rule_caps_or_lifts(admin_web, draft_questionnaire):
     listing = admin_web.get(reverse("admin:assessor_rule_changelist")).content.decode()
     assert "Kind" in listing and "Cap (holds the verdict at most at the level)" in listing
-    rule = Rule.objects.filter(questionnaire=draft).first()
+    rule = Rule.objects.filter(questionnaire=draft_questionnaire).first()
     form = admin_web.get(reverse("admin:assessor_rule_change", args=[rule.pk])).content.decode()
     assert 'name="kind"' in form and "Floor (lifts the verdict to at least the level)" in form
 
 
-def test_the_question_list_shows_which_questions_are_optional(admin_web, draft):
+def test_the_question_list_shows_which_questions_are_optional(admin_web, draft_questionnaire):
     listing = admin_web.get(reverse("admin:assessor_question_changelist")).content.decode()
     assert "Optional" in listing
 
 
-def test_a_floor_at_copilot_is_refused_in_the_admin(admin_web, draft):
+def test_a_floor_at_copilot_is_refused_in_the_admin(admin_web, draft_questionnaire):
     before = snapshot_counts()
     response = admin_web.post(
         reverse("admin:assessor_rule_add"),
         {
-            "questionnaire": draft.pk,
+            "questionnaire": draft_questionnaire.pk,
             "key": "lift-nothing",
             "kind": "floor",
             "cap": "copilot",
@@ -562,11 +588,11 @@ def test_a_floor_at_copilot_is_refused_in_the_admin(admin_web, draft):
     assert snapshot_counts() == before
 
 
-def test_a_floor_added_in_the_admin_is_compiled_into_the_draft(admin_web, draft):
+def test_a_floor_added_in_the_admin_is_compiled_into_the_draft(admin_web, draft_questionnaire):
     response = admin_web.post(
         reverse("admin:assessor_rule_add"),
         {
-            "questionnaire": draft.pk,
+            "questionnaire": draft_questionnaire.pk,
             "key": "documented-chain-floor",
             "kind": "floor",
             "cap": "supervised",
@@ -576,6 +602,8 @@ def test_a_floor_added_in_the_admin_is_compiled_into_the_draft(admin_web, draft)
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    draft.refresh_from_db()
-    compiled = next(r for r in draft.document["rules"] if r["id"] == "documented-chain-floor")
+    draft_questionnaire.refresh_from_db()
+    compiled = next(
+        r for r in draft_questionnaire.document["rules"] if r["id"] == "documented-chain-floor"
+    )
     assert compiled["floor"] == "supervised" and "cap" not in compiled

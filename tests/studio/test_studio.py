@@ -36,7 +36,7 @@ def web(client, qadmin):
 
 
 @pytest.fixture
-def draft(questionnaire):
+def draft_questionnaire(questionnaire):
     return studio.draft_start(source=questionnaire)
 
 
@@ -115,18 +115,20 @@ def studio_urls(q):
 
 
 @pytest.mark.parametrize("roles", [("reviewer",), ("approver", "auditor"), ()])
-def test_everyone_but_questionnaire_admins_gets_403_on_every_studio_url(client, draft, roles):
+def test_everyone_but_questionnaire_admins_gets_403_on_every_studio_url(
+    client, draft_questionnaire, roles
+):
     client.force_login(make_user("someone", roles=roles))
-    before = state(draft)
-    for method, address in studio_urls(draft):
+    before = state(draft_questionnaire)
+    for method, address in studio_urls(draft_questionnaire):
         response = getattr(client, method)(address)
         assert response.status_code == 403, address
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
     assert Questionnaire.objects.count() == 2
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, draft):
-    for method, address in studio_urls(draft):
+def test_anonymous_visitors_are_sent_to_sign_in(client, draft_questionnaire):
+    for method, address in studio_urls(draft_questionnaire):
         response = getattr(client, method)(address)
         assert response.status_code == 302, address
         assert response["Location"].startswith("/accounts/login/")
@@ -149,9 +151,11 @@ def test_a_role_that_exists_nowhere_gives_a_404_not_a_500(web, questionnaire):
 # --- versions -------------------------------------------------------------------------------
 
 
-def test_the_versions_page_lists_each_version_with_its_status(web, questionnaire, draft):
+def test_the_versions_page_lists_each_version_with_its_status(
+    web, questionnaire, draft_questionnaire
+):
     page = web.get(url("studio_versions")).content.decode()
-    assert questionnaire.version in page and draft.version in page
+    assert questionnaire.version in page and draft_questionnaire.version in page
     assert "Published" in page and "Draft" in page
     assert "Start a draft from the published version" in page
 
@@ -169,8 +173,8 @@ def test_starting_a_draft_copies_the_published_bank_under_a_draft_label(web, que
 # --- one version ---------------------------------------------------------------------------
 
 
-def test_the_version_page_shows_the_whole_bank_in_words(web, draft):
-    page = web.get(url("studio_version", draft.version)).content.decode()
+def test_the_version_page_shows_the_whole_bank_in_words(web, draft_questionnaire):
+    page = web.get(url("studio_version", draft_questionnaire.version)).content.decode()
     assert "Is the approval chain" in page or "approval chain" in page
     assert "When approval chain is “Unclear" in page  # a rule as a sentence
     assert "cap at Copilot" in page
@@ -243,21 +247,21 @@ def test_a_published_version_is_read_only_and_says_so(web, questionnaire):
     assert state(questionnaire) == before
 
 
-def test_a_question_saves_its_text_and_the_document_follows(web, draft):
+def test_a_question_saves_its_text_and_the_document_follows(web, draft_questionnaire):
     prefix = "question-kill_switch"
     response = web.post(
-        url("studio_question", draft.version, "kill_switch"),
+        url("studio_question", draft_questionnaire.version, "kill_switch"),
         {
-            f"{prefix}-revision": draft.revision,
+            f"{prefix}-revision": draft_questionnaire.revision,
             f"{prefix}-text": "Can a person stop the agent at once?",
             f"{prefix}-help_text": "A tested stop button.",
             f"{prefix}-control": "kill switch",
         },
     )
     assert response.status_code == 302
-    draft.refresh_from_db()
-    assert draft.revision == 2
-    question = wording.questions_of(draft.document)["kill_switch"]
+    draft_questionnaire.refresh_from_db()
+    assert draft_questionnaire.revision == 2
+    question = wording.questions_of(draft_questionnaire.document)["kill_switch"]
     assert question["text"] == "Can a person stop the agent at once?"
 
 
@@ -266,23 +270,38 @@ def test_a_question_saves_its_text_and_the_document_follows(web, draft):
     [("  ", "This field is required"), ("yes", "only repeats the key")],
 )
 def test_a_choice_label_empty_or_only_its_key_is_refused_and_nothing_is_saved(
-    web, draft, label, message
+    web, draft_questionnaire, label, message
 ):
-    before = state(draft)
-    data = weight_data(draft, "kill_switch", draft.revision, label__yes=label)
+    before = state(draft_questionnaire)
+    data = weight_data(
+        draft_questionnaire, "kill_switch", draft_questionnaire.revision, label__yes=label
+    )
     data["action"] = "save"
-    response = web.post(url("studio_weights", draft.version, "kill_switch"), data)
+    response = web.post(url("studio_weights", draft_questionnaire.version, "kill_switch"), data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_a_choice_label_is_saved_from_the_table(web, draft):
-    data = weight_data(draft, "kill_switch", draft.revision, label__no="No stop control at all")
+def test_a_choice_label_is_saved_from_the_table(web, draft_questionnaire):
+    data = weight_data(
+        draft_questionnaire,
+        "kill_switch",
+        draft_questionnaire.revision,
+        label__no="No stop control at all",
+    )
     data["action"] = "save"
-    assert web.post(url("studio_weights", draft.version, "kill_switch"), data).status_code == 302
-    draft.refresh_from_db()
-    labels = [c["label"] for c in wording.questions_of(draft.document)["kill_switch"]["choices"]]
+    assert (
+        web.post(
+            url("studio_weights", draft_questionnaire.version, "kill_switch"), data
+        ).status_code
+        == 302
+    )
+    draft_questionnaire.refresh_from_db()
+    labels = [
+        c["label"]
+        for c in wording.questions_of(draft_questionnaire.document)["kill_switch"]["choices"]
+    ]
     assert "No stop control at all" in labels
 
 
@@ -294,95 +313,97 @@ def test_a_choice_label_is_saved_from_the_table(web, draft):
         ("ten", "60", "Enter a number"),
     ],
 )
-def test_bad_thresholds_are_refused_and_nothing_is_saved(web, draft, supervised, owner, message):
-    before = state(draft)
+def test_bad_thresholds_are_refused_and_nothing_is_saved(
+    web, draft_questionnaire, supervised, owner, message
+):
+    before = state(draft_questionnaire)
     response = web.post(
-        url("studio_thresholds", draft.version),
+        url("studio_thresholds", draft_questionnaire.version),
         {
-            "thresholds-revision": draft.revision,
+            "thresholds-revision": draft_questionnaire.revision,
             "thresholds-supervised": supervised,
             "thresholds-owner": owner,
         },
     )
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_thresholds_in_order_are_saved(web, draft):
+def test_thresholds_in_order_are_saved(web, draft_questionnaire):
     response = web.post(
-        url("studio_thresholds", draft.version),
+        url("studio_thresholds", draft_questionnaire.version),
         {
-            "thresholds-revision": draft.revision,
+            "thresholds-revision": draft_questionnaire.revision,
             "thresholds-supervised": "40",
             "thresholds-owner": "75",
         },
     )
     assert response.status_code == 302
-    assert Threshold.objects.get(questionnaire=draft, verdict="owner").min_score == 75
+    assert Threshold.objects.get(questionnaire=draft_questionnaire, verdict="owner").min_score == 75
 
 
-def test_a_dimension_weight_out_of_range_is_refused(web, draft):
-    before = state(draft)
+def test_a_dimension_weight_out_of_range_is_refused(web, draft_questionnaire):
+    before = state(draft_questionnaire)
     response = web.post(
-        url("studio_dimension", draft.version, "policy"),
+        url("studio_dimension", draft_questionnaire.version, "policy"),
         {
-            "dimension-policy-revision": draft.revision,
+            "dimension-policy-revision": draft_questionnaire.revision,
             "dimension-policy-label": "Policy",
             "dimension-policy-weight": "1000",
         },
     )
     assert response.status_code == 400
     assert "less than or equal to" in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_a_form_without_the_drafts_revision_is_refused_with_a_reason(web, draft):
-    before = state(draft)
+def test_a_form_without_the_drafts_revision_is_refused_with_a_reason(web, draft_questionnaire):
+    before = state(draft_questionnaire)
     response = web.post(
-        url("studio_question", draft.version, "kill_switch"),
+        url("studio_question", draft_questionnaire.version, "kill_switch"),
         {"question-kill_switch-text": "Changed?"},
     )
     assert response.status_code == 400
     assert "reload the page" in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_a_stale_edit_is_refused_with_what_changed(web, client, draft):
-    opened_at = draft.revision
+def test_a_stale_edit_is_refused_with_what_changed(web, client, draft_questionnaire):
+    opened_at = draft_questionnaire.revision
     other = make_user("other", roles=("admin",))
     client.force_login(other)
     # Someone else saves first (through the service, as their request would).
-    row = Question.objects.get(questionnaire=draft, key="kill_switch")
+    row = Question.objects.get(questionnaire=draft_questionnaire, key="kill_switch")
     studio.draft_edit(
-        draft=draft, revision=opened_at, change=studio.fields_set(row, text="Theirs?")
+        draft=draft_questionnaire, revision=opened_at, change=studio.fields_set(row, text="Theirs?")
     )
-    before = state(draft)
+    before = state(draft_questionnaire)
     prefix = "question-monitoring"
     response = web.post(
-        url("studio_question", draft.version, "monitoring"),
+        url("studio_question", draft_questionnaire.version, "monitoring"),
         {f"{prefix}-revision": opened_at, f"{prefix}-text": "Mine?"},
     )
     assert response.status_code == 409
     page = response.content.decode()
     assert "since you opened the page" in page
     assert "kill_switch" in page  # what they changed
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_a_stale_edit_names_who_saved_when_and_what_and_keeps_my_input(web, draft):
-    opened_at = draft.revision
+def test_a_stale_edit_names_who_saved_when_and_what_and_keeps_my_input(web, draft_questionnaire):
+    opened_at = draft_questionnaire.revision
     theirs = Client()
     theirs.force_login(make_user("other", roles=("admin",)))
     saved = theirs.post(
-        url("studio_question", draft.version, "kill_switch"),
+        url("studio_question", draft_questionnaire.version, "kill_switch"),
         {"question-kill_switch-revision": opened_at, "question-kill_switch-text": "Theirs?"},
     )
     assert saved.status_code == 302
-    before = state(draft)
+    before = state(draft_questionnaire)
     prefix = "question-monitoring"
     response = web.post(
-        url("studio_question", draft.version, "monitoring"),
+        url("studio_question", draft_questionnaire.version, "monitoring"),
         {f"{prefix}-revision": opened_at, f"{prefix}-text": "Mine, not saved yet?"},
     )
     assert response.status_code == 409
@@ -392,54 +413,74 @@ def test_a_stale_edit_names_who_saved_when_and_what_and_keeps_my_input(web, draf
     assert re.search(r"They changed: question kill_switch: [^.]*text now “Theirs\?”", page)
     assert "Your input is kept in this form" in page
     assert "Mine, not saved yet?</textarea>" in page  # nothing typed is lost
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
 # --- weights table ---------------------------------------------------------------------------
 
 
-def test_the_weight_table_saves_points_for_the_whole_question(web, draft):
-    data = weight_data(draft, "kill_switch", draft.revision, **{"w__no__policy": "1.5"})
+def test_the_weight_table_saves_points_for_the_whole_question(web, draft_questionnaire):
+    data = weight_data(
+        draft_questionnaire, "kill_switch", draft_questionnaire.revision, **{"w__no__policy": "1.5"}
+    )
     data["action"] = "save"
-    response = web.post(url("studio_weights", draft.version, "kill_switch"), data)
+    response = web.post(url("studio_weights", draft_questionnaire.version, "kill_switch"), data)
     assert response.status_code == 302
-    assert float(points(draft, "kill_switch", "no", "policy")) == 1.5
+    assert float(points(draft_questionnaire, "kill_switch", "no", "policy")) == 1.5
 
 
 @pytest.mark.parametrize(
     "value, message", [("abc", "Enter a number"), ("5000", "less than or equal")]
 )
-def test_bad_points_are_refused_beside_the_cell(web, draft, value, message):
-    before = state(draft)
-    data = weight_data(draft, "kill_switch", draft.revision, **{"w__no__policy": value})
+def test_bad_points_are_refused_beside_the_cell(web, draft_questionnaire, value, message):
+    before = state(draft_questionnaire)
+    data = weight_data(
+        draft_questionnaire, "kill_switch", draft_questionnaire.revision, **{"w__no__policy": value}
+    )
     data["action"] = "save"
-    response = web.post(url("studio_weights", draft.version, "kill_switch"), data)
+    response = web.post(url("studio_weights", draft_questionnaire.version, "kill_switch"), data)
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page and 'id="id_w__no__policy-error"' in page
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_the_preview_shows_how_the_examples_move_without_saving(web, draft):
-    before = state(draft)
-    data = weight_data(draft, "monitoring", draft.revision, **{"w__periodic_review__evidence": "0"})
-    response = web.post(url("studio_weights_preview", draft.version, "monitoring"), data)
+def test_the_preview_shows_how_the_examples_move_without_saving(web, draft_questionnaire):
+    before = state(draft_questionnaire)
+    data = weight_data(
+        draft_questionnaire,
+        "monitoring",
+        draft_questionnaire.revision,
+        **{"w__periodic_review__evidence": "0"},
+    )
+    response = web.post(
+        url("studio_weights_preview", draft_questionnaire.version, "monitoring"), data
+    )
     assert response.status_code == 200
     rows = response.json()["examples"]
     assert [r["name"] for r in rows][0] == "Non-production secret rotation"
     rotation = rows[0]  # answers periodic review: its score falls
     assert rotation["score_after"] < rotation["score_before"]
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
     # And without JavaScript: the preview button on the table.
     data["action"] = "preview"
-    page = web.post(url("studio_weights", draft.version, "monitoring"), data).content.decode()
+    page = web.post(
+        url("studio_weights", draft_questionnaire.version, "monitoring"), data
+    ).content.decode()
     assert "Non-production secret rotation" in page
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_the_preview_endpoint_names_bad_cells(web, draft):
-    data = weight_data(draft, "monitoring", draft.revision, **{"w__none__evidence": "x"})
-    response = web.post(url("studio_weights_preview", draft.version, "monitoring"), data)
+def test_the_preview_endpoint_names_bad_cells(web, draft_questionnaire):
+    data = weight_data(
+        draft_questionnaire,
+        "monitoring",
+        draft_questionnaire.revision,
+        **{"w__none__evidence": "x"},
+    )
+    response = web.post(
+        url("studio_weights_preview", draft_questionnaire.version, "monitoring"), data
+    )
     assert response.status_code == 400
     assert "w__none__evidence" in response.json()["errors"]
 
@@ -447,18 +488,20 @@ def test_the_preview_endpoint_names_bad_cells(web, draft):
 # --- the rule builder -------------------------------------------------------------------------
 
 
-def test_a_rule_built_without_json_is_saved_and_reads_as_a_sentence(web, draft):
-    response = web.post(url("studio_rule_new", draft.version), rule_data(draft.revision))
+def test_a_rule_built_without_json_is_saved_and_reads_as_a_sentence(web, draft_questionnaire):
+    response = web.post(
+        url("studio_rule_new", draft_questionnaire.version), rule_data(draft_questionnaire.revision)
+    )
     assert response.status_code == 302
-    rule = Rule.objects.get(questionnaire=draft, key="kill-switch-missing")
+    rule = Rule.objects.get(questionnaire=draft_questionnaire, key="kill-switch-missing")
     assert rule.condition == {"question": "kill_switch", "in": ["no"]}
-    page = web.get(url("studio_version", draft.version)).content.decode()
+    page = web.get(url("studio_version", draft_questionnaire.version)).content.decode()
     assert "When kill switch is “" in page and "cap at Copilot" in page
 
 
-def test_the_builder_groups_conditions_with_any_and_cites_references(web, draft):
+def test_the_builder_groups_conditions_with_any_and_cites_references(web, draft_questionnaire):
     data = rule_data(
-        draft.revision,
+        draft_questionnaire.revision,
         combine="any",
         clauses=2,
         **{
@@ -472,8 +515,8 @@ def test_the_builder_groups_conditions_with_any_and_cites_references(web, draft)
 
     ref = FrameworkReference.objects.get(ref="sp800_53:AC-5")
     data["frameworks"] = [ref.pk]
-    assert web.post(url("studio_rule_new", draft.version), data).status_code == 302
-    rule = Rule.objects.get(questionnaire=draft, key="kill-switch-missing")
+    assert web.post(url("studio_rule_new", draft_questionnaire.version), data).status_code == 302
+    rule = Rule.objects.get(questionnaire=draft_questionnaire, key="kill-switch-missing")
     assert rule.condition == {
         "any": [
             {"question": "kill_switch", "in": ["no"]},
@@ -483,13 +526,13 @@ def test_the_builder_groups_conditions_with_any_and_cites_references(web, draft)
     assert [f.ref for f in rule.frameworks.all()] == ["sp800_53:AC-5"]
 
 
-def test_showing_a_questions_choices_saves_nothing(web, draft):
-    before = state(draft)
-    data = rule_data(draft.revision, action="refresh", **{"clause-0-choices": []})
-    response = web.post(url("studio_rule_new", draft.version), data)
+def test_showing_a_questions_choices_saves_nothing(web, draft_questionnaire):
+    before = state(draft_questionnaire)
+    data = rule_data(draft_questionnaire.revision, action="refresh", **{"clause-0-choices": []})
+    response = web.post(url("studio_rule_new", draft_questionnaire.version), data)
     assert response.status_code == 200
     assert 'name="clause-0-choices" value="no"' in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
 @pytest.mark.parametrize(
@@ -505,15 +548,18 @@ def test_showing_a_questions_choices_saves_nothing(web, draft):
         ({"reason": ""}, "This field is required"),
     ],
 )
-def test_a_bad_rule_is_refused_beside_the_field(web, draft, overrides, message):
-    before = state(draft)
+def test_a_bad_rule_is_refused_beside_the_field(web, draft_questionnaire, overrides, message):
+    before = state(draft_questionnaire)
     response = web.post(
-        url("studio_rule_new", draft.version), rule_data(draft.revision, **overrides)
+        url("studio_rule_new", draft_questionnaire.version),
+        rule_data(draft_questionnaire.revision, **overrides),
     )
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert state(draft) == before
-    assert not Rule.objects.filter(questionnaire=draft, key="kill-switch-missing").exists()
+    assert state(draft_questionnaire) == before
+    assert not Rule.objects.filter(
+        questionnaire=draft_questionnaire, key="kill-switch-missing"
+    ).exists()
 
 
 # A weightless follow-up of 2026.3 (a refinement that lifts): it may be made optional.
@@ -532,30 +578,39 @@ def floor_data(revision, **overrides):
     return rule_data(revision, **{**floor, **overrides})
 
 
-def test_a_floor_is_built_without_json_and_reads_as_a_sentence(web, draft):
-    response = web.post(url("studio_rule_new", draft.version), floor_data(draft.revision))
+def test_a_floor_is_built_without_json_and_reads_as_a_sentence(web, draft_questionnaire):
+    response = web.post(
+        url("studio_rule_new", draft_questionnaire.version),
+        floor_data(draft_questionnaire.revision),
+    )
     assert response.status_code == 302
-    rule = Rule.objects.get(questionnaire=draft, key="documented-chain-floor")
+    rule = Rule.objects.get(questionnaire=draft_questionnaire, key="documented-chain-floor")
     assert (rule.kind, rule.cap) == ("floor", "supervised")
-    draft.refresh_from_db()
-    compiled = next(r for r in draft.document["rules"] if r["id"] == rule.key)
+    draft_questionnaire.refresh_from_db()
+    compiled = next(r for r in draft_questionnaire.document["rules"] if r["id"] == rule.key)
     assert compiled["floor"] == "supervised" and "cap" not in compiled
     sentence = "Lifts the verdict to at least Supervised when approval chain is “"
-    assert sentence in web.get(url("studio_version", draft.version)).content.decode()
-    page = web.get(url("studio_rule", draft.version, rule.key)).content.decode()
+    assert sentence in web.get(url("studio_version", draft_questionnaire.version)).content.decode()
+    page = web.get(url("studio_rule", draft_questionnaire.version, rule.key)).content.decode()
     assert sentence in page
     assert re.search(r'<input[^>]*(value="floor"[^>]*checked|checked[^>]*value="floor")', page)
 
 
-def test_a_floor_turns_back_into_a_cap(web, draft):
-    web.post(url("studio_rule_new", draft.version), floor_data(draft.revision))
-    draft.refresh_from_db()
+def test_a_floor_turns_back_into_a_cap(web, draft_questionnaire):
+    web.post(
+        url("studio_rule_new", draft_questionnaire.version),
+        floor_data(draft_questionnaire.revision),
+    )
+    draft_questionnaire.refresh_from_db()
     response = web.post(
-        url("studio_rule", draft.version, "documented-chain-floor"),
-        floor_data(draft.revision, kind="cap"),
+        url("studio_rule", draft_questionnaire.version, "documented-chain-floor"),
+        floor_data(draft_questionnaire.revision, kind="cap"),
     )
     assert response.status_code == 302
-    assert Rule.objects.get(questionnaire=draft, key="documented-chain-floor").kind == "cap"
+    assert (
+        Rule.objects.get(questionnaire=draft_questionnaire, key="documented-chain-floor").kind
+        == "cap"
+    )
 
 
 def test_rule_sentences_read_caps_and_floors():
@@ -611,14 +666,14 @@ def test_the_changes_page_shows_a_cap_turned_floor_and_an_optional_question():
     )
 
 
-def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
+def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft_questionnaire):
     key = OPTIONAL_CANDIDATE
-    question = wording.questions_of(draft.document)[key]
+    question = wording.questions_of(draft_questionnaire.document)[key]
     prefix = f"question-{key}"
     response = web.post(
-        url("studio_question", draft.version, key),
+        url("studio_question", draft_questionnaire.version, key),
         {
-            f"{prefix}-revision": draft.revision,
+            f"{prefix}-revision": draft_questionnaire.revision,
             f"{prefix}-text": question["text"],
             f"{prefix}-help_text": question["help"],
             f"{prefix}-control": question["control"],
@@ -626,22 +681,25 @@ def test_a_question_is_marked_optional_and_the_changes_page_says_so(web, draft):
         },
     )
     assert response.status_code == 302
-    draft.refresh_from_db()
-    assert wording.questions_of(draft.document)[key]["optional"] is True
-    assert Question.objects.get(questionnaire=draft, key=key).optional
-    assert ", optional)" in web.get(url("studio_version", draft.version)).content.decode()
-    changes = web.get(url("studio_changes", draft.version)).content.decode()
+    draft_questionnaire.refresh_from_db()
+    assert wording.questions_of(draft_questionnaire.document)[key]["optional"] is True
+    assert Question.objects.get(questionnaire=draft_questionnaire, key=key).optional
+    assert (
+        ", optional)"
+        in web.get(url("studio_version", draft_questionnaire.version)).content.decode()
+    )
+    changes = web.get(url("studio_changes", draft_questionnaire.version)).content.decode()
     assert "optional" in changes and "1 difference" in changes
 
 
-def test_a_core_question_cannot_be_made_optional(web, draft):
-    before = state(draft)
-    question = wording.questions_of(draft.document)["kill_switch"]
+def test_a_core_question_cannot_be_made_optional(web, draft_questionnaire):
+    before = state(draft_questionnaire)
+    question = wording.questions_of(draft_questionnaire.document)["kill_switch"]
     prefix = "question-kill_switch"
     response = web.post(
-        url("studio_question", draft.version, "kill_switch"),
+        url("studio_question", draft_questionnaire.version, "kill_switch"),
         {
-            f"{prefix}-revision": draft.revision,
+            f"{prefix}-revision": draft_questionnaire.revision,
             f"{prefix}-text": question["text"],
             f"{prefix}-help_text": question["help"],
             f"{prefix}-control": question["control"],
@@ -649,30 +707,35 @@ def test_a_core_question_cannot_be_made_optional(web, draft):
         },
     )
     assert response.status_code == 400
-    assert state(draft) == before
-    assert not Question.objects.get(questionnaire=draft, key="kill_switch").optional
+    assert state(draft_questionnaire) == before
+    assert not Question.objects.get(questionnaire=draft_questionnaire, key="kill_switch").optional
 
 
-def test_a_rule_is_deleted_from_a_draft(web, draft):
+def test_a_rule_is_deleted_from_a_draft(web, draft_questionnaire):
     response = web.post(
-        url("studio_rule_delete", draft.version, "brittle-legacy-iam"), {"revision": draft.revision}
+        url("studio_rule_delete", draft_questionnaire.version, "brittle-legacy-iam"),
+        {"revision": draft_questionnaire.revision},
     )
     assert response.status_code == 302
-    assert not Rule.objects.filter(questionnaire=draft, key="brittle-legacy-iam").exists()
+    assert not Rule.objects.filter(
+        questionnaire=draft_questionnaire, key="brittle-legacy-iam"
+    ).exists()
 
 
 # --- follow-ups and conditions ----------------------------------------------------------------
 
 
-def follow_up_question(draft):
-    return next(q for q in wording.questions_of(draft.document).values() if q["show_if"])
+def follow_up_question(draft_questionnaire):
+    return next(
+        q for q in wording.questions_of(draft_questionnaire.document).values() if q["show_if"]
+    )
 
 
-def test_a_follow_up_whose_condition_can_never_hold_is_refused(web, draft):
-    question = follow_up_question(draft)
-    before = state(draft)
+def test_a_follow_up_whose_condition_can_never_hold_is_refused(web, draft_questionnaire):
+    question = follow_up_question(draft_questionnaire)
+    before = state(draft_questionnaire)
     data = {
-        "revision": draft.revision,
+        "revision": draft_questionnaire.revision,
         "combine": "all",
         "clauses": 2,
         "clause-0-question": "input_sources",
@@ -684,15 +747,15 @@ def test_a_follow_up_whose_condition_can_never_hold_is_refused(web, draft):
         "action": "save",
     }
     assert question["key"] == "input_isolation"  # asked after input_sources
-    response = web.post(url("studio_follow_up", draft.version, question["key"]), data)
+    response = web.post(url("studio_follow_up", draft_questionnaire.version, question["key"]), data)
     assert response.status_code == 400
     assert "can never hold" in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_a_condition_for_ownership_is_edited_through_the_builder(web, draft):
+def test_a_condition_for_ownership_is_edited_through_the_builder(web, draft_questionnaire):
     data = {
-        "revision": draft.revision,
+        "revision": draft_questionnaire.revision,
         "title": "Evidence capture",
         "reason": "Without a full record nothing can be proved.",
         "combine": "all",
@@ -702,26 +765,28 @@ def test_a_condition_for_ownership_is_edited_through_the_builder(web, draft):
         "clause-0-choices": ["end_to_end", "partial"],
         "action": "save",
     }
-    key = draft.document["ownership_conditions"][-1]["id"]
-    response = web.post(url("studio_condition", draft.version, key), data)
+    key = draft_questionnaire.document["ownership_conditions"][-1]["id"]
+    response = web.post(url("studio_condition", draft_questionnaire.version, key), data)
     assert response.status_code == 302
-    draft.refresh_from_db()
-    condition = draft.document["ownership_conditions"][-1]
+    draft_questionnaire.refresh_from_db()
+    condition = draft_questionnaire.document["ownership_conditions"][-1]
     assert condition["when"] == {"question": "evidence_capture", "in": ["end_to_end", "partial"]}
 
 
 # --- changes and publishing -------------------------------------------------------------------
 
 
-def test_the_changes_page_shows_each_difference_side_by_side(web, draft):
-    row = Question.objects.get(questionnaire=draft, key="kill_switch")
-    studio.draft_edit(draft=draft, revision=1, change=studio.fields_set(row, text="Stop button?"))
+def test_the_changes_page_shows_each_difference_side_by_side(web, draft_questionnaire):
+    row = Question.objects.get(questionnaire=draft_questionnaire, key="kill_switch")
     studio.draft_edit(
-        draft=draft,
-        revision=2,
-        change=studio.thresholds_set(draft, {"owner": 91}),
+        draft=draft_questionnaire, revision=1, change=studio.fields_set(row, text="Stop button?")
     )
-    page = web.get(url("studio_changes", draft.version)).content.decode()
+    studio.draft_edit(
+        draft=draft_questionnaire,
+        revision=2,
+        change=studio.thresholds_set(draft_questionnaire, {"owner": 91}),
+    )
+    page = web.get(url("studio_changes", draft_questionnaire.version)).content.decode()
     assert "Stop button?" in page
     assert "2 differences" in page
     assert "starts at score" in page
@@ -737,28 +802,34 @@ def test_the_changes_page_shows_each_difference_side_by_side(web, draft):
         ("", "This field is required"),
     ],
 )
-def test_publishing_refuses_a_name_that_is_not_a_real_new_one(web, draft, name, message):
-    before = state(draft)
-    response = web.post(url("studio_publish", draft.version), {"name": name, "note": "Better."})
+def test_publishing_refuses_a_name_that_is_not_a_real_new_one(
+    web, draft_questionnaire, name, message
+):
+    before = state(draft_questionnaire)
+    response = web.post(
+        url("studio_publish", draft_questionnaire.version), {"name": name, "note": "Better."}
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_publishing_needs_a_release_note(web, draft):
-    before = state(draft)
-    response = web.post(url("studio_publish", draft.version), {"name": "2026.4", "note": " "})
+def test_publishing_needs_a_release_note(web, draft_questionnaire):
+    before = state(draft_questionnaire)
+    response = web.post(
+        url("studio_publish", draft_questionnaire.version), {"name": "2026.4", "note": " "}
+    )
     assert response.status_code == 400
-    assert state(draft) == before
+    assert state(draft_questionnaire) == before
 
 
-def test_the_publish_page_shows_the_verdicts_that_would_change(web, qadmin, draft):
+def test_the_publish_page_shows_the_verdicts_that_would_change(web, qadmin, draft_questionnaire):
     assessment = make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="Rotation")
     studio.draft_edit(
-        draft=draft,
+        draft=draft_questionnaire,
         revision=1,
         change=studio.rule_set(
-            draft,
+            draft_questionnaire,
             None,
             {
                 "key": "kill-switch-missing",
@@ -769,7 +840,7 @@ def test_the_publish_page_shows_the_verdicts_that_would_change(web, qadmin, draf
             },
         ),
     )
-    page = web.get(url("studio_publish", draft.version)).content.decode()
+    page = web.get(url("studio_publish", draft_questionnaire.version)).content.decode()
     assert assessment.name in page
     assert "would get a different verdict" in page
     assert "kill-switch-missing" in page
@@ -783,12 +854,12 @@ def bank_only_admin(client, questionnaire):
     return client
 
 
-def _cap_kill_switch(draft):
+def _cap_kill_switch(draft_questionnaire):
     studio.draft_edit(
-        draft=draft,
-        revision=draft.revision,
+        draft=draft_questionnaire,
+        revision=draft_questionnaire.revision,
         change=studio.rule_set(
-            draft,
+            draft_questionnaire,
             None,
             {
                 "key": "kill-switch-missing",
@@ -802,13 +873,13 @@ def _cap_kill_switch(draft):
 
 
 def test_an_admin_who_reads_no_records_sees_every_change_counted_and_none_named(
-    bank_only_admin, draft, owner, outsider
+    bank_only_admin, draft_questionnaire, owner, outsider
 ):
     make_assessment(owner, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
     make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
     make_assessment(outsider, answers=SAFEST, name="B unmoved")
-    _cap_kill_switch(draft)
-    response = bank_only_admin.get(url("studio_publish", draft.version))
+    _cap_kill_switch(draft_questionnaire)
+    response = bank_only_admin.get(url("studio_publish", draft_questionnaire.version))
     page = response.content.decode()
     impact = response.context["impact"]
     assert (impact.total, impact.changed, impact.changes) == (3, 2, [])
@@ -820,11 +891,13 @@ def test_an_admin_who_reads_no_records_sees_every_change_counted_and_none_named(
         assert name not in page
 
 
-def test_the_publish_page_names_only_the_records_the_admin_reads(web, draft, qadmin, outsider):
+def test_the_publish_page_names_only_the_records_the_admin_reads(
+    web, draft_questionnaire, qadmin, outsider
+):
     make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="A rotation")
     make_assessment(outsider, answers=SAFEST | {"kill_switch": "no"}, name="B rotation")
-    _cap_kill_switch(draft)
-    response = web.get(url("studio_publish", draft.version))
+    _cap_kill_switch(draft_questionnaire)
+    response = web.get(url("studio_publish", draft_questionnaire.version))
     page = response.content.decode()
     assert "A rotation" in page and "B rotation" not in page
     assert response.context["impact"].changed == 2
@@ -840,17 +913,17 @@ def second_admin(db):
 
 
 @pytest.fixture
-def verdict_changing(draft, qadmin):
+def verdict_changing(draft_questionnaire, qadmin):
     """A draft whose new cap moves a record of Team A from its verdict."""
     make_assessment(qadmin, answers=SAFEST | {"kill_switch": "no"}, name="Rotation")
-    _cap_kill_switch(draft)
-    draft.refresh_from_db()
-    return draft
+    _cap_kill_switch(draft_questionnaire)
+    draft_questionnaire.refresh_from_db()
+    return draft_questionnaire
 
 
-def publish_post(client, draft, **extra):
+def publish_post(client, draft_questionnaire, **extra):
     data = {"name": "2026.4", "note": "Kill switch caps at copilot.", **extra}
-    return client.post(url("studio_publish", draft.version), data)
+    return client.post(url("studio_publish", draft_questionnaire.version), data)
 
 
 def test_a_version_that_changes_verdicts_is_not_published_by_one_admin_alone(
@@ -926,26 +999,32 @@ def test_the_only_admin_publishes_alone_and_the_version_says_so(web, verdict_cha
     assert "published without review" in report
 
 
-def test_a_version_that_changes_no_verdict_publishes_as_today(web, draft, second_admin, qadmin):
+def test_a_version_that_changes_no_verdict_publishes_as_today(
+    web, draft_questionnaire, second_admin, qadmin
+):
     make_assessment(qadmin, answers=SAFEST, name="Unmoved")
-    assert publish_post(web, draft).status_code == 302
-    published = Questionnaire.objects.get(pk=draft.pk)
+    assert publish_post(web, draft_questionnaire).status_code == 302
+    published = Questionnaire.objects.get(pk=draft_questionnaire.pk)
     assert (published.status, published.published_by) == ("published", qadmin)
     assert not published.published_without_review and published.publish_requested_by is None
 
 
 def test_publishing_names_the_version_and_keeps_the_note_everywhere(
-    web, qadmin, questionnaire, draft
+    web, qadmin, questionnaire, draft_questionnaire
 ):
     response = web.post(
-        url("studio_publish", draft.version),
+        url("studio_publish", draft_questionnaire.version),
         {"name": "2026.4", "note": "Kill switch counts for more."},
     )
     assert response.status_code == 302
-    draft.refresh_from_db()
+    draft_questionnaire.refresh_from_db()
     questionnaire.refresh_from_db()
-    assert (draft.version, draft.status, draft.published_by) == ("2026.4", "published", qadmin)
-    assert draft.document["version"] == "2026.4"
+    assert (
+        draft_questionnaire.version,
+        draft_questionnaire.status,
+        draft_questionnaire.published_by,
+    ) == ("2026.4", "published", qadmin)
+    assert draft_questionnaire.document["version"] == "2026.4"
     assert questionnaire.status == "retired"
     assert "Kill switch counts for more." in web.get(url("studio_versions")).content.decode()
     out = io.StringIO()
@@ -955,7 +1034,7 @@ def test_publishing_names_the_version_and_keeps_the_note_everywhere(
     assert exported["version"] == "2026.4"
     # A new assessment uses it, and its report (web and PDF) carries the note.
     assessment = make_assessment(qadmin, answers=SAFEST)
-    assert assessment.questionnaire_id == draft.pk
+    assert assessment.questionnaire_id == draft_questionnaire.pk
     report = web.get(url("report", assessment.pk)).content.decode()
     assert "Kill switch counts for more." in report
     assessment.refresh_from_db()
@@ -981,8 +1060,8 @@ def test_a_published_version_cannot_be_published_again(web, questionnaire):
         ("studio_publish", (), "Publish this version"),
     ],
 )
-def test_each_studio_page_opens_on_a_draft(web, draft, name, args, expected):
-    response = web.get(url(name, draft.version, *args))
+def test_each_studio_page_opens_on_a_draft(web, draft_questionnaire, name, args, expected):
+    response = web.get(url(name, draft_questionnaire.version, *args))
     assert response.status_code == 200
     assert expected in response.content.decode()
 

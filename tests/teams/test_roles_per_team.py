@@ -1,7 +1,7 @@
 """Roles per team: people who hold different roles in different teams, on every URL.
 
 Extends the resolver-driven sweeps of test_security.py (same route list, same URL filling,
-from tests/builders.py):
+from tests/builders/):
 each person below is checked against every record URL of both teams, with GET and POST, and
 a role held in one team must give nothing in the other.
 
@@ -106,7 +106,7 @@ def people(db):
 
 
 @pytest.fixture
-def records(stub_pdf, questionnaire, owner, approver, outsider, people):
+def records_by_team(stub_pdf, questionnaire, owner, approver, outsider, people):
     """A draft, a submitted and an approved record in each team, signed off by their own team."""
     made = {}
     for team, author, signer in (("Team A", owner, approver), ("Team B", outsider, people.carol)):
@@ -121,9 +121,9 @@ def records(stub_pdf, questionnaire, owner, approver, outsider, people):
     return made
 
 
-def states(records) -> dict:
+def states(records_by_team) -> dict:
     return {
-        "records": {key: record_state(record) for key, record in records.items()},
+        "records": {key: record_state(record) for key, record in records_by_team.items()},
         "assessments": Assessment.objects.count(),
         "decisions": Decision.objects.count(),
         "exports": ExportRecord.objects.count(),
@@ -136,7 +136,7 @@ def test_the_role_table_covers_every_record_url():
 
 
 @pytest.mark.parametrize("person", sorted(PEOPLE))
-def test_each_role_works_in_its_own_team_only_on_every_record_url(person, people, records):
+def test_each_role_works_in_its_own_team_only_on_every_record_url(person, people, records_by_team):
     """Allowed where the person's role in the record's team allows it; 403 where they read
     the team but lack the role, 404 where they hold no reading role there; a refused request
     changes nothing."""
@@ -144,8 +144,8 @@ def test_each_role_works_in_its_own_team_only_on_every_record_url(person, people
     client.force_login(getattr(people, person))
     routes = assessor_routes()
     checked = set()
-    before = states(records)
-    for (team, status), record in sorted(records.items()):
+    before = states(records_by_team)
+    for (team, status), record in sorted(records_by_team.items()):
         for name in sorted(RECORD_ROUTES):
             url = route_url(name, routes[name], record.pk)
             for method in ("get", "post"):
@@ -168,9 +168,9 @@ def test_each_role_works_in_its_own_team_only_on_every_record_url(person, people
                 else:
                     assert code in (200, 302, 400), where  # 400: the record is locked
                     checked.add((team, name, method))
-                    before = states(records)  # what it changed is the baseline from now on
+                    before = states(records_by_team)  # what it changed is the baseline from now on
                     continue
-                assert states(records) == before, where
+                assert states(records_by_team) == before, where
     for team in PEOPLE[person]:
         if holds(person, team, VIEW):
             assert {n for t, n, _ in checked if t == team} >= {
@@ -179,11 +179,11 @@ def test_each_role_works_in_its_own_team_only_on_every_record_url(person, people
 
 
 def test_a_reviewer_in_a_who_is_an_auditor_in_b_edits_submits_and_creates_only_in_a(
-    client, people, records
+    client, people, records_by_team
 ):
     alice = people.alice
     client.force_login(alice)
-    b_draft, a_draft = records[("Team B", "draft")], records[("Team A", "draft")]
+    b_draft, a_draft = records_by_team[("Team B", "draft")], records_by_team[("Team A", "draft")]
     # the report offers editing and submitting in A only
     a_html = client.get(reverse("report", args=[a_draft.pk])).content.decode()
     b_html = client.get(reverse("report", args=[b_draft.pk])).content.decode()
@@ -192,7 +192,7 @@ def test_a_reviewer_in_a_who_is_an_auditor_in_b_edits_submits_and_creates_only_i
     assert (
         "Reassess as a new revision"
         not in client.get(
-            reverse("report", args=[records[("Team B", "approved")].pk])
+            reverse("report", args=[records_by_team[("Team B", "approved")].pk])
         ).content.decode()
     )
     # the wizard opens its form in A; in B it sends her to the report, saying why
@@ -230,10 +230,15 @@ def test_a_reviewer_in_a_who_is_an_auditor_in_b_edits_submits_and_creates_only_i
     assert Assessment.objects.filter(team=team_b).count() == before
 
 
-def test_an_approver_in_a_who_is_an_auditor_in_b_cannot_sign_off_bs_record(client, people, records):
+def test_an_approver_in_a_who_is_an_auditor_in_b_cannot_sign_off_bs_record(
+    client, people, records_by_team
+):
     bob = people.bob
     client.force_login(bob)
-    b_submitted, a_submitted = records[("Team B", "submitted")], records[("Team A", "submitted")]
+    b_submitted, a_submitted = (
+        records_by_team[("Team B", "submitted")],
+        records_by_team[("Team A", "submitted")],
+    )
     b_html = client.get(reverse("report", args=[b_submitted.pk])).content.decode()
     assert 'action="' + reverse("approve", args=[b_submitted.pk]) not in b_html
     before = record_state(b_submitted)
@@ -254,7 +259,7 @@ def test_an_approver_in_a_who_is_an_auditor_in_b_cannot_sign_off_bs_record(clien
 
 
 def test_the_dashboard_lists_the_teams_where_one_reads_and_create_only_where_one_reviews(
-    client, people, records
+    client, people, records_by_team
 ):
     expected = {
         "alice": ({"Team A", "Team B"}, True),
@@ -266,7 +271,7 @@ def test_the_dashboard_lists_the_teams_where_one_reads_and_create_only_where_one
     for person, (teams, creates) in expected.items():
         client.force_login(getattr(people, person))
         html = client.get(reverse("dashboard")).content.decode()
-        for team, status in records:
+        for team, status in records_by_team:
             assert (f"{team} {status}" in html) == (team in teams), (person, team)
         assert (reverse("assessment_new") in html) == creates, person
         assert client.get(reverse("assessment_new")).status_code == (200 if creates else 403)
@@ -277,7 +282,7 @@ def test_the_dashboard_lists_the_teams_where_one_reads_and_create_only_where_one
 
 
 def test_staff_read_only_the_records_of_teams_where_they_read_in_the_back_office(
-    client, people, records
+    client, people, records_by_team
 ):
     dave = people.dave  # questionnaire admin in A (so staff), auditor in B
     assert dave.is_staff
@@ -287,12 +292,12 @@ def test_staff_read_only_the_records_of_teams_where_they_read_in_the_back_office
     names = {a.name for a in listing.context["cl"].result_list}
     assert names == {"Team B draft", "Team B submitted", "Team B approved"}
     for status in ("draft", "approved"):
-        a_record = records[("Team A", status)]
+        a_record = records_by_team[("Team A", status)]
         for view in ("change", "history"):
             response = client.get(reverse(f"admin:assessor_assessment_{view}", args=[a_record.pk]))
             assert response.status_code in (302, 403, 404), (view, status)
             assert f"Team A {status}" not in response.content.decode()
-        b_record = records[("Team B", status)]
+        b_record = records_by_team[("Team B", status)]
         response = client.get(reverse("admin:assessor_assessment_change", args=[b_record.pk]))
         assert response.status_code == 200
     for model in ("decision", "approvedreport", "exportrecord"):
@@ -304,7 +309,7 @@ def test_staff_read_only_the_records_of_teams_where_they_read_in_the_back_office
     assert "Team A" not in listing.content.decode()
 
 
-def test_a_superuser_is_held_to_teams_in_the_back_office_too(client, records):
+def test_a_superuser_is_held_to_teams_in_the_back_office_too(client, records_by_team):
     root = get_user_model().objects.create_superuser("root", "", "x-long-password-1")
     client.force_login(root)
     listing = client.get(reverse("admin:assessor_assessment_changelist"))
@@ -357,10 +362,10 @@ def test_add_member_grants_the_role_in_that_team_only():
 
 
 def test_import_refuses_an_owner_who_is_not_a_reviewer_of_the_target_team(
-    people, records, tmp_path
+    people, records_by_team, tmp_path
 ):
     path = tmp_path / "export.json"
-    path.write_text(json.dumps(exchange.assessment_export(records[("Team A", "draft")])))
+    path.write_text(json.dumps(exchange.assessment_export(records_by_team[("Team A", "draft")])))
     count = Assessment.objects.count()
     for owner, team in (("alice", "Team B"), ("bob", "Team A"), ("dave", "Team A")):
         with pytest.raises(CommandError, match="--owner") as error:
