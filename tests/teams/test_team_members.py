@@ -56,12 +56,13 @@ def test_a_team_manager_sees_the_members_and_their_roles(web, team, alan):
     assert f'id="m{alan.pk}-reviewer">' in page  # not held: unticked
 
 
-def test_the_navigation_links_team_managers_to_their_team(web, client, team, alan):
-    assert "Team members</a>" in web.get(reverse("dashboard")).content.decode()
+def test_the_settings_page_links_team_managers_to_their_team(web, client, team, alan):
+    settings_page = web.get(reverse("account_settings")).content.decode()
+    assert f'href="{members_url(team)}">Team members</a>' in settings_page
     response = web.get(reverse("team_list"))
     assert response.status_code == 302 and response["Location"] == members_url(team)
     client.force_login(alan)
-    assert "Team members</a>" not in client.get(reverse("dashboard")).content.decode()
+    assert "Team members</a>" not in client.get(reverse("account_settings")).content.decode()
     assert client.get(reverse("team_list")).status_code == 404
 
 
