@@ -126,6 +126,14 @@ class ApprovalForm(DecisionForm):
     )
 
 
+def _condition_questions(condition: dict) -> set[str]:
+    """The questions a show-if condition reads ({question, in|not_in} or {all|any: [...]})."""
+    parts = condition.get("all") or condition.get("any")
+    if parts:
+        return set().union(*(_condition_questions(part) for part in parts))
+    return {condition["question"]}
+
+
 class SectionForm(forms.Form):
     """One wizard step: a radio group per question (name = question key, value = choice key),
     each with an optional note and evidence link.
@@ -135,10 +143,18 @@ class SectionForm(forms.Form):
     field at a time (markup reused across requests when unbound: see `step_markup`).
     """
 
-    def __init__(self, *args, section: dict, conditions: dict[str, str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        section: dict,
+        conditions: dict[str, str],
+        visible: tuple[str, ...] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.section = section
         self.conditions = conditions
+        self.visible = visible  # the step's questions asked, given the saved answers
         self.question_keys = [q["key"] for q in section["questions"]]
         for question in section["questions"]:
             key = question["key"]
@@ -184,12 +200,22 @@ class SectionForm(forms.Form):
                 "condition": self.conditions.get(question["key"], "")
                 if question["show_if"]
                 else "",
+                "hidden": self._not_asked(question),
                 **self._fields_html(question["key"], markup),
                 # Note and link fold away until used, so the questions stay easy to scan.
                 "open": self._has_extras(question["key"]),
             }
             for question in self.section["questions"]
         ]
+
+    def _not_asked(self, question: dict) -> bool:
+        """A follow-up the saved answers of other steps leave unasked: hidden, as it counts
+        for nothing. One that hangs on a question of this step stays shown, so that without
+        JavaScript the reviewer can answer it after changing that question (the script hides
+        it at once)."""
+        if self.visible is None or not question["show_if"] or question["key"] in self.visible:
+            return False
+        return not _condition_questions(question["show_if"]) & set(self.question_keys)
 
     def _fields_html(self, key: str, markup: step_markup.StepMarkup | None) -> dict[str, str]:
         """The question's three fields as crispy renders them (reused markup when unbound)."""

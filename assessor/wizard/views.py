@@ -79,7 +79,10 @@ def wizard(request, pk: int, step: int):
     if request.method == "POST":
         return _wizard_post(request, state)
     form = SectionForm(
-        initial=state.initial, section=state.step.section, conditions=state.conditions
+        initial=state.initial,
+        section=state.step.section,
+        conditions=state.conditions,
+        visible=state.step.visible_keys,
     )
     return render(request, "assessor/wizard/wizard.html", state.context(form))
 
@@ -98,7 +101,12 @@ def _wizard_post(request, state: selectors.WizardStepState):
         expected_version = int(request.POST.get("version", ""))
     except ValueError:
         return HttpResponseBadRequest("The form is missing its version; reload the page.")
-    form = SectionForm(request.POST, section=state.step.section, conditions=state.conditions)
+    form = SectionForm(
+        request.POST,
+        section=state.step.section,
+        conditions=state.conditions,
+        visible=state.step.visible_keys,
+    )
     if not form.is_valid():
         messages.error(request, "Some answers on this step need attention; nothing was saved.")
         return render(request, "assessor/wizard/wizard.html", state.context(form))

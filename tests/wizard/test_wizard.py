@@ -567,3 +567,48 @@ def test_the_live_verdict_follows_an_edit_of_the_draft_version_it_is_scored_on(
     questionnaire_refresh(bigger_questionnaire)
     after = verdict.search(owner_client.get(url).content.decode())[1]
     assert before == "owner" and after != "owner", (before, after)
+
+
+def _block_tag(page: str, key: str) -> str:
+    """The opening tag of a question's card on a step page."""
+    start = page.index(f'id="q-{key}"')
+    return page[start : page.index(">", start)]
+
+
+@pytest.mark.parametrize(("task", "hidden"), [("provisioning", True), ("access_approval", False)])
+def test_a_follow_up_that_hangs_on_another_step_is_hidden_when_its_answer_leaves_it_unasked(
+    owner, owner_client, questionnaire, task, hidden
+):
+    """"Who takes the decision" is asked only for access approvals and privilege escalations;
+    the task is answered on step 1, so the step that holds the follow-up hides it for any other
+    task (it counts for nothing then), and shows it for those two."""
+    record = make_assessment(owner, answers={"task_type": task})
+    sections = record.document["sections"]
+    step = next(
+        number
+        for number, section in enumerate(sections, start=1)
+        if any(q["key"] == "decision_source" for q in section["questions"])
+    )
+    assert step != 1  # the condition's question is on another step
+    page = owner_client.get(step_url(record, step)).content.decode()
+    assert (" hidden" in _block_tag(page, "decision_source")) is hidden
+
+
+def test_a_follow_up_that_hangs_on_a_question_of_its_own_step_stays_in_the_page(
+    owner, owner_client, questionnaire
+):
+    """Without JavaScript the reviewer must still reach it after changing that question; the
+    script hides it as soon as the page loads."""
+    record = make_assessment(owner, answers={"task_type": "provisioning"})
+    for number, section in enumerate(record.document["sections"], start=1):
+        keys = {q["key"] for q in section["questions"]}
+        same_step = [
+            q["key"]
+            for q in section["questions"]
+            if q["show_if"] and q["show_if"].get("question") in keys
+        ]
+        if same_step:
+            page = owner_client.get(step_url(record, number)).content.decode()
+            assert " hidden" not in _block_tag(page, same_step[0])
+            return
+    pytest.skip("no follow-up in this bank hangs on a question of its own step")
