@@ -579,7 +579,7 @@ def _block_tag(page: str, key: str) -> str:
 def test_a_follow_up_that_hangs_on_another_step_is_hidden_when_its_answer_leaves_it_unasked(
     owner, owner_client, questionnaire, task, hidden
 ):
-    """"Who takes the decision" is asked only for access approvals and privilege escalations;
+    """ "Who takes the decision" is asked only for access approvals and privilege escalations;
     the task is answered on step 1, so the step that holds the follow-up hides it for any other
     task (it counts for nothing then), and shows it for those two."""
     record = make_assessment(owner, answers={"task_type": task})
