@@ -65,7 +65,9 @@ def test_a_team_manager_adds_a_person_changes_their_roles_and_cannot_leave_the_t
 def test_a_member_who_manages_no_team_has_no_link_and_gets_404(page, published_questionnaire):
     reviewer = make_member("ruth", "reviewer")
     sign_in(page, reviewer)
-    page.goto("/settings/")
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Settings")
+    expect(page.get_by_role("link", name="Webhooks")).to_have_count(0)
     expect(page.get_by_role("link", name="Team members")).to_have_count(0)
     team = reviewer.teams.get()
     response = page.goto(f"/teams/{team.pk}/members/")
