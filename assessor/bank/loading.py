@@ -55,13 +55,16 @@ def framework_references_sync(catalog: dict[str, dict[str, str]]) -> dict[str, F
 
 
 @transaction.atomic
-def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
+def questionnaire_load(
+    *, document: dict, publish: bool, published_by_command: str = ""
+) -> LoadOutcome:
     """Store a parsed bank document as a questionnaire version.
 
     Loading a document already stored changes nothing. A version label already used by
     different content is refused rather than overwritten: assessments are pinned to versions.
     With `publish`, the rows are written as a draft, then the version is published and the
-    previously published one retires, in this transaction.
+    previously published one retires, in this transaction; `published_by_command` names the
+    command (and operator) that published it, for the versions page.
     """
     problems = bank_document_problems(document)
     if problems:
@@ -79,6 +82,9 @@ def questionnaire_load(*, document: dict, publish: bool) -> LoadOutcome:
         )
     refs = framework_references_sync(bank.load_catalog())
     questionnaire = _create_questionnaire(document, content_hash, refs)
+    if publish and published_by_command:
+        questionnaire.published_by_command = published_by_command[:150]
+        questionnaire.save(update_fields=["published_by_command"])
     dimensions = _create_dimensions(questionnaire, document["dimensions"], refs)
     _create_thresholds(questionnaire, document["thresholds"])
     _create_sections(questionnaire, document["sections"], dimensions, refs)

@@ -1,5 +1,6 @@
 """Reading a command's input file, or standard input for "-", with errors as exit status 2."""
 
+import getpass
 import sys
 
 from django.core.management.base import CommandError
@@ -44,3 +45,12 @@ def bank_document(path) -> dict:
         raise CommandError(f"{path}: not UTF-8 text", returncode=2) from exc
     except RecursionError as exc:
         raise CommandError(f"{path}: nested too deep to be a question bank", returncode=2) from exc
+
+
+def operator_login() -> str:
+    """Who runs the command, as the operating system names them (recorded by commands that
+    publish a questionnaire)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return "unknown operator"

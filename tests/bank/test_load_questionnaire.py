@@ -212,3 +212,13 @@ def test_optional_questions_and_floor_rules_are_stored_as_rows_and_dumped_back(d
     assert dumped_rule["floor"] == "supervised" and "cap" not in dumped_rule
     others = [q for s in raw["sections"] for q in s["questions"] if q["key"] not in optional]
     assert not any("optional" in q for q in others)  # written only when set, as in the bank
+
+
+@pytest.mark.django_db
+def test_the_shipped_bank_loaded_by_the_command_names_who_published_it(monkeypatch):
+    """The versions page says who published each version: for the shipped bank, the command
+    and the operator who ran it (not a blank)."""
+    monkeypatch.setattr("getpass.getuser", lambda: "deploy")
+    call_command("load_questionnaire", stdout=io.StringIO())
+    published = Questionnaire.current()
+    assert published.published_by_command == "load_questionnaire by deploy"

@@ -1108,3 +1108,13 @@ def test_the_impact_preview_names_a_floor_that_now_lifts_a_verdict(web, qadmin):
     assert questions["approval_chain"]["text"] in {text for text, _ in change.answers}
     page = web.get(url("studio_publish", draft.version)).content.decode()
     assert "Now lifted to at least Supervised by approval-chain-enforced." in page
+
+
+def test_the_studio_tabs_mark_the_page_you_are_on(web, questionnaire):
+    for name, label in (("studio_version", "The bank"), ("studio_changes", "Changes from")):
+        page = web.get(url(name, questionnaire.version)).content.decode()
+        current = page[page.index('aria-current="page"') - 300 : page.index('aria-current="page"')]
+        assert "nav-link active" in current
+        after = page[page.index('aria-current="page"') : page.index('aria-current="page"') + 60]
+        assert f">{label}" in after
+        assert page.count('aria-current="page"') == 1

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessor import bank
 from assessor.bank.loading import questionnaire_load
-from assessor.management.input import bank_document
+from assessor.management.input import bank_document, operator_login
 from assessor.models import Questionnaire
 
 
@@ -25,7 +25,11 @@ class Command(BaseCommand):
         document = bank_document(path or bank.DEFAULT_BANK)
         publish = publish or path is None or Questionnaire.current() is None
         try:
-            outcome = questionnaire_load(document=document, publish=publish)
+            outcome = questionnaire_load(
+                document=document,
+                publish=publish,
+                published_by_command=f"load_questionnaire by {operator_login()}",
+            )
         except bank.BankError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         except ValidationError as exc:  # e.g. a published version refusing to change

@@ -1,12 +1,10 @@
-import getpass
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessor.bank import BankError
 from assessor.bank.loading import questionnaire_publish
-from assessor.management.input import text_argument
+from assessor.management.input import operator_login, text_argument
 from assessor.models import Questionnaire
 
 
@@ -39,7 +37,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 # the operator is recorded: the studio's four eyes do not apply here
-                questionnaire.published_by_command = (by or _login())[:150]
+                questionnaire.published_by_command = (by or operator_login())[:150]
                 questionnaire.save(update_fields=["published_by_command"])
                 questionnaire_publish(questionnaire)
         except BankError as error:
@@ -47,10 +45,3 @@ class Command(BaseCommand):
         except ValidationError as error:  # changed under our feet: no longer a draft
             raise CommandError("VERSION: " + " ".join(error.messages), returncode=2) from error
         self.stdout.write(self.style.SUCCESS(f"Published {version}."))
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in a bare container
-        return "unknown operator"
