@@ -23,7 +23,13 @@ PARTS = {
         "access check: record + roles in its team, one query",
         [("assessor.wizard.views", "access.assessment_for")],
     ),
-    "answers": ("the saved answers", [("assessor.records.selectors", "answers_of")]),
+    "answers": (
+        "the saved answers",
+        [
+            ("assessor.records.selectors", "answers_of"),
+            ("assessor.records.selectors", "answers_shown"),
+        ],
+    ),
     "form": ("building the step's form", [("assessor.wizard.views", "SectionForm")]),
     "markup": (
         "the step's field markup (reused crispy output)",

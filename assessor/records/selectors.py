@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 
@@ -81,6 +82,23 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
     # By id, as Answer's default ordering ("assessment", "id") lists them for one record,
     # without the join to the assessment table that ordering by "assessment" costs.
     return {answer.question_key: answer for answer in assessment.answers.order_by("id")}
+
+
+class SavedAnswer(NamedTuple):
+    """A stored answer as a page shows it: read as plain values, no model instance built."""
+
+    choice_key: str
+    note: str
+    evidence_url: str
+
+
+def answers_shown(assessment: Assessment) -> dict[str, SavedAnswer]:
+    """`answers_of` for a page that only shows the answers (nothing is saved from them), in one
+    query: three columns as tuples, a third of the cost of building ~30 Answer instances."""
+    rows = assessment.answers.order_by("id").values_list(
+        "question_key", "choice_key", "note", "evidence_url"
+    )
+    return {key: SavedAnswer(*rest) for key, *rest in rows}
 
 
 def choices_saved(assessment: Assessment) -> dict[str, str]:
@@ -385,7 +403,7 @@ class WizardStepState:
     assessment: Assessment
     steps: list[Step]
     step: Step
-    existing: dict[str, Answer]  # the saved answers, by question key
+    existing: dict[str, Answer] | dict[str, SavedAnswer]  # the saved answers, by question key
 
     @cached_property
     def initial(self) -> dict[str, str]:
@@ -435,9 +453,14 @@ class WizardStepState:
         }
 
 
-def wizard_step_state(assessment: Assessment, number: int) -> WizardStepState | None:
-    """Step `number` (1-based) of the record's wizard, or None if there is no such step."""
-    existing = answers_of(assessment)
+def wizard_step_state(
+    assessment: Assessment, number: int, *, saving: bool = True
+) -> WizardStepState | None:
+    """Step `number` (1-based) of the record's wizard, or None if there is no such step.
+
+    `saving=False` (a GET) reads the answers as plain values (`answers_shown`): nothing is
+    saved from them, so no Answer instances are needed."""
+    existing = answers_of(assessment) if saving else answers_shown(assessment)
     steps = steps_of(assessment, choices_of(existing))
     if not 1 <= number <= len(steps):
         return None

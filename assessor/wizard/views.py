@@ -73,7 +73,7 @@ def wizard(request, pk: int, step: int):
             request, f"Only reviewers of team {assessment.team} change this assessment's answers."
         )
         return redirect("report", pk=pk)
-    state = selectors.wizard_step_state(assessment, step)
+    state = selectors.wizard_step_state(assessment, step, saving=request.method == "POST")
     if state is None:
         return redirect("wizard", pk=pk, step=1)
     if request.method == "POST":
