@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessor.records.validators import text_problem
 from assessor.teams import access
 
 from ..api.serializers import TeamSerializer
@@ -74,12 +75,29 @@ class AgentSerializer(serializers.ModelSerializer):
         return WorkflowSerializer(workflows, many=True).data
 
 
+class UsernameField(serializers.SlugRelatedField):
+    """A person by username. Text no username can hold (a NUL, a lone surrogate, a character
+    XML forbids) is refused by name before the lookup: PostgreSQL would refuse the query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            problem = text_problem(data)
+            if problem:
+                self.fail("invalid_text", problem=problem)
+        return super().to_internal_value(data)
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "invalid_text": "The username {problem}.",
+    }
+
+
 class AgentWriteSerializer(serializers.ModelSerializer):
     """A new agent (team required) or changes to one (team fixed). The owner is a username
     of a member of the agent's team."""
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
-    owner = serializers.SlugRelatedField(
+    owner = UsernameField(
         slug_field="username",
         queryset=selectors.owner_choices(Team.objects.none()),
         help_text="The accountable owner's username: a member of the agent's team.",

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import SmtpInbox, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/notify/ is two below)
 REMINDERS = 40
 LEASE_SECONDS = 4
 RCPT_DELAY = 0.25  # each message takes this long before it is accepted: the job is slow

@@ -270,6 +270,20 @@ def test_the_api_names_an_unknown_identity_kind(owner):
     assert not AgentIdentity.objects.exists()
 
 
+@pytest.mark.parametrize("username", ["team\x00mate", "team\ufffemate", "team\x0bmate"])
+def test_the_api_names_an_owner_no_username_can_hold_and_saves_nothing(owner, teammate, username):
+    """A NUL in a lookup would make PostgreSQL refuse the query (a 500); it is a 400 on the
+    field, like any other bad owner."""
+    team = owner.memberships.get().team_id
+    response = api_client(owner).post(
+        "/api/v1/agents/",
+        {"name": "Joiner bot", "team": team, "owner": username},
+        format="json",
+    )
+    assert response.status_code == 400 and list(response.json()) == ["owner"]
+    assert not Agent.objects.exists()
+
+
 def test_the_api_keeps_to_the_team_and_role_rules(owner, outsider, auditor):
     agent = make_agent(owner)
     assert api_client(outsider).get(f"/api/v1/agents/{agent.pk}/").status_code == 404
