@@ -4,6 +4,7 @@ from django.db import connection, transaction
 
 from assessor import bank
 from assessor.bank.loading import questionnaire_load
+from assessor.documents import pdf
 from tests.builders import Canary, SmtpInbox, free_port, make_user
 
 
@@ -141,6 +142,14 @@ def smtp_server(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def stub_pdf(monkeypatch):
+    """For tests of the review loop, not of rendering: approving stores a few fixed bytes as
+    the PDF instead of rendering one (about half a second each); tests/documents/test_pdf.py
+    renders real ones."""
+    monkeypatch.setattr(pdf, "assessment_pdf", lambda assessment, generated_by: b"%PDF-1.4 stub")
 
 
 @pytest.fixture

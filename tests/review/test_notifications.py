@@ -15,7 +15,8 @@ from assessor.models import Assessment, NotificationPreference
 from assessor.review import services as review
 from tests.builders import SAFEST, free_port, make_assessment, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# approvals here store a stub PDF (the mails carry a link, not the PDF); one test makes it fail
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stub_pdf")]
 
 BASE = "https://assessor.example.org"
 

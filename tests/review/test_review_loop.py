@@ -11,7 +11,8 @@ from assessor.review import services as review
 from assessor.teams import access
 from tests.builders import LOWER_TRUST, SAFEST, make_assessment, make_user, record_state
 
-pytestmark = pytest.mark.django_db
+# approvals here store a stub PDF: these tests are about the review, not the rendering
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_pdf")]
 
 RETURN_COMMENT = "The evidence link for monitoring is broken."
 
