@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -109,11 +110,22 @@ def test_a_database_error_mid_save_says_not_saved_and_keeps_the_form(
     assert saved == posted
 
 
+@contextmanager
+def answers_failing(error: Exception):
+    """The step's read of its saved answers raises `error`: a page reads them as plain values
+    (answers_shown), a save as rows (answers_of)."""
+    with (
+        mock.patch.object(selectors, "answers_of", side_effect=error),
+        mock.patch.object(selectors, "answers_shown", side_effect=error),
+    ):
+        yield
+
+
 def test_an_unavailable_database_elsewhere_is_a_503_not_a_500(owner, assessment):
     client = Client(raise_request_exception=False)
     client.force_login(owner)
     down = OperationalError("connection to server failed: Connection refused")
-    with mock.patch.object(selectors, "answers_of", side_effect=down):
+    with answers_failing(down):
         page = client.get(step_url(assessment))
         post = client.post(step_url(assessment), {**BLAST, "version": 1, "next": "1"})
     assert page.status_code == 503 and post.status_code == 503
@@ -127,7 +139,7 @@ def test_an_unavailable_database_elsewhere_is_a_503_not_a_500(owner, assessment)
 def test_any_other_error_is_still_a_500(owner, assessment):
     client = Client(raise_request_exception=False)
     client.force_login(owner)
-    with mock.patch.object(selectors, "answers_of", side_effect=RuntimeError("a bug")):
+    with answers_failing(RuntimeError("a bug")):
         response = client.get(step_url(assessment))
     assert response.status_code == 500
     assert "Not saved" not in response.content.decode()
@@ -210,7 +222,7 @@ def test_a_database_error_in_the_api_is_a_json_503_and_pages_keep_their_html(own
     assert answer["Cache-Control"] == "private, no-store" and answer["Retry-After"]
     # and the pages keep their HTML page
     client.force_login(owner)
-    with mock.patch.object(selectors, "answers_of", side_effect=down):
+    with answers_failing(down):
         page = client.get(step_url(assessment))
     assert page.status_code == 503 and page["Content-Type"].startswith("text/html")
     try:  # outside the API's views (a middleware), the project's handler500 answers JSON too
