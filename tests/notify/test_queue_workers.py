@@ -199,28 +199,34 @@ def test_two_workers_and_a_kill_deliver_every_reminder_exactly_once(
                 f"{log}: the cluster did not start",
             )
             assert process.poll() is None
-        django_run(env, ENQUEUE.format(n=2))  # one job for each
+        django_run(env, ENQUEUE.format(n=2))  # two jobs; the broker decides who takes them
 
-        # Mid-job: the first cluster's worker holds a live claim on rows not yet sent, and a
-        # message is on its way (half-way through the slow RCPT).
-        first_pids = group_pids(first.pid)
+        # Mid-job: one cluster's worker holds a live claim on rows not yet sent, and a message
+        # is on its way (half-way through the slow RCPT). Which cluster takes the jobs is the
+        # broker's choice, so the one holding the claim is the one killed.
+        pids = {process.pid: group_pids(process.pid) for process in (first, second)}
+        holder = {}
 
-        def first_holds_unsent_rows():
+        def a_worker_holds_unsent_rows():
+            if len(inbox.messages) < 4:
+                return False
             rows = delivery_rows(database_url)
-            return (
-                any(
-                    status == "pending" and live and int(token.split("-")[0]) in first_pids
+            for process in (first, second):
+                if any(
+                    status == "pending" and live and int(token.split("-")[0]) in pids[process.pid]
                     for status, token, live in rows
-                )
-                and len(inbox.messages) >= 4
-            )
+                ):
+                    holder["process"] = process
+                    return True
+            return False
 
-        wait_for(first_holds_unsent_rows, 60, "the first worker never held a claim")
+        wait_for(a_worker_holds_unsent_rows, 60, "no worker ever held a claim")
+        victim = holder["process"]
         seen = len(inbox.messages)
         wait_for(lambda: len(inbox.messages) > seen, 10, "no message was accepted")
         time.sleep(RCPT_DELAY / 2)
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
         assert len(inbox.messages) < REMINDERS, "killed too late: nothing was left to lose"
 
         # The frequent "deliver pending" schedule, faster: a job every second until all are sent.
