@@ -48,7 +48,18 @@ from .records import (
     snapshot,
     sweep_post_data,
 )
-from .servers import Canary, SmtpInbox, free_port
+from .servers import (
+    Canary,
+    SmtpInbox,
+    django_env,
+    free_port,
+    live_pids,
+    postgres_side_database,
+    start_process,
+    stop_process,
+    wait_for,
+    wait_for_port,
+)
 
 __all__ = [
     "SAFEST",
@@ -79,6 +90,13 @@ __all__ = [
     "BAD_LINKS",
     "SmtpInbox",
     "free_port",
+    "start_process",
+    "wait_for",
+    "wait_for_port",
+    "stop_process",
+    "live_pids",
+    "django_env",
+    "postgres_side_database",
     "Canary",
     "read",
     "text_of",

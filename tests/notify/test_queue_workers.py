@@ -18,12 +18,21 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.builders import SmtpInbox, free_port
+from tests.builders import (
+    SmtpInbox,
+    django_env,
+    free_port,
+    live_pids,
+    postgres_side_database,
+    start_process,
+    stop_process,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/notify/ is two below)
 REMINDERS = 40
@@ -60,27 +69,14 @@ def smtp():
 @pytest.fixture
 def database_url():
     """A database of its own beside the suite's, dropped afterwards."""
-    import psycopg
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    name = f"{parts.path.lstrip('/') or 'assessor'}_queue_workers"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_side_database(os.environ["DATABASE_URL"], "queue_workers") as url:
+        yield url
 
 
 @pytest.fixture
 def env(database_url, smtp):
     _, port = smtp
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ASSESSOR_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.test_settings",
+    return django_env(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         DJANGO_EMAIL_HOST="127.0.0.1",
@@ -90,9 +86,7 @@ def env(database_url, smtp):
         ASSESSOR_QUEUE_RETRY_SECONDS="90",
         ASSESSOR_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
         ASSESSOR_DELIVERY_BUDGET_SECONDS="30",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def django_run(env, code: str) -> str:
@@ -134,8 +128,6 @@ for _ in range({n}):
 
 def delivery_rows(database_url) -> list[tuple[str, str, bool]]:
     """(status, lease token, lease still live) of every delivery, read straight from SQL."""
-    import psycopg
-
     with psycopg.connect(database_url) as connection:
         return connection.execute(
             "SELECT status, lease_token, coalesce(leased_until > now(), false) "
@@ -145,43 +137,7 @@ def delivery_rows(database_url) -> list[tuple[str, str, bool]]:
 
 def cluster(env, log: Path) -> subprocess.Popen:
     # its own process group: the cluster and its worker die together, as a host would
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def group_pids(pgid: int) -> set[int]:
-    pids = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp
-            pids.add(int(stat.parent.name))
-    return pids
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+    return start_process([sys.executable, "manage.py", "qcluster"], env=env, log=log)
 
 
 def test_two_workers_and_a_kill_deliver_every_reminder_exactly_once(
@@ -204,7 +160,7 @@ def test_two_workers_and_a_kill_deliver_every_reminder_exactly_once(
         # Mid-job: one cluster's worker holds a live claim on rows not yet sent, and a message
         # is on its way (half-way through the slow RCPT). Which cluster takes the jobs is the
         # broker's choice, so the one holding the claim is the one killed.
-        pids = {process.pid: group_pids(process.pid) for process in (first, second)}
+        pids = {process.pid: live_pids(group=process.pid) for process in (first, second)}
         holder = {}
 
         def a_worker_holds_unsent_rows():
@@ -236,8 +192,8 @@ def test_two_workers_and_a_kill_deliver_every_reminder_exactly_once(
             time.sleep(1)
         time.sleep(LEASE_SECONDS)  # room for a duplicate to show up, if one were coming
     finally:
-        stop(first)
-        stop(second)
+        stop_process(first)
+        stop_process(second)
 
     received = Counter(message["To"] for message in inbox.messages)
     assert sorted(received) == sorted(f"owner{i}@example.org" for i in range(REMINDERS))

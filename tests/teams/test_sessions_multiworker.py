@@ -10,15 +10,21 @@ import http.client
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import pytest
+
+from tests.builders import (
+    django_env,
+    free_port,
+    postgres_side_database,
+    start_process,
+    stop_process,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -26,12 +32,6 @@ WORKERS = 2
 REPLAYS = 30
 USERNAME = "alice"
 PASSWORD = secrets.token_urlsafe(16)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def request(port, method, path, *, cookies=None, form=None):
@@ -76,28 +76,14 @@ def server_database(tmp_path):
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
         return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'assessor'}_multiworker"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_side_database(url, "multiworker") as side_url:
+        yield side_url
 
 
 @pytest.fixture
 def server(server_database, tmp_path):
     """gunicorn with two sync workers on a free loopback port; always stopped."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        # the test settings: static files from the finders (nobody ran collectstatic)
-        DJANGO_SETTINGS_MODULE="config.test_settings",
+    env = django_env(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_DEBUG="0",
         DJANGO_ALLOWED_HOSTS=HOST,
@@ -105,7 +91,6 @@ def server(server_database, tmp_path):
         DJANGO_SECURE_COOKIES="0",
         DJANGO_HSTS_SECONDS="0",
         DATABASE_URL=server_database,
-        PYTHONPATH=str(ROOT),
     )
     setup = (
         "import django; django.setup()\n"
@@ -116,42 +101,18 @@ def server(server_database, tmp_path):
     )
     subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True, timeout=120)
     port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            f"--workers={WORKERS}",
-            f"--bind={HOST}:{port}",
-            "--log-level=warning",
-        ],
+    log = tmp_path / "gunicorn.log"
+    process = start_process(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", f"--workers={WORKERS}"]
+        + [f"--bind={HOST}:{port}", "--log-level=warning"],
         env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=log,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                if request(port, "GET", "/accounts/login/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
-            time.sleep(0.1)
+        wait_for_port(process, port, log=log, timeout=30)
         yield port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+        stop_process(process, timeout=15)
 
 
 def test_a_signed_out_cookie_is_signed_out_in_every_worker(server):
