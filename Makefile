@@ -30,10 +30,9 @@ run: $(VENV)/.runtime-installed
 	DJANGO_DEBUG=1 $(PY) manage.py seed_examples
 	DJANGO_DEBUG=1 $(PY) manage.py review_sweep
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_schedules
-	@# A task-queue worker beside the web server (reminders, digests, webhooks), stopped with it.
-	DJANGO_DEBUG=1 $(PY) manage.py qcluster & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The server and a task-queue worker (reminders, digests, webhooks), owned by one script
+	@# that stops both on INT or TERM; exec, so the signals make passes on reach it.
+	DJANGO_DEBUG=1 exec scripts/serve.sh $(PY) $(PORT)
 
 system-deps:
 	@scripts/system-deps.sh
