@@ -8,12 +8,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessor.teams import selectors as team_selectors
+
 from . import outbox, selectors, services, tasks
 from .forms import WebhookEndpointForm
 
 
 def _managed_team(user, team_id: int):
-    team = selectors.team_managed(user, team_id)
+    # the team's own managers only: a superuser gets the 404 of a team they do not manage
+    team = team_selectors.team_managed(user, team_id, superusers_allowed=False)
     if team is None:
         raise Http404("No such team.")
     return team

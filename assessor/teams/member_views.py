@@ -23,7 +23,7 @@ T = "assessor/teams/"
 
 
 def _managed(request, team_pk: int):
-    team = selectors.team_managed(request.user, team_pk)
+    team = selectors.team_managed(request.user, team_pk, superusers_allowed=True)
     if team is None:
         raise Http404("No such team among the teams you manage.")
     return team

@@ -26,11 +26,22 @@ def preference_get(user) -> NotificationPreference:
     return preference if preference is not None else NotificationPreference(user=user)
 
 
-def team_managed(user, team_pk: int) -> Team | None:
-    """The team, if `user` may change its members (a team manager there, or a superuser); None
-    for a team they do not manage and for a missing one alike."""
+def team_managed(user, team_pk: int, *, superusers_allowed: bool) -> Team | None:
+    """The team, if `user` is a team manager there; None for a team they do not manage and for
+    a missing one alike (the pages answer 404 either way).
+
+    `superusers_allowed`: whether a superuser passes too. The members page lets them (someone
+    must be able to staff a team that has no manager left); a team's webhooks do not, they stay
+    with the team's own managers."""
     team = Team.objects.filter(pk=team_pk).first()
-    return team if team is not None and access.manages(user, team) else None
+    if team is None:
+        return None
+    allowed = access.manages if superusers_allowed else _manager_there
+    return team if allowed(user, team) else None
+
+
+def _manager_there(user, team: Team) -> bool:
+    return access.may(user, team, access.MANAGE)
 
 
 def membership_get(team: Team, user_pk: int) -> Membership:

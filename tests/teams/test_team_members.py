@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from assessor.models import Membership, Team
+from assessor.teams import selectors
 from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,33 @@ def test_a_manager_of_another_team_or_a_member_gets_404_and_nothing_changes(
         assert client.post(member_url(team, manager), {"remove": "1"}).status_code == 404
     assert client.get(reverse("team_members", args=[999_999])).status_code == 404
     assert list(Membership.objects.order_by("pk").values()) == before
+
+
+def test_a_superuser_in_no_team_manages_its_members(client, team, alan):
+    root = make_user("root", roles=())
+    root.is_superuser = root.is_staff = True
+    root.save()
+    client.force_login(root)
+    assert "alan@example.com" in client.get(members_url(team)).content.decode()
+    client.post(member_url(team, alan), {"roles": ["reviewer"]})
+    assert roles_of(team, alan) == {"reviewer"}
+
+
+@pytest.mark.parametrize("superusers_allowed", [True, False])
+def test_team_managed_lets_a_superuser_through_only_when_asked(team, manager, superusers_allowed):
+    """One selector serves the members page (superusers allowed) and the webhook pages (not)."""
+    root = make_user("root", roles=())
+    root.is_superuser = True
+    root.save()
+    reviewer = make_user("rita", roles=("reviewer",))
+
+    def managed(user, pk=team.pk):
+        return selectors.team_managed(user, pk, superusers_allowed=superusers_allowed)
+
+    assert managed(manager) == team
+    assert managed(root) == (team if superusers_allowed else None)
+    assert managed(reviewer) is None
+    assert managed(manager, 999_999) is None and managed(root, 999_999) is None
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, team):
