@@ -26,6 +26,7 @@ from assessor.models import (
 from assessor.oversight.services import review_requests_for_version
 from assessor.records.guard import ImmutableQuestionnaire
 from assessor.records.validators import bank_document_problems, draft_label_problem
+from assessor.studio.impact import Impact
 
 
 class VersionConflict(bank.BankError):
@@ -284,11 +285,12 @@ def _publish(questionnaire: Questionnaire) -> None:
 
 
 @transaction.atomic
-def questionnaire_publish(questionnaire: Questionnaire) -> None:
+def questionnaire_publish(questionnaire: Questionnaire, *, preview: Impact | None = None) -> None:
     """Make this draft the version new assessments use; the published version retires.
 
     Existing assessments stay pinned to the version they were started on. From here on the
     version never changes (see records/guard.py); ImmutableQuestionnaire if it is not a draft.
+    `preview`: the draft's impact preview over every team, if the caller has one already.
     """
     stored = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if stored.status != Questionnaire.Status.DRAFT:
@@ -304,7 +306,7 @@ def questionnaire_publish(questionnaire: Questionnaire) -> None:
     questionnaire_refresh(questionnaire)
     _publish(questionnaire)
     # Approvals whose verdict this version would change are asked to be reviewed again.
-    review_requests_for_version(questionnaire)
+    review_requests_for_version(questionnaire, preview=preview)
 
 
 @transaction.atomic

@@ -93,10 +93,19 @@ def review_request(*, assessment: Assessment, reason: str, user=None) -> ReviewC
     return cycle
 
 
-def review_requests_for_version(questionnaire: Questionnaire) -> int:
+def review_requests_for_version(
+    questionnaire: Questionnaire, *, preview: impact.Impact | None = None
+) -> int:
     """After `questionnaire` is published: request a re-review of each approved record whose
-    verdict it would change (as the impact preview counts it). How many."""
-    preview = impact.impact_preview(questionnaire, readable=Team.objects.all())
+    verdict it would change (as the impact preview counts it). How many.
+
+    `preview`: the impact preview of this version already computed over every team (the
+    studio's four-eyes check has one), so the costly pass over all records runs once."""
+    if preview is None:
+        preview = impact.impact_preview(questionnaire, readable=Team.objects.all())
+    elif preview.unreadable.total:
+        # a preview that only counts some records cannot say which of them to re-review
+        raise ValueError("The impact preview must name the records of every team.")
     changed = [c for c in preview.changes if c.status == Assessment.Status.APPROVED]
     records = Assessment.objects.in_bulk([c.assessment_id for c in changed])
     label = {**engine.VERDICT_LABELS, impact.INCOMPLETE: "incomplete"}

@@ -308,6 +308,12 @@ def changes_verdicts(draft: Questionnaire) -> bool:
     return impact.impact_preview(draft, readable=Team.objects.none()).changed > 0
 
 
+def _full_preview(draft: Questionnaire) -> impact.Impact:
+    """The impact preview naming every team's records: it answers the four-eyes question and
+    then says which approvals to re-review once published (one pass over the records)."""
+    return impact.impact_preview(draft, readable=Team.objects.all())
+
+
 def publish_needs_review(draft: Questionnaire) -> bool:
     """Four eyes: a draft that changes verdicts needs a second questionnaire admin, where the
     installation has one."""
@@ -330,7 +336,14 @@ def _checked_name_and_note(name: str, note: str) -> None:
 
 
 def _publish(
-    locked: Questionnaire, *, name: str, note: str, user, alone: bool, reviewed: bool
+    locked: Questionnaire,
+    *,
+    name: str,
+    note: str,
+    user,
+    alone: bool,
+    reviewed: bool,
+    preview: impact.Impact | None = None,
 ) -> Questionnaire:
     """Publish under `name`; a version published `reviewed` keeps who requested it."""
     locked.version, locked.release_note, locked.published_by = name, note.strip(), user
@@ -346,7 +359,7 @@ def _publish(
         ]
     )
     try:
-        loading.questionnaire_publish(locked)
+        loading.questionnaire_publish(locked, preview=preview)
     except ImmutableQuestionnaire as error:  # another version was published meanwhile
         raise NotADraft(" ".join(error.messages)) from error
     return locked
@@ -360,13 +373,16 @@ def draft_publish(*, draft: Questionnaire, name: str, note: str, user) -> Questi
     (`draft_publish_request`). The only admin publishes alone, and the version says so."""
     locked = _checked_draft(draft)
     _checked_name_and_note(name, note)
-    changes = changes_verdicts(locked)
+    preview = _full_preview(locked)
+    changes = preview.changed > 0
     if changes and bank_admin_count() > 1:
         raise ReviewRequired(
             "This version changes verdicts: request publication, and another questionnaire "
             "admin approves it (four eyes)."
         )
-    return _publish(locked, name=name, note=note, user=user, alone=changes, reviewed=False)
+    return _publish(
+        locked, name=name, note=note, user=user, alone=changes, reviewed=False, preview=preview
+    )
 
 
 @transaction.atomic

@@ -25,9 +25,11 @@ from assessor.oversight.services import (
     ReviewRequestError,
     review_cycles_reschedule,
     review_request,
+    review_requests_for_version,
 )
 from assessor.records import services
 from assessor.review import services as review
+from assessor.studio.impact import impact_preview
 from tests.builders import SAFEST, api_client, make_assessment, make_user
 
 WINDOW, GRACE = 30, 30
@@ -375,6 +377,15 @@ def test_publishing_a_version_that_changes_a_verdict_requests_its_re_review(
         "Questionnaire version 2026.9 would change its verdict from Supervised to Copilot."
     )
     assert ReviewCycle.objects.get(assessment=same).rereview_reason == ""
+
+
+@pytest.mark.django_db
+def test_re_review_requests_refuse_a_preview_that_hides_some_teams(questionnaire, owner):
+    make_assessment(owner, answers=SAFEST)
+    draft = loading.questionnaire_clone(questionnaire, version="2026.9")
+    partial = impact_preview(draft, readable=Team.objects.none())
+    with pytest.raises(ValueError, match="every team"):
+        review_requests_for_version(draft, preview=partial)
 
 
 # --- the command -------------------------------------------------------------------------------

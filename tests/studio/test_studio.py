@@ -15,6 +15,8 @@ from assessor import bank
 from assessor.bank import loading
 from assessor.documents import pdf
 from assessor.models import ChoiceWeight, Question, Questionnaire, Rule, Team, Threshold
+from assessor.oversight.models import ReviewCycle
+from assessor.review import services as review
 from assessor.studio import services as studio
 from assessor.studio import version_diff, wording
 from assessor.studio.impact import impact_preview
@@ -997,6 +999,29 @@ def test_the_only_admin_publishes_alone_and_the_version_says_so(web, verdict_cha
     assert record.questionnaire_id == published.pk
     report = web.get(url("report", record.pk)).content.decode()
     assert "published without review" in report
+
+
+def test_publishing_previews_the_impact_once_and_still_asks_for_re_reviews(
+    draft_questionnaire, qadmin, owner, approver, stub_pdf, monkeypatch
+):
+    record = make_assessment(owner, answers=SAFEST | {"kill_switch": "no"}, name="Rotation")
+    review.assessment_submit(assessment=record, user=owner)
+    review.assessment_approve(assessment=record, user=approver)
+    _cap_kill_switch(draft_questionnaire)
+    draft_questionnaire.refresh_from_db()
+    previews = []
+
+    def counted(draft, *, readable):
+        previews.append(draft.pk)
+        return impact_preview(draft, readable=readable)
+
+    # both the four-eyes check and the re-review requests read it through this module
+    monkeypatch.setattr("assessor.studio.impact.impact_preview", counted)
+    studio.draft_publish(draft=draft_questionnaire, name="2026.4", note="n", user=qadmin)
+    assert previews == [draft_questionnaire.pk]
+    reason = ReviewCycle.objects.get(assessment=record).rereview_reason
+    assert reason.startswith("Questionnaire version 2026.4 would change its verdict from ")
+    assert reason.endswith(" to Copilot.")
 
 
 def test_a_version_that_changes_no_verdict_publishes_as_today(
