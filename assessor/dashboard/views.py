@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from assessor import engine
 from assessor.dashboard import filters as listing
@@ -19,6 +20,7 @@ from assessor.documents import spreadsheet
 from assessor.oversight.selectors import REVIEW_STATE_CHOICES, review_status
 from assessor.records import selectors
 from assessor.teams import access
+from assessor.web import filter_form
 from assessor.web.decorators import private
 
 PAGE_SIZE = 20
@@ -72,9 +74,51 @@ def dashboard(request):
             "verdict_choices": [(key, engine.VERDICT_LABELS[key]) for key in engine.VERDICTS],
             "status_choices": listing.STATUS_CHOICES,
             "filter_errors": filter_errors,
+            # the examples box only where there are both examples and records of one's own
+            "filter_fields": _filter_fields(filters, examples=example_count if has_any else 0),
+            "clear_url": reverse("dashboard") if _filtered(filters, has_any=has_any) else "",
         },
         status=400 if filter_errors else 200,
     )
+
+
+def _filtered(filters, *, has_any: bool) -> bool:
+    """Whether the list is narrowed (the examples shown by default to a newcomer do not count)."""
+    narrowed = filters.query or filters.verdict or filters.status or filters.review
+    return bool(narrowed or (filters.examples and has_any))
+
+
+def _filter_fields(filters, *, examples: int) -> list[filter_form.FilterField]:
+    verdicts = [(key, engine.VERDICT_LABELS[key]) for key in engine.VERDICTS]
+    fields = [
+        filter_form.FilterField(
+            name="q", label="Search by name or system", value=filters.query, kind="search", width=3
+        ),
+        filter_form.select(
+            "verdict",
+            "Verdict",
+            filters.verdict,
+            [*verdicts, (listing.INCOMPLETE, "Incomplete")],
+            any_label="Any verdict",
+            width=3,
+        ),
+        filter_form.select(
+            "status", "Status", filters.status, listing.STATUS_CHOICES, any_label="Any status"
+        ),
+        filter_form.select(
+            "review", "Review", filters.review, REVIEW_STATE_CHOICES, any_label="Any review state"
+        ),
+    ]
+    if examples:
+        fields.append(
+            filter_form.FilterField(
+                name="examples",
+                label=f"Include the {examples} example{'' if examples == 1 else 's'}",
+                value="1" if filters.examples else "",
+                kind="checkbox",
+            )
+        )
+    return fields
 
 
 @private

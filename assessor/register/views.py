@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessor import engine
 from assessor.teams import access
+from assessor.web import filter_form
 
 from . import selectors, services
 from .forms import AgentForm, AttachForm, IdentityForm
@@ -42,21 +44,51 @@ def agent_list(request):
     workflows = selectors.page_workflows(page.object_list)
     for agent in page.object_list:
         agent.workflows = workflows[agent.pk]
+    filter_query = urlencode(filters.as_params())
     context = {
         "page": page,
         "filters": filters,
-        "filter_query": urlencode(filters.as_params()),
+        "filter_query": filter_query,
         "filter_errors": filter_errors,
-        "status_choices": selectors.Agent.Status.choices,
-        "verdict_choices": [
-            *((key, label) for key, label in engine.VERDICT_LABELS.items()),
-            (selectors.NO_VERDICT, "No approved verdict"),
-        ],
+        "filter_fields": _filter_fields(filters, **selectors.filter_options(request.user)),
+        "clear_url": reverse("agent_list") if filter_query else "",
         "can_create": access.teams_for(request.user, access.EDIT).exists(),
-        **selectors.filter_options(request.user),
     }
     status = 400 if filter_errors else 200
     return render(request, "assessor/register/agent_list.html", context, status=status)
+
+
+def _filter_fields(filters, *, teams, owners, platforms) -> list[filter_form.FilterField]:
+    verdicts = [*engine.VERDICT_LABELS.items(), (selectors.NO_VERDICT, "No approved verdict")]
+    # a platform in the address matches its option whatever its case, as the filter does
+    platform = next((p for p in platforms if p.lower() == filters.platform.lower()), "")
+    people = [(person.pk, person.get_full_name() or person.get_username()) for person in owners]
+    return [
+        filter_form.FilterField(
+            name="q", label="Search by name or purpose", value=filters.query, kind="search", width=3
+        ),
+        filter_form.select(
+            "team", "Team", filters.team, [(t.pk, t.name) for t in teams], any_label="Any team"
+        ),
+        filter_form.select(
+            "status",
+            "Status",
+            filters.status,
+            selectors.Agent.Status.choices,
+            any_label="Any status",
+        ),
+        filter_form.select(
+            "platform",
+            "Platform",
+            platform,
+            [(p, p) for p in platforms],
+            any_label="Any platform",
+        ),
+        filter_form.select(
+            "verdict", "Current verdict", filters.verdict, verdicts, any_label="Any verdict"
+        ),
+        filter_form.select("owner", "Accountable owner", filters.owner, people, any_label="Anyone"),
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -138,6 +138,17 @@ def test_list_filters(owner_client, owner, teammate, approver, questionnaire):
     assert bad.status_code == 400 and set(bad.context["filter_errors"]) == {"status", "team"}
 
 
+def test_the_filter_form_shows_the_filters_in_the_address(owner_client, owner):
+    make_agent(owner, name="Rotator", platform="Vault")
+    html = owner_client.get(reverse("agent_list")).content.decode()
+    assert 'aria-label="Filter agents"' in html and ">Clear</a>" not in html
+    page = owner_client.get(reverse("agent_list"), {"platform": "VAULT", "q": "rot"})
+    html = page.content.decode()
+    assert '<option value="Vault" selected>Vault</option>' in html  # whatever the case typed
+    assert 'id="filter-q" name="q" value="rot"' in html
+    assert f'<a href="{reverse("agent_list")}" class="btn btn-link">Clear</a>' in html
+
+
 def test_the_list_page_costs_the_same_queries_for_3_or_30_agents(
     owner_client, owner, questionnaire
 ):
