@@ -40,6 +40,7 @@ urlpatterns = [
         name="compare",
     ),
     path("assessments/<int:pk>/grant/", grants.grant_page, name="grant"),
+    path("assessments/<int:pk>/grant/issue/", grants.grant_issue, name="grant_issue"),
     path("assessments/<int:pk>/grant/revoke/", grants.grant_revoke, name="grant_revoke"),
     path("audit/records/", documents.audit_records, name="audit_records"),
 ]

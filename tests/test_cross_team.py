@@ -94,6 +94,7 @@ COVERED = {
     "assessments/<int:pk>/compare/<int:other>/": RECORD,
     # a record's autonomy grant (tests/grants/)
     "assessments/<int:pk>/grant/": RECORD,
+    "assessments/<int:pk>/grant/issue/": RECORD,
     "assessments/<int:pk>/grant/revoke/": RECORD,
     "api/v1/grants/<int:pk>/": Target("grant", api=True),
     # the API

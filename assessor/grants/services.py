@@ -125,7 +125,9 @@ def _announce(event_type: str, grant: AutonomyGrant, **extra) -> None:
     )
 
 
-def grant_issue(*, assessment: Assessment, approver, approved_at, conditions: str = ""):
+def grant_issue(
+    *, assessment: Assessment, approver, approved_at, conditions: str = "", review_by=None
+):
     """The grant of a record just approved (called by the approval, in its transaction), or
     None when it gets none (copilot, no agent). Grants of its earlier revisions are revoked:
     this revision supersedes them."""
@@ -138,7 +140,7 @@ def grant_issue(*, assessment: Assessment, approver, approved_at, conditions: st
     if grant_refusal(assessment):
         return None
     grant = AutonomyGrant(assessment=assessment, agent=assessment.agent, issued_by=approver)
-    valid_until = _end_of_day(review_by_date(approved_at, assessment.team))
+    valid_until = _end_of_day(review_by or review_by_date(approved_at, assessment.team))
     claims = _claims(
         assessment,
         jti=grant.jti,
@@ -153,6 +155,36 @@ def grant_issue(*, assessment: Assessment, approver, approved_at, conditions: st
     grant.save()
     _announce(events.GRANT_ISSUED, grant)
     return grant
+
+
+@transaction.atomic
+def grant_issue_late(*, assessment: Assessment, user, conditions: str = "") -> AutonomyGrant:
+    """The grant of a record approved before an agent was attached to it: an approver of its
+    team issues it, valid from now until the approval's review-by date. Only for a standing
+    approval (current, due or overdue; no re-review asked) that never had a grant: a withdrawn
+    or revoked grant is not issued again (approve a new revision instead)."""
+    access.require_on(user, assessment, access.APPROVE)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    conditions = conditions_checked(conditions)
+    refusal = grant_refusal(assessment)
+    if assessment.status != Assessment.Status.APPROVED:
+        refusal = "only an approved record gets a grant"
+    if AutonomyGrant.objects.filter(assessment=assessment).exists():
+        refusal = "this record had a grant already; approve a new revision for another"
+    cycle = getattr(assessment, "review_cycle", None)
+    if not refusal and (cycle is None or cycle.closed_at is not None):
+        refusal = "a newer revision of this workflow is approved: issue it there"
+    elif not refusal and (cycle.state == cycle.State.LAPSED or cycle.rereview_requested_at):
+        refusal = "the approval lapsed or is under re-review: approve a new revision first"
+    if refusal:
+        raise GrantError(f"No grant issued: {refusal}.")
+    return grant_issue(
+        assessment=assessment,
+        approver=user,
+        approved_at=timezone.now(),
+        conditions=conditions,
+        review_by=cycle.review_by,
+    )
 
 
 def _ancestors(assessment: Assessment) -> list[int]:

@@ -38,8 +38,31 @@ def grant_page(request, pk: int):
         "state": grant.state(timezone.now()) if grant else "",
         "refusal": services.grant_refusal(assessment),
         "can_revoke": access.allowed(assessment, access.APPROVE),
+        "can_issue": (
+            grant is None
+            and assessment.status == "approved"
+            and not services.grant_refusal(assessment)
+            and access.allowed(assessment, access.APPROVE)
+        ),
     }
     return render(request, "assessor/grants/grant.html", context)
+
+
+@require_POST
+def grant_issue(request, pk: int):
+    """An approver issues the grant of a record approved before its agent was attached."""
+    assessment = access.assessment_for(request.user, pk, access.APPROVE)
+    try:
+        services.grant_issue_late(
+            assessment=assessment,
+            user=request.user,
+            conditions=request.POST.get("conditions", ""),
+        )
+    except services.GrantError as error:
+        messages.error(request, f"{error} Nothing changed.")
+    else:
+        messages.success(request, "Grant issued: download its token below.")
+    return redirect("grant", pk=pk)
 
 
 @require_POST

@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessor.grants.models import AutonomyGrant
+from assessor.grants.services import grant_revoke
 from assessor.models import Event
 from assessor.oversight import services as oversight
 from assessor.oversight.cycle import review_by_date, review_cycle_sweep
 from assessor.records import services as records
 from assessor.records.services import WorkflowError
+from assessor.register.services import assessment_agent_set
 from assessor.review import services as review
 from tests.builders import AT_VERDICT, make_agent, make_assessment, make_granted, make_user
 
@@ -145,3 +147,26 @@ def test_the_sweep_revokes_it_when_the_approval_lapses(granted, settings):
     review_cycle_sweep(now=later)
     grant.refresh_from_db()
     assert grant.status == "revoked" and "lapsed" in grant.revoke_reason
+
+
+def test_an_agent_attached_after_approval_gets_its_grant_from_an_approver(
+    stub_pdf, questionnaire, owner, approver, client
+):
+    record = make_assessment(owner, answers=AT_VERDICT["owner"])
+    review.assessment_submit(assessment=record, user=owner)
+    review.assessment_approve(assessment=record, user=approver)
+    assessment_agent_set(user=owner, assessment=record, agent=make_agent(owner))
+    url = reverse("grant_issue", args=[record.pk])
+    client.force_login(owner)
+    assert client.post(url).status_code == 403  # a reviewer may not
+    client.force_login(approver)
+    client.post(url, {"conditions": "Night window only."})
+    grant = AutonomyGrant.objects.get()
+    assert grant.conditions == "Night window only."
+    assert timezone.localdate(grant.valid_until - timedelta(seconds=1)) == (
+        record.review_cycle.review_by
+    )
+    # once withdrawn, it is not issued again on the same approval
+    grant_revoke(assessment=record, user=approver, reason="Agent misbehaved.")
+    client.post(url)
+    assert AutonomyGrant.objects.count() == 1
