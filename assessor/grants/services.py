@@ -149,7 +149,10 @@ def grant_issue(
         conditions=conditions,
         approver=approver,
     )
-    grant.token, grant.kid = signing.token_sign(claims)
+    try:
+        grant.token, grant.kid = signing.token_sign(claims)
+    except signing.KeyUnreadable as error:
+        raise GrantError(str(error)) from error
     grant.claims, grant.verdict, grant.conditions = claims, assessment.verdict, conditions
     grant.valid_from, grant.valid_until = approved_at, valid_until
     grant.save()

@@ -36,6 +36,10 @@ def _eddsa():
         yield
 
 
+class KeyUnreadable(RuntimeError):
+    """The active key's private half cannot be read with ASSESSOR_GRANT_KEY_PASSWORD."""
+
+
 class MalformedToken(ValueError):
     """Not a compact JWS at all (or not one of ours): the caller's input, a 400 / exit 2."""
 
@@ -102,7 +106,13 @@ def jwks() -> dict:
 def token_sign(claims: dict) -> tuple[str, str]:
     """The compact JWS of `claims`, signed with the active key; (token, kid)."""
     row = key_active()
-    key = OKPKey.import_key(row.private_pem, password=_password())
+    try:
+        key = OKPKey.import_key(row.private_pem, password=_password())
+    except (ValueError, TypeError) as error:
+        raise KeyUnreadable(
+            f"The grant signing key {row.kid} cannot be read ({error}): check "
+            "ASSESSOR_GRANT_KEY_PASSWORD, or rotate the key (manage.py rotate_grant_key)."
+        ) from None
     header = {"alg": ALG, "kid": row.kid, "typ": TYP}
     with _eddsa():
         return jwt.encode(header, claims, key, algorithms=[ALG]), row.kid

@@ -157,12 +157,15 @@ def assessment_approve(
     )
     chain_link_add(record=assessment, decision=decision)  # the approved snapshot, PDF and all
     _announce(events.ASSESSMENT_APPROVED, assessment, user)
-    grants.grant_issue(
-        assessment=assessment,
-        approver=user,
-        approved_at=decision.created_at,
-        conditions=conditions,
-    )
+    try:
+        grants.grant_issue(
+            assessment=assessment,
+            approver=user,
+            approved_at=decision.created_at,
+            conditions=conditions,
+        )
+    except grants.GrantError as error:  # the approval rolls back with it
+        raise WorkflowError(f"The autonomy grant could not be issued: {error}") from error
     return report
 
 

@@ -17,6 +17,8 @@ from django.urls import reverse
 from assessor.grants import signing
 from assessor.grants.models import AutonomyGrant, SigningKey
 from assessor.grants.services import grant_revoke
+from assessor.models import Assessment
+from assessor.records.services import WorkflowError
 from tests.builders import api_client, make_agent, make_granted
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +170,15 @@ def test_verify_grant_exits_0_valid_1_invalid_2_bad_input(grant, tmp_path):
     for path in (tmp_path / "missing.jwt", html):
         status, _, err = verify_grant(path)
         assert status == 2 and err.startswith("file:"), err
+
+
+def test_an_unreadable_key_refuses_the_approval_and_changes_nothing(
+    stub_pdf, questionnaire, owner, approver, settings
+):
+    settings.ASSESSOR_GRANT_KEY_PASSWORD = "first"
+    signing.key_active()
+    settings.ASSESSOR_GRANT_KEY_PASSWORD = "changed by mistake"
+    with pytest.raises(WorkflowError, match="ASSESSOR_GRANT_KEY_PASSWORD"):
+        make_granted(owner, approver)
+    assert not AutonomyGrant.objects.exists()
+    assert not Assessment.objects.filter(status="approved").exists()
