@@ -19,10 +19,12 @@ class AssessorConfig(AppConfig):
     def ready(self):
         from assessor.records.guard import guard_framework_links
 
+        from .grants import receivers as grant_receivers
         from .models import Dimension, Question, Questionnaire, Rule
         from .notify import receivers
 
         receivers.connect()  # events owe reminders and webhooks (assessor/notify/)
+        grant_receivers.connect()  # a lapsed approval revokes its grant (assessor/grants/)
 
         # The framework links of a published or retired version do not change either.
         for through in (

@@ -19,6 +19,8 @@ REVIEW_DUE = "review.due"
 REVIEW_OVERDUE = "review.overdue"
 REVIEW_LAPSED = "review.lapsed"
 QUESTIONNAIRE_PUBLISHED = "questionnaire.published"
+GRANT_ISSUED = "grant.issued"
+GRANT_REVOKED = "grant.revoked"
 
 EVENT_TYPES = (
     ASSESSMENT_SUBMITTED,
@@ -28,6 +30,8 @@ EVENT_TYPES = (
     REVIEW_OVERDUE,
     REVIEW_LAPSED,
     QUESTIONNAIRE_PUBLISHED,
+    GRANT_ISSUED,
+    GRANT_REVOKED,
 )
 
 # Receivers get: event_type (one of EVENT_TYPES), team (a Team or None), payload (a dict).

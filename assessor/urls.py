@@ -5,6 +5,7 @@ from django.urls import path
 
 from assessor.dashboard import views as dashboard
 from assessor.documents import views as documents
+from assessor.grants import views as grants
 from assessor.oversight import views as oversight
 from assessor.review import views as review
 from assessor.wizard import views as wizard
@@ -38,5 +39,8 @@ urlpatterns = [
         documents.assessment_compare,
         name="compare",
     ),
+    path("assessments/<int:pk>/grant/", grants.grant_page, name="grant"),
+    path("assessments/<int:pk>/grant/issue/", grants.grant_issue, name="grant_issue"),
+    path("assessments/<int:pk>/grant/revoke/", grants.grant_revoke, name="grant_revoke"),
     path("audit/records/", documents.audit_records, name="audit_records"),
 ]

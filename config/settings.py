@@ -379,6 +379,14 @@ EMAIL_BACKEND = (
 # Links in emails: the address people open the app at (mail has no request to take it from).
 ASSESSOR_BASE_URL = os.environ.get("ASSESSOR_BASE_URL", "http://127.0.0.1:8000")
 
+# --- autonomy grants (assessor/grants/) ---------------------------------------------------------
+# The issuer (iss) of every grant: the address people and runtimes reach the app at.
+ASSESSOR_GRANT_ISSUER = os.environ.get("ASSESSOR_GRANT_ISSUER", "") or ASSESSOR_BASE_URL
+# When set, the grant signing keys' private halves are stored encrypted with it (PKCS#8 with
+# the best encryption `cryptography` offers). Set it before the first grant: keys made without
+# it cannot be read with it, and the other way round.
+ASSESSOR_GRANT_KEY_PASSWORD = os.environ.get("ASSESSOR_GRANT_KEY_PASSWORD", "")
+
 # --- the task queue (django-q2, ORM broker: the database is the broker, no new server) -----
 # Workers (`manage.py qcluster`) on any number of hosts share one database. A task that runs
 # longer than TIMEOUT seconds is killed; one whose worker died is handed out again after RETRY

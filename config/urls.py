@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
+from assessor.grants import views as grants
 from assessor.teams import sso_views
 from assessor.teams.accounts import account_settings, password_change, sign_in
 from assessor.teams.token_pages import token_list, token_revoke
@@ -38,6 +39,9 @@ sso_urls = [
 
 urlpatterns = [
     path("accounts/", include(account_urls)),
+    # public, for runtimes that check grants (assessor/grants/)
+    path(".well-known/jwks.json", grants.jwks, name="jwks"),
+    path(".well-known/autonomy-grants/revoked.json", grants.revoked, name="grants_revoked"),
     path("oidc/", include(sso_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessor.api.urls")),

@@ -24,11 +24,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from assessor.documents import pdf
+from assessor.grants.services import grant_issue
 from assessor.models import ApiToken, ApprovedReport, Assessment, Decision, ExportRecord
 from assessor.notify.models import WebhookEndpoint
 from assessor.notify.signing import secret_new
+from assessor.register.services import assessment_agent_set
 from assessor.review import services as review
 from assessor.teams.membership import member_add
 from tests.builders import (
@@ -57,7 +60,8 @@ class Target:
 
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
     # "agent", "identity", "team" (a team's page, for its managers), "member" (a member of a
-    # team, on its members page), "webhook" (a team's webhook endpoint)
+    # team, on its members page), "webhook" (a team's webhook endpoint), "grant" (an autonomy
+    # grant of Team A's approved record)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -88,6 +92,11 @@ COVERED = {
     "assessments/<int:pk>/reassess/": RECORD,
     "assessments/<int:pk>/review-request/": RECORD,
     "assessments/<int:pk>/compare/<int:other>/": RECORD,
+    # a record's autonomy grant (tests/grants/)
+    "assessments/<int:pk>/grant/": RECORD,
+    "assessments/<int:pk>/grant/issue/": RECORD,
+    "assessments/<int:pk>/grant/revoke/": RECORD,
+    "api/v1/grants/<int:pk>/": Target("grant", api=True),
     # the API
     "api/v1/assessments/<int:pk>/": API,
     "api/v1/assessments/<int:pk>/answers/": API,
@@ -158,6 +167,16 @@ EXEMPT = {
     "api/v1/schema/": "the API's description: no record",
     "api/v1/docs/": "the API's description: no record",
     "api/v1/": "the API's JSON 404 for any other address",
+    "api/v1/grants/": "the API's grants list: filtered by team (tests/grants/test_grants_api.py)",
+    "api/v1/grants/bundle": "the OPA bundle: only the token holder's teams (tests/grants/)",
+    "api/v1/grants/verify": (
+        "takes a token, not a record: says only what the signed token itself carries and "
+        "whether it is revoked, which the public revocation list says too"
+    ),
+    ".well-known/jwks.json": "public keys: public by design, no record",
+    ".well-known/autonomy-grants/revoked.json": (
+        "public revocation list: a random jti and a time per revoked grant, no record"
+    ),
     **{
         f"questionnaires/{route}": BANK
         for route in (
@@ -354,6 +373,14 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     elif target.record in ("agent", "identity"):
         agent = make_agent(insider, name=NAME, purpose=SECRET_NOTE)
         pks = [[agent.pk, agent.identities.get().pk][: 1 if target.record == "agent" else 2]]
+    elif target.record == "grant":
+        # the grant an approval with an agent attached would have issued
+        approved = Assessment.objects.get(pk=records[2].pk)
+        agent = make_agent(insider, name=NAME, purpose=SECRET_NOTE)
+        assessment_agent_set(user=insider, assessment=approved, agent=agent)
+        approved.refresh_from_db()
+        grant = grant_issue(assessment=approved, approver=insider, approved_at=timezone.now())
+        pks = [[grant.pk]]
     elif target.record == "history":
         pks = [[pk, Assessment.history.filter(id=pk).latest().history_id] for pk, _ in pks]
     if target.record == "site":

@@ -213,6 +213,17 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
+class ApprovalSerializer(DecisionSerializer):
+    conditions = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        required=False,
+        default="",
+        validators=[xml_text],
+        help_text="Conditions carried in the autonomy grant issued with the approval.",
+    )
+
+
 class StaleChangeSerializer(serializers.Serializer):
     question = serializers.CharField()
     text = serializers.CharField()

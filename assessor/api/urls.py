@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from ..grants import api as grants
 from ..register import api as register
 from . import docs, views
 
@@ -26,6 +27,10 @@ urlpatterns = [
         register.IdentityDetail.as_view(),
         name="api-identity",
     ),
+    path("grants/", grants.GrantList.as_view(), name="api-grants"),
+    path("grants/verify", grants.GrantVerify.as_view(), name="api-grant-verify"),
+    path("grants/bundle", grants.GrantBundle.as_view(), name="api-grant-bundle"),
+    path("grants/<int:pk>/", grants.GrantDetail.as_view(), name="api-grant"),
     path("questionnaire/", views.PublishedQuestionnaire.as_view(), name="api-questionnaire"),
     path("schema/", docs.schema, name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),

@@ -287,10 +287,11 @@ class Decide(TokenView, APIView):
 
     action = ""  # access action needed
     service = None
+    body = s.DecisionSerializer
 
     def post(self, request, pk: int):
         assessment = _record(request, pk, self.action)
-        body = s.DecisionSerializer(data=request.data)
+        body = self.body(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             type(self).service(assessment=assessment, user=request.user, **body.validated_data)
@@ -316,9 +317,14 @@ class Submit(Decide):
     action, service = access.EDIT, review.assessment_submit
 
 
-@DECIDE_SCHEMA
+@extend_schema(
+    tags=["review"],
+    request=s.ApprovalSerializer,
+    responses={200: s.AssessmentSerializer, **ERRORS, **CONFLICT},
+)
 class Approve(Decide):
     action, service = access.APPROVE, review.assessment_approve
+    body = s.ApprovalSerializer
 
 
 @DECIDE_SCHEMA

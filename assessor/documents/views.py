@@ -18,6 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from assessor.documents import exchange, history_page, pdf
 from assessor.documents import report as reports
+from assessor.grants import selectors as grants
+from assessor.grants.services import grant_refusal
 from assessor.records import selectors, services
 from assessor.teams import access
 from assessor.web.decorators import private
@@ -33,6 +35,8 @@ def report(request, pk: int):
     assessment = access.assessment_for(request.user, pk)
     context = reports.report_page_context(assessment, request.user)
     context["approval_confirmation"] = APPROVAL_CONFIRMATION
+    context["grant"] = grants.grant_of(assessment)
+    context["grant_refusal"] = grant_refusal(assessment)
     return render(request, "assessor/documents/report.html", context)
 
 

@@ -11,6 +11,8 @@ from ..events import (
     ASSESSMENT_APPROVED,
     ASSESSMENT_RETURNED,
     ASSESSMENT_SUBMITTED,
+    GRANT_ISSUED,
+    GRANT_REVOKED,
     QUESTIONNAIRE_PUBLISHED,
     REVIEW_DUE,
     REVIEW_LAPSED,
@@ -26,6 +28,8 @@ HEADLINES = {
     REVIEW_OVERDUE: "Review overdue",
     REVIEW_LAPSED: "Approval lapsed",
     QUESTIONNAIRE_PUBLISHED: "Questionnaire published",
+    GRANT_ISSUED: "Autonomy grant issued",
+    GRANT_REVOKED: "Autonomy grant revoked",
     WEBHOOK_TEST: "Test message",
 }
 

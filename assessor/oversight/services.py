@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessor import engine
+from assessor.grants.services import grants_revoke_of
 from assessor.studio import impact
 from assessor.teams import access
 
@@ -90,6 +91,8 @@ def review_request(*, assessment: Assessment, reason: str, user=None) -> ReviewC
     cycle.rereview_requested_at, cycle.rereview_requested_by = now, user
     cycle.rereview_reason = reason
     cycle.save(update_fields=["rereview_requested_at", "rereview_requested_by", "rereview_reason"])
+    # a record under re-review no longer vouches for the agent: its grant ends now
+    grants_revoke_of(assessment_ids=[assessment.pk], reason=f"Re-review requested: {reason}")
     return cycle
 
 

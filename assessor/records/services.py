@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from assessor import engine
+from assessor.grants.services import grants_revoke_of
 from assessor.models import Answer, Assessment, Decision, ExportRecord, Questionnaire
 from assessor.records.history import CARRIED_OVER
 from assessor.records.locks import claim_editable
@@ -236,6 +237,11 @@ def assessment_reassess(*, assessment: Assessment, user) -> Assessment:
         actor=user,
         action=Decision.Action.REASSESSED,
         comment=f"Revision {revision.revision}, from revision {assessment.revision}.",
+    )
+    # reassessing is a re-review: the grant of the revision it replaces ends now
+    grants_revoke_of(
+        assessment_ids=[assessment.pk],
+        reason=f"Reassessed: revision {revision.revision} replaces it.",
     )
     return revision
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessor import events
 from assessor.documents import pdf
+from assessor.grants import services as grants
 from assessor.models import EDITABLE_STATUSES, ApprovedReport, Assessment, Decision, Questionnaire
 from assessor.oversight.services import review_cycle_open
 from assessor.records.chain import chain_link_add
@@ -112,8 +113,12 @@ def assessment_submit(*, assessment: Assessment, user, comment: str = "") -> Non
 
 
 @transaction.atomic
-def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> ApprovedReport:
-    """Approve a submitted assessment (four eyes) and store its PDF once, with its SHA-256."""
+def assessment_approve(
+    *, assessment: Assessment, user, comment: str = "", conditions: str = ""
+) -> ApprovedReport:
+    """Approve a submitted assessment (four eyes) and store its PDF once, with its SHA-256.
+    At supervised or bounded ownership, with an agent, an autonomy grant is issued with it,
+    carrying the approver's `conditions` (see grants/services.py)."""
     access.require_on(user, assessment, access.APPROVE)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status == Assessment.Status.APPROVED:
@@ -129,6 +134,15 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
         raise WorkflowError(
             "Four eyes: you changed answers in this round, so another approver must approve it."
         )
+    try:
+        conditions = grants.conditions_checked(conditions)
+    except grants.GrantError as error:
+        raise WorkflowError(str(error)) from error
+    if conditions and grants.grant_refusal(assessment):
+        raise WorkflowError(
+            "Conditions travel with the autonomy grant, and this approval issues none "
+            f"({grants.grant_refusal(assessment)}): put them in the comment instead."
+        )
     decision = _decide(assessment, user, Decision.Action.APPROVED, comment)
     review_cycle_open(assessment=assessment, approved_at=decision.created_at)
     notifications.decided(
@@ -143,6 +157,15 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Ap
     )
     chain_link_add(record=assessment, decision=decision)  # the approved snapshot, PDF and all
     _announce(events.ASSESSMENT_APPROVED, assessment, user)
+    try:
+        grants.grant_issue(
+            assessment=assessment,
+            approver=user,
+            approved_at=decision.created_at,
+            conditions=conditions,
+        )
+    except grants.GrantError as error:  # the approval rolls back with it
+        raise WorkflowError(f"The autonomy grant could not be issued: {error}") from error
     return report
 
 

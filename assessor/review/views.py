@@ -28,7 +28,14 @@ def _decide(request, pk: int, permission: str, action, success: str, form_class=
         messages.error(request, " ".join(problems) + " Nothing changed.")
         return redirect("report", pk=pk)
     try:
-        action(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
+        fields = form.cleaned_data
+        extra = {"conditions": fields["conditions"]} if "conditions" in form.fields else {}
+        action(
+            assessment=assessment,
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+            **extra,
+        )
     except services.WorkflowError as error:
         messages.error(request, f"{error} Nothing changed.")
     except pdf.RenderFailed:

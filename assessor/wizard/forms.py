@@ -124,6 +124,13 @@ class ApprovalForm(DecisionForm):
             "stores the PDF for good and cannot be undone."
         },
     )
+    conditions = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Conditions of the autonomy grant (optional)",
+        help_text="What the agent must keep to, carried in the signed grant (supervised or "
+        "bounded ownership, with an agent attached).",
+    )
 
 
 def _condition_questions(condition: dict) -> set[str]:

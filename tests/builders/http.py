@@ -41,7 +41,8 @@ def api_client(user=None, *, token=None):
 
 RECORD_ROUTES = {
     "resume", "wizard", "preview", "report", "report_pdf", "export_json", "history", "submit",
-    "approve", "return", "reassess", "compare", "review_request",
+    "approve", "return", "reassess", "compare", "review_request", "grant", "grant_issue",
+    "grant_revoke",
 }  # fmt: skip
 # no record in the URL
 OPEN_ROUTES = {

@@ -27,7 +27,7 @@ from assessor.register.models import Agent, AgentIdentity
 from assessor.review import services as review
 from assessor.teams import access
 
-from .answers import SAFEST
+from .answers import AT_VERDICT, SAFEST
 
 
 def make_assessment(owner, *, answers=None, notes=None, links=None, name="Secret rotation"):
@@ -60,6 +60,19 @@ def make_agent(owner, *, name="Access triage agent", team=None, identities=1, **
             credential_lifetime="ephemeral",
         )
     return agent
+
+
+def make_granted(owner, approver, *, verdict="owner", agent=None, conditions=""):
+    """A record at `verdict`, run by `agent` (a new one with one identity by default),
+    submitted by `owner` and approved by `approver`: an autonomy grant is issued with it
+    above copilot. The record, refreshed."""
+    agent = agent or make_agent(owner)
+    record = make_assessment(owner, answers=AT_VERDICT[verdict], name=f"{verdict} workflow")
+    register_services.assessment_agent_set(user=owner, assessment=record, agent=agent)
+    review.assessment_submit(assessment=record, user=owner)
+    review.assessment_approve(assessment=record, user=approver, conditions=conditions)
+    record.refresh_from_db()
+    return record
 
 
 def make_reviewed(owner, approver, *, name="Leaver deprovisioning"):

@@ -73,6 +73,9 @@ NEEDS = {
     "return": {"post": APPROVE},
     "reassess": {"post": EDIT},
     "review_request": {"post": REREVIEW},
+    "grant": {"get": VIEW},
+    "grant_issue": {"post": APPROVE},
+    "grant_revoke": {"post": APPROVE},
 }
 GRANTS = {
     VIEW: {"reviewer", "approver", "auditor"},
