@@ -45,9 +45,10 @@ def evidence_page(request, pk: int):
 
 @csrf_protect
 def _upload(request, assessment, handler):
+    files = request.FILES  # the body is read here (if the CSRF check did not read it already)
     if handler.too_large:
         return _page(request, assessment, None, error=services.too_large_message(), status=413)
-    form = EvidenceForm(request.POST, request.FILES, choices=selectors.question_choices(assessment))
+    form = EvidenceForm(request.POST, files, choices=selectors.question_choices(assessment))
     if not form.is_valid():
         return _page(request, assessment, form, status=400)
     data = form.cleaned_data
