@@ -260,3 +260,14 @@ def test_approval_freezes_evidence_below_the_pages(
         (evidence.pk, dt.date(2027, 1, 1))
     ]
     assert len(stored(evidence_store)) == 1
+
+
+def test_a_post_without_a_csrf_token_is_refused_and_stores_nothing(record, evidence_store):
+    evidence = make_evidence(record, record.owner)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(record.owner)
+    assert post_file(client, record, "p.pdf", PDF_BYTES).status_code == 403
+    delete = client.post(reverse("evidence_delete", args=[record.pk, evidence.pk]))
+    assert delete.status_code == 403
+    assert list(EvidenceFile.objects.values_list("pk", flat=True)) == [evidence.pk]
+    assert len(stored(evidence_store)) == 1
