@@ -13,13 +13,13 @@ class EvidenceForm(forms.Form):
     question = forms.ChoiceField(label="Evidence for", required=False)
     effective_on = forms.DateField(
         label="Effective from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The date from which this evidence counts.",
     )
     expires_on = forms.DateField(
         label="Expires on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="After this date it no longer counts and the record is marked for re-review.",
     )
     note = forms.CharField(
