@@ -306,7 +306,7 @@ def stranger(db):
 
 
 @pytest.fixture
-def secret(stub_pdf, questionnaire, insider, stranger):
+def secret(stub_pdf, questionnaire, insider, stranger, evidence_store):
     """Team A's records: a draft, a submitted one and an approved one, with telling text, each
     exported once (so the back office has their export records); and a record of Team B."""
     signer = make_user("signer", team="Team A", roles=("approver",))  # four eyes
