@@ -200,6 +200,36 @@ if ASSESSOR_REVIEW_DUE_WINDOW_DAYS < 0 or ASSESSOR_REVIEW_GRACE_DAYS < 0:
         "ASSESSOR_REVIEW_DUE_WINDOW_DAYS and ASSESSOR_REVIEW_GRACE_DAYS must be 0 or more"
     )
 
+# File evidence (assessor/evidence): the "evidence" storage. By default a private directory on
+# the local disk, outside MEDIA_ROOT and STATIC_ROOT: nothing serves it, downloads go through
+# the app's team checks. With a bucket set, S3-compatible object storage (django-storages), so
+# several app hosts share the files; never public URLs (the app proxies every download).
+ASSESSOR_EVIDENCE_MAX_BYTES = env_int("ASSESSOR_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+if ASSESSOR_EVIDENCE_MAX_BYTES < 1:
+    raise ImproperlyConfigured("ASSESSOR_EVIDENCE_MAX_BYTES must be 1 or more")
+EVIDENCE_ROOT = Path(os.environ.get("ASSESSOR_EVIDENCE_ROOT", BASE_DIR / "private" / "evidence"))
+if os.environ.get("ASSESSOR_EVIDENCE_S3_BUCKET"):
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ASSESSOR_EVIDENCE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ASSESSOR_EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ASSESSOR_EVIDENCE_S3_REGION") or None,
+            # no keys: boto3's own chain (instance role, AWS_* variables, config files)
+            "access_key": os.environ.get("ASSESSOR_EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ASSESSOR_EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("ASSESSOR_EVIDENCE_S3_PREFIX", "evidence"),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,  # a URL, were one ever built, is signed and short-lived
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None},
+    }
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

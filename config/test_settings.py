@@ -7,6 +7,7 @@ given these settings, get it the same way).
 """
 
 import os
+import tempfile
 
 TEST_SECRET_KEY = "test-only-insecure-key-never-use-outside-the-test-suite"  # noqa: S105
 os.environ.setdefault("DJANGO_SECRET_KEY", TEST_SECRET_KEY)
@@ -16,6 +17,13 @@ from .settings import *  # noqa: E402,F403
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # evidence files of the tests: a directory of this process, never the developer's own
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.path.join(tempfile.gettempdir(), f"assessor-evidence-{os.getpid()}")
+        },
+    },
 }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
@@ -30,8 +38,6 @@ SECURE_HSTS_SECONDS = 0
 # database, whose table locks fail at once ("database table is locked") instead of waiting
 # for the busy timeout; the concurrency tests need the production behaviour.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"assessor-test-{os.getpid()}.sqlite3")
     }

@@ -158,3 +158,19 @@ def canary():
     fetched anything would show up in its list."""
     with Canary() as server:
         yield server
+
+
+@pytest.fixture
+def evidence_store(settings, tmp_path):
+    """The "evidence" storage in a directory of this test alone: what it holds is what the
+    test stored (assessor/evidence)."""
+    location = tmp_path / "evidence"
+    location.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location

@@ -27,6 +27,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessor.documents import pdf
+from assessor.evidence.models import EvidenceFile
 from assessor.grants.services import grant_issue
 from assessor.models import ApiToken, ApprovedReport, Assessment, Decision, ExportRecord
 from assessor.notify.models import WebhookEndpoint
@@ -40,6 +41,7 @@ from tests.builders import (
     api_client,
     make_agent,
     make_assessment,
+    make_evidence,
     make_token,
     make_user,
     snapshot,
@@ -61,7 +63,7 @@ class Target:
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
     # "agent", "identity", "team" (a team's page, for its managers), "member" (a member of a
     # team, on its members page), "webhook" (a team's webhook endpoint), "grant" (an autonomy
-    # grant of Team A's approved record)
+    # grant of Team A's approved record), "evidence" (a file of evidence of a record)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -97,6 +99,10 @@ COVERED = {
     "assessments/<int:pk>/grant/issue/": RECORD,
     "assessments/<int:pk>/grant/revoke/": RECORD,
     "api/v1/grants/<int:pk>/": Target("grant", api=True),
+    # file evidence: a record's evidence page (upload), one file's download and delete
+    "assessments/<int:pk>/evidence/": RECORD,
+    "assessments/<int:pk>/evidence/<int:evidence>/": Target("evidence"),
+    "assessments/<int:pk>/evidence/<int:evidence>/delete/": Target("evidence"),
     # the API
     "api/v1/assessments/<int:pk>/": API,
     "api/v1/assessments/<int:pk>/answers/": API,
@@ -318,7 +324,7 @@ def stranger(db):
 
 
 @pytest.fixture
-def secret(stub_pdf, questionnaire, insider, stranger):
+def secret(stub_pdf, questionnaire, insider, stranger, evidence_store):
     """Team A's records: a draft, a submitted one and an approved one, with telling text, each
     exported once (so the back office has their export records); and a record of Team B."""
     signer = make_user("signer", team="Team A", roles=("approver",))  # four eyes
@@ -327,6 +333,7 @@ def secret(stub_pdf, questionnaire, insider, stranger):
     exporter.force_login(insider)
     for status in ("draft", "submitted", "approved"):
         record = make_assessment(insider, answers=SAFEST, notes={"kill_switch": SECRET_NOTE})
+        make_evidence(record, insider, question_key="kill_switch", content=SECRET_NOTE.encode())
         if status != "draft":
             review.assessment_submit(assessment=record, user=insider, comment=SECRET_NOTE)
         if status == "approved":
@@ -370,6 +377,10 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
     elif target.record in ("decision", "export", "pdf"):
         model = {"decision": Decision, "export": ExportRecord, "pdf": ApprovedReport}
         pks = rows_of(model[target.record], records)
+    elif target.record == "evidence":
+        pks = [
+            [pk, EvidenceFile.objects.get(assessment_id=pk).pk] for pk in (r.pk for r in records)
+        ]
     elif target.record in ("agent", "identity"):
         agent = make_agent(insider, name=NAME, purpose=SECRET_NOTE)
         pks = [[agent.pk, agent.identities.get().pk][: 1 if target.record == "agent" else 2]]

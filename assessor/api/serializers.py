@@ -3,9 +3,11 @@ checked again by the wizard's own form, so the API accepts exactly what a page w
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessor.evidence.selectors import evidence_of
 from assessor.oversight.selectors import REVIEW_STATES, SUPERSEDED, review_status
 from assessor.records import selectors
 from assessor.records.validators import xml_text
@@ -109,15 +111,45 @@ class AssessmentListSerializer(serializers.ModelSerializer):
         return review.state if review else None
 
 
+class EvidenceFileSerializer(serializers.Serializer):
+    """A file of evidence as the report lists it; its bytes come from `download`."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    question = serializers.SerializerMethodField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    uploaded_at = serializers.DateTimeField()
+    effective_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    def get_question(self, evidence) -> str | None:
+        """The question key, or null for evidence on the whole record."""
+        return evidence.question_key or None
+
+    def get_download(self, evidence) -> str:
+        return reverse("evidence_download", args=[evidence.assessment_id, evidence.pk])
+
+
 class AssessmentSerializer(AssessmentListSerializer):
+    evidence_files = serializers.SerializerMethodField()
+
     class Meta(AssessmentListSerializer.Meta):
         fields = [
             *AssessmentListSerializer.Meta.fields,
             "description",
             "business_owner",
             "previous",
+            "evidence_files",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(EvidenceFileSerializer(many=True))
+    def get_evidence_files(self, assessment: Assessment) -> list[dict]:
+        return EvidenceFileSerializer(evidence_of(assessment), many=True).data
 
 
 class AssessmentCreateSerializer(serializers.ModelSerializer):

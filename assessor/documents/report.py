@@ -10,6 +10,7 @@ from django.utils import timezone
 from assessor import engine
 from assessor.documents import autonomy_scales, brief, findings
 from assessor.documents.history_page import REVIEW_ACTIONS, history_entries
+from assessor.evidence.selectors import evidence_appendix
 from assessor.models import Answer, Assessment, Decision
 from assessor.oversight.cycle import interval_days
 from assessor.oversight.selectors import SUPERSEDED, review_status
@@ -181,6 +182,8 @@ def report_context(
         "autonomy_scales": autonomy_scales.placements(result.verdict) if result.complete else (),
         "frameworks": frameworks_grouped(cited["citations"]),
         "sections": answered_sections(assessment, result, answers),
+        # listed, never embedded: name, answer, hash, size, who and when, the dates it counts
+        "evidence_files": evidence_appendix(assessment),
         **_review_context(assessment, decisions),
         "history": history_entries(assessment, decisions) if with_history else [],
         "bank_version": assessment.document["version"],

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from ..evidence.services import evidence_expiry_sweep
 from . import outbox
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def review_sweep():
         logger.error("The review sweep %s does not exist here; nothing swept.", REVIEW_SWEEP)
         return None
     result = sweep()
+    # the same daily run: evidence past its expiry date asks for a re-review (once per file)
+    evidence_expiry_sweep(timezone.localdate())
     deliver_pending()
     return result
 

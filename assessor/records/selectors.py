@@ -20,6 +20,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 
 from assessor import engine
 from assessor.documents import autonomy_scales
+from assessor.evidence.selectors import evidence_by_question
 from assessor.models import Answer, Assessment, Decision, Questionnaire
 from assessor.records import chain as record_chain
 from assessor.records.history import CARRIED_OVER
@@ -450,6 +451,8 @@ class WizardStepState:
             "is_last": self.is_last,
             "review_note": self.review_note,
             "side_key": self.side_key,
+            # each answer's evidence files, listed under its question with "Attach evidence"
+            "evidence": evidence_by_question(self.assessment),
         }
 
 

@@ -1,8 +1,8 @@
 """The tests' support code, by concern: answer sets (answers), users and tokens (people),
 assessments and their stored state (records), requests and URL sweeps (http), loopback servers
-(servers), PDF reading (pdfs) and the browser tests' steps (browser). Test modules import from
-here (`from tests.builders import make_user`), never from each other: every public name of
-the modules below is re-exported."""
+(servers), evidence files (evidence), PDF reading (pdfs) and the browser tests' steps
+(browser). Test modules import from here (`from tests.builders import make_user`), never from
+each other: every public name of the modules below is re-exported."""
 
 from .answers import AT_VERDICT, CORE_SAFEST, LOWER_TRUST, MIXED_PLAN, SAFEST
 from .browser import (
@@ -23,6 +23,22 @@ from .browser import (
     sign_in,
     step_url_pattern,
     wizard_url,
+)
+from .evidence import (
+    CSV_BYTES,
+    ELF_BYTES,
+    HTML_BYTES,
+    JPEG_BYTES,
+    PDF_BYTES,
+    PE_BYTES,
+    PNG_BYTES,
+    SCRIPT_BYTES,
+    SVG_BYTES,
+    TEXT_BYTES,
+    make_evidence,
+    upload,
+    xlsx_bytes,
+    zip_bytes,
 )
 from .http import (
     BAD_LINKS,
@@ -121,4 +137,18 @@ __all__ = [
     "assert_accessible",
     "make_member",
     "records_in_every_state",
+    "CSV_BYTES",
+    "ELF_BYTES",
+    "HTML_BYTES",
+    "JPEG_BYTES",
+    "PDF_BYTES",
+    "PE_BYTES",
+    "PNG_BYTES",
+    "SCRIPT_BYTES",
+    "SVG_BYTES",
+    "TEXT_BYTES",
+    "make_evidence",
+    "upload",
+    "xlsx_bytes",
+    "zip_bytes",
 ]

@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessor.documents import exchange
+from assessor.evidence.models import EvidenceFile
 from assessor.models import (
     Answer,
     ApiToken,
@@ -113,6 +114,7 @@ def snapshot() -> dict:
             Session.objects.order_by("session_key").values_list("session_key", "session_data")
         ),
         "history": (Assessment.history.count(), Answer.history.count()),
+        "evidence": list(EvidenceFile.objects.order_by("pk").values()),
         "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "agents": list(Agent.objects.order_by("pk").values()),
         "identities": list(AgentIdentity.objects.order_by("pk").values()),

@@ -417,10 +417,10 @@ def test_a_step_runs_a_fixed_number_of_queries_however_big_the_bank(
     big_counts = _queries_for_step(owner_client, big, big_data)
     assert small_counts == big_counts
     # GET: the session row (database sessions, shared by every worker), the user, the record
-    # with the user's roles, its answers. A POST: the same four, then the save's writes (the
-    # claimed version and its history row; new answers and theirs; changed answers, their
-    # record checked, and theirs).
-    assert small_counts == [4, 8, 11], small_counts
+    # with the user's roles, its answers, its evidence files. A POST: the first four, then the
+    # save's writes (the claimed version and its history row; new answers and theirs; changed
+    # answers, their record checked, and theirs).
+    assert small_counts == [5, 8, 11], small_counts
     assert Answer.objects.filter(assessment=big).count() == 34
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Max
 from django.utils import timezone
 
+from assessor.evidence.services import evidence_expiry_sweep
 from assessor.oversight.cycle import review_cycle_sweep
 from assessor.oversight.models import ReviewCycle
 
@@ -55,3 +56,7 @@ class Command(BaseCommand):
                 f"{counts['due']}, overdue {counts['overdue']}, lapsed {counts['lapsed']}."
             )
         )
+        asked = evidence_expiry_sweep(day)
+        self.stdout.write(f"Expired evidence: {len(asked)} re-review(s) requested.")
+        for reason in asked:
+            self.stdout.write(f"  {reason}")
