@@ -783,6 +783,7 @@ class RateWindow(models.Model):
 
 
 # Tables that live with their packages but in this one app: reminders, digests and webhooks
-# (assessor/notify/), the review cycle (assessor/oversight/).
+# (assessor/notify/), the review cycle (assessor/oversight/), control gaps (assessor/portfolio/).
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
+from .portfolio.models import ControlGap  # noqa: E402, F401
