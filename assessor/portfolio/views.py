@@ -28,7 +28,7 @@ def portfolio(request):
     if not form.is_valid():
         context = {"form": form, "figures": None}
         return render(request, "assessor/portfolio/portfolio.html", context, status=400)
-    figures = selectors.portfolio_figures(**form.figures_arguments())
+    figures = selectors.portfolio_figures(**form.figures_arguments(), rows_limit=ROWS_SHOWN)
     context = {
         "form": form,
         "figures": figures,
