@@ -786,4 +786,4 @@ class RateWindow(models.Model):
 # (assessor/notify/), the review cycle (assessor/oversight/), control gaps (assessor/portfolio/).
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
-from .portfolio.models import ControlGap  # noqa: E402, F401
+from .portfolio.models import ControlGap, PortfolioRecord  # noqa: E402, F401
