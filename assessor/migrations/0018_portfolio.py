@@ -145,6 +145,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["assessment", "key"],
+                "indexes": [models.Index(fields=["assessment", "key", "lifts"], name="gap_count")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("assessment", "key"), name="one_gap_per_control"

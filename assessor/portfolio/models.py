@@ -28,6 +28,8 @@ class ControlGap(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "key"], name="one_gap_per_control")
         ]
+        # The portfolio's count reads this index alone, never the rows and their labels.
+        indexes = [models.Index(fields=["assessment", "key", "lifts"], name="gap_count")]
 
     def __str__(self):
         return f"{self.assessment_id}: {self.key}{' (lifts)' if self.lifts else ''}"
