@@ -139,3 +139,10 @@ def test_the_page_takes_a_fixed_number_of_queries_for_3_or_30_workflows(client, 
 def test_anonymous_is_sent_to_sign_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_portfolio_with_no_approval_says_what_counts(client, approver_a, questionnaire):
+    client.force_login(approver_a)
+    page = client.get(URL).content.decode()
+    assert 'id="portfolio-empty"' in page
+    assert "Only approved assessments count here" in page
