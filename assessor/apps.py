@@ -22,9 +22,11 @@ class AssessorConfig(AppConfig):
         from .grants import receivers as grant_receivers
         from .models import Dimension, Question, Questionnaire, Rule
         from .notify import receivers
+        from .portfolio import receivers as portfolio_receivers
 
         receivers.connect()  # events owe reminders and webhooks (assessor/notify/)
         grant_receivers.connect()  # a lapsed approval revokes its grant (assessor/grants/)
+        portfolio_receivers.connect()  # an approval stores its control gaps (assessor/portfolio/)
 
         # The framework links of a published or retired version do not change either.
         for through in (

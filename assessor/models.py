@@ -784,8 +784,9 @@ class RateWindow(models.Model):
 
 # Tables that live with their packages but in this one app: reminders, digests and webhooks
 # (assessor/notify/), the review cycle (assessor/oversight/), autonomy grants (assessor/grants/),
-# file evidence (assessor/evidence/).
+# file evidence (assessor/evidence/), control gaps (assessor/portfolio/).
 from .evidence.models import EvidenceExpiry, EvidenceFile  # noqa: E402, F401
 from .grants.models import AutonomyGrant, SigningKey  # noqa: E402, F401
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
+from .portfolio.models import ControlGap, PortfolioRecord  # noqa: E402, F401

@@ -25,6 +25,7 @@ ALLOWED_LOCAL_IMPORTS = {
     ("assessor.apps", "assessor.models"),
     ("assessor.apps", "assessor.notify.receivers"),
     ("assessor.apps", "assessor.grants.receivers"),
+    ("assessor.apps", "assessor.portfolio.receivers"),
 }
 
 

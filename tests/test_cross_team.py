@@ -163,6 +163,11 @@ EXEMPT = {
     "agents/": "the register's list: filtered by team (tests/test_register.py)",
     "agents/new/": "takes no record: the team is chosen among the person's own (test_register)",
     "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
+    "portfolio/": (
+        "takes no record: figures of the teams the person reads it for, a team outside them a "
+        "400 (tests/portfolio/test_page.py)"
+    ),
+    "api/v1/portfolio/": "the portfolio's figures: as the page (tests/portfolio/test_api.py)",
     "teams/": "takes no record: lists the teams the person manages (tests/test_team_members.py)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "

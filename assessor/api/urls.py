@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from ..grants import api as grants
+from ..portfolio import api as portfolio
 from ..register import api as register
 from . import docs, views
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("grants/verify", grants.GrantVerify.as_view(), name="api-grant-verify"),
     path("grants/bundle", grants.GrantBundle.as_view(), name="api-grant-bundle"),
     path("grants/<int:pk>/", grants.GrantDetail.as_view(), name="api-grant"),
+    path("portfolio/", portfolio.PortfolioFigures.as_view(), name="api-portfolio"),
     path("questionnaire/", views.PublishedQuestionnaire.as_view(), name="api-questionnaire"),
     path("schema/", docs.schema, name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),

@@ -55,6 +55,7 @@ from .http import (
 )
 from .pdfs import assert_nothing_leaked, hostile_payloads, read, text_of
 from .people import PASSWORD, make_token, make_user
+from .portfolio import bulk_portfolio, make_approval
 from .records import (
     export_upload,
     make_agent,
@@ -91,6 +92,8 @@ __all__ = [
     "make_agent",
     "make_granted",
     "make_reviewed",
+    "make_approval",
+    "bulk_portfolio",
     "snapshot",
     "record_state",
     "export_upload",
