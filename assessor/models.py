@@ -782,7 +782,8 @@ class RateWindow(models.Model):
         return f"{self.key}: {len(self.history)} recent request(s)"
 
 
-# Tables that live with their packages but in this one app: reminders, digests and webhooks
-# (assessor/notify/), the review cycle (assessor/oversight/).
+# Tables that live with their packages but in this one app: board packs (assessor/boardpacks/),
+# reminders, digests and webhooks (assessor/notify/), the review cycle (assessor/oversight/).
+from .boardpacks.models import BoardPack  # noqa: E402, F401
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401

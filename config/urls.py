@@ -46,6 +46,7 @@ urlpatterns = [
     # a team's members and webhooks, for its managers (team boundary: tests/test_cross_team.py)
     path("teams/", include("assessor.teams.member_urls")),
     path("teams/", include("assessor.notify.urls")),
+    path("board-packs/", include("assessor.boardpacks.urls")),
     path("", include("assessor.urls")),
 ]
 
