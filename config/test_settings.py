@@ -7,6 +7,7 @@ given these settings, get it the same way).
 """
 
 import os
+import tempfile
 
 TEST_SECRET_KEY = "test-only-insecure-key-never-use-outside-the-test-suite"  # noqa: S105
 os.environ.setdefault("DJANGO_SECRET_KEY", TEST_SECRET_KEY)
@@ -30,8 +31,9 @@ SECURE_HSTS_SECONDS = 0
 # database, whose table locks fail at once ("database table is locked") instead of waiting
 # for the busy timeout; the concurrency tests need the production behaviour.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"assessor-test-{os.getpid()}.sqlite3")
     }
+
+# Files the tests store (board pack PDFs) go to a directory of this process, never the repo's.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"assessor-test-media-{os.getpid()}"  # noqa: F405

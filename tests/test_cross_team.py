@@ -37,6 +37,7 @@ from tests.builders import (
     api_client,
     make_agent,
     make_assessment,
+    make_boardpack,
     make_token,
     make_user,
     snapshot,
@@ -57,7 +58,8 @@ class Target:
 
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
     # "agent", "identity", "team" (a team's page, for its managers), "member" (a member of a
-    # team, on its members page), "webhook" (a team's webhook endpoint)
+    # team, on its members page), "webhook" (a team's webhook endpoint), "boardpack" (a board
+    # pack of Team A)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -118,6 +120,11 @@ COVERED = {
     "teams/<int:team_id>/webhooks/<int:pk>/": Target("webhook"),
     "teams/<int:team_id>/webhooks/<int:pk>/delete/": Target("webhook"),
     "teams/<int:team_id>/webhooks/<int:pk>/test/": Target("webhook"),
+    # board packs: Team A's pack (tests/boardpacks/)
+    **{
+        f"board-packs/<int:pk>/{page}": Target("boardpack")
+        for page in ("", "status.json", "pack.pdf", "issue/", "regenerate/", "delete/")
+    },
     # the back office's review records and teams
     **admin_routes("assessment", "assessment"),
     "admin/assessor/assessment/^([^/]+)/history/([^/]+)/$": Target("history", admin=True),
@@ -148,6 +155,10 @@ EXEMPT = {
     "agents/": "the register's list: filtered by team (tests/test_register.py)",
     "agents/new/": "takes no record: the team is chosen among the person's own (test_register)",
     "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
+    "board-packs/": (
+        "the packs' list and the new pack form: filtered by team, a team the person may not "
+        "read is a form error (tests/boardpacks/test_pages.py)"
+    ),
     "teams/": "takes no record: lists the teams the person manages (tests/test_team_members.py)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "
@@ -345,6 +356,9 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
         second = {"team": [], "member": [insider.pk], "webhook": [endpoint.pk]}[target.record]
         values = [team.pk, *second]
         return [(fill(route, values), fill(route, [MISSING] * len(values)), records[0].pk)]
+    if target.record == "boardpack":
+        pack = make_boardpack(insider, [records[0].team], title=NAME)
+        return [(fill(route, [pack.pk]), fill(route, [MISSING]), records[0].pk)]
     if target.record == "token":
         make_token(insider, name="insider's script")
         pks = [[ApiToken.objects.get(user=insider).pk]]
