@@ -21,8 +21,10 @@ class AssessorConfig(AppConfig):
 
         from .models import Dimension, Question, Questionnaire, Rule
         from .notify import receivers
+        from .portfolio import receivers as portfolio_receivers
 
         receivers.connect()  # events owe reminders and webhooks (assessor/notify/)
+        portfolio_receivers.connect()  # an approval stores its control gaps (assessor/portfolio/)
 
         # The framework links of a published or retired version do not change either.
         for through in (

@@ -783,7 +783,9 @@ class RateWindow(models.Model):
 
 
 # Tables that live with their packages but in this one app: board packs (assessor/boardpacks/),
-# reminders, digests and webhooks (assessor/notify/), the review cycle (assessor/oversight/).
+# reminders, digests and webhooks (assessor/notify/), the review cycle (assessor/oversight/),
+# control gaps (assessor/portfolio/).
 from .boardpacks.models import BoardPack  # noqa: E402, F401
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
+from .portfolio.models import ControlGap  # noqa: E402, F401

@@ -24,6 +24,7 @@ ALLOWED_LOCAL_IMPORTS = {
     ("assessor.apps", "assessor.records.guard"),
     ("assessor.apps", "assessor.models"),
     ("assessor.apps", "assessor.notify.receivers"),
+    ("assessor.apps", "assessor.portfolio.receivers"),
 }
 
 

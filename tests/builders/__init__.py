@@ -39,6 +39,7 @@ from .http import (
 )
 from .pdfs import assert_nothing_leaked, hostile_payloads, read, text_of
 from .people import PASSWORD, make_token, make_user
+from .portfolio import make_approval
 from .records import (
     export_upload,
     make_agent,
@@ -64,6 +65,7 @@ __all__ = [
     "make_agent",
     "make_boardpack",
     "make_reviewed",
+    "make_approval",
     "snapshot",
     "record_state",
     "export_upload",

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessor', '0017_notify'),
+        ('assessor', '0018_portfolio'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
