@@ -36,4 +36,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     }
 
 # Files the tests store (board pack PDFs) go to a directory of this process, never the repo's.
-MEDIA_ROOT = Path(tempfile.gettempdir()) / f"assessor-test-media-{os.getpid()}"  # noqa: F405
+MEDIA_ROOT = Path(  # noqa: F405
+    os.environ.get("DJANGO_MEDIA_ROOT")
+    or Path(tempfile.gettempdir()) / f"assessor-test-media-{os.getpid()}"  # noqa: F405
+)

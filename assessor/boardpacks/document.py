@@ -80,10 +80,14 @@ def summary(data: dict, comparison: dict) -> dict:
     controls = data["missing_controls"]
     if controls:
         top = controls[0]
+        lifts = (
+            f"putting it in place would move {top['would_move_up']} of them up a level on its own"
+            if top["would_move_up"]
+            else "none of them moves up on this fix alone: each also needs other controls"
+        )
         note.append(
             f"The control missing most often is “{top['label']}”: it holds back "
-            f"{_plural(top['held_back'], 'workflow')}, and putting it in place would move "
-            f"{top['would_move_up']} of them up a level on its own."
+            f"{_plural(top['held_back'], 'workflow')}; {lifts}."
         )
     mix = data["verdict_mix"]
     if mix.get("awaiting_approval") or mix.get("in_progress"):
@@ -316,6 +320,10 @@ def build(pack: BoardPack, *, progress: Progress) -> tuple[bytes, dict]:
                 for row in data["missing_controls"][:TOP_CONTROLS]
             ],
             "briefs": briefs,
+            "appendix": [
+                {"name": r.name, "team": r.team.name, "verdict": LABELS.get(r.verdict, "")}
+                for r in records
+            ],
         },
     )
     content = pdf.render_pdf(html)
