@@ -27,9 +27,11 @@ class BoardPackForm(forms.Form):
         help_text="What the board will call it, e.g. “Q4 2026 board”.",
     )
     period_start = forms.DateField(
-        label="Period from", widget=forms.DateInput(attrs={"type": "date"})
+        label="Period from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    period_end = forms.DateField(label="Period to", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(
+        label="Period to", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     teams = TeamChoices(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -136,6 +136,8 @@ def test_the_form_offers_last_full_quarter_and_the_readers_teams(mixed):
     form_ = signed_in(mixed).get(reverse("boardpack_list")).context["form"]
     start, end = form_["period_start"].value(), form_["period_end"].value()
     assert start.day == 1 and start.month in (1, 4, 7, 10) and (end - start).days in range(89, 92)
+    # as a date input reads them (a browser shows any other format as empty)
+    assert f'value="{start.isoformat()}"' in page and f'value="{end.isoformat()}"' in page
 
 
 def test_the_status_json_reports_progress_and_the_page_a_progress_bar(mixed):
