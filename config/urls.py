@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("assessor.api.urls")),
     path("questionnaires/", include("assessor.studio.urls")),
     path("", include("assessor.register.urls")),
+    path("", include("assessor.portfolio.urls")),
     # a team's members and webhooks, for its managers (team boundary: tests/test_cross_team.py)
     path("teams/", include("assessor.teams.member_urls")),
     path("teams/", include("assessor.notify.urls")),

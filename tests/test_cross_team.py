@@ -159,6 +159,11 @@ EXEMPT = {
         "the packs' list and the new pack form: filtered by team, a team the person may not "
         "read is a form error (tests/boardpacks/test_pages.py)"
     ),
+    "portfolio/": (
+        "takes no record: figures of the teams the person reads it for, a team outside them a "
+        "400 (tests/portfolio/test_page.py)"
+    ),
+    "api/v1/portfolio/": "the portfolio's figures: as the page (tests/portfolio/test_api.py)",
     "teams/": "takes no record: lists the teams the person manages (tests/test_team_members.py)",
     "audit/records/": (
         "takes no record: checks only the records of the teams where the person is an auditor "

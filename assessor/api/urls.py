@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from ..portfolio import api as portfolio
 from ..register import api as register
 from . import docs, views
 
@@ -26,6 +27,7 @@ urlpatterns = [
         register.IdentityDetail.as_view(),
         name="api-identity",
     ),
+    path("portfolio/", portfolio.PortfolioFigures.as_view(), name="api-portfolio"),
     path("questionnaire/", views.PublishedQuestionnaire.as_view(), name="api-questionnaire"),
     path("schema/", docs.schema, name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),

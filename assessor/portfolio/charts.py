@@ -25,9 +25,9 @@ from django.utils.safestring import SafeString
 from .figures import VERDICT_LABELS, VERDICTS, MissingControl, TrendPoint
 
 COLOURS = {"copilot": "#842029", "supervised": "#664d03", "owner": "#0f5132"}
-TEXT = "#212529"
+TEXT = "currentColor"  # the page's text colour: readable in the dark theme and in print
 MUTED = "#6c757d"
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
 WIDTH = 640
 
 
@@ -41,9 +41,11 @@ def _join(parts: Iterable[SafeString]) -> SafeString:
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: SafeString) -> SafeString:
+    # Presentation attributes, not a style attribute: the site's CSP refuses inline styles.
+    # app.css makes it shrink with its column (.portfolio-chart); a PDF takes the width given.
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="portfolio-chart" role="img" '
-        'viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px;{font}" '
+        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="{font}" '
         'aria-labelledby="{id}-title {id}-desc" id="{id}">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         w=WIDTH,

@@ -13,7 +13,8 @@ What counts:
   so a board sees how many workflows stood at each verdict, not how many were approved.
 - `changes`: approvals and lapses within the period: `new` (a workflow's first approval),
   `raised` / `lowered` (a verdict above / below the workflow's approval before it), `lapsed`
-  (approvals that lapsed in the period). A re-approval at the same verdict is not a change.
+  (approvals that lapsed in the period, as the daily review sweep recorded them). A
+  re-approval at the same verdict is not a change. `totals` counts each list in full.
 - `review`: today's review cycle of approvals in force: `due`, `overdue`, and `lapsed`
   (approvals that lapsed with no newer revision approved since).
 - `missing_controls`: across the workflows counted in `verdict_mix`, each rule or condition for
@@ -104,6 +105,8 @@ class Changes:
     raised: tuple[Change, ...] = ()
     lowered: tuple[Change, ...] = ()
     lapsed: tuple[Change, ...] = ()
+    # How many of each there are: the lists may hold only the first (see `rows_limit`).
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ class ReviewCycleFigures:
     due: tuple[ReviewItem, ...] = ()
     overdue: tuple[ReviewItem, ...] = ()
     lapsed: tuple[ReviewItem, ...] = ()
+    totals: dict[str, int] = field(default_factory=dict)  # due, overdue, lapsed: all of them
 
 
 @dataclass(frozen=True)

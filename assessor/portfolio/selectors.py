@@ -13,9 +13,25 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -126,9 +142,12 @@ def portfolio_figures(
     task_type: str = "",
     environment: str = "",
     examples: bool = False,
+    rows_limit: int | None = None,
 ) -> figures.Portfolio:
     """The figures of `teams` (the teams the caller may read, already checked) for the period
-    `start`..`end` (inclusive), optionally for one task type and one environment."""
+    `start`..`end` (inclusive), optionally for one task type and one environment. `rows_limit`:
+    at most that many rows in each list of changes and of the review cycle (the earliest; their
+    `totals` count them all); None: every row."""
     teams = list(teams)
     today = today or timezone.localdate()
     as_of = min(end, today)
@@ -210,109 +229,120 @@ def portfolio_figures(
             figures.TrendPoint(month=day.strftime("%Y-%m"), on=day, counts=trend[i])
             for i, day in enumerate(ends)
         ),
-        changes=_changes(cycles, start, end, today, team_names),
-        review=_review(cycles, team_names),
+        changes=_changes(cycles, start, end, team_names, rows_limit),
+        review=_review(cycles, team_names, rows_limit),
         missing_controls=_missing(cycles.filter(_in_force_on(as_of))),
     )
 
 
+_PLACEHOLDER = 987654321
+
+
 def _url(pk: int) -> str:
-    return reverse("report", args=[pk])
+    """The record's report: `reverse` once, then the number put in (thousands of rows)."""
+    return _report_url().replace(str(_PLACEHOLDER), str(pk))
 
 
-def _changes(cycles, start: date, end: date, today: date, team_names) -> figures.Changes:
-    """Approvals in the period against the workflow's approval before; lapses in the period."""
+@lru_cache(maxsize=1)
+def _report_url() -> str:
+    return reverse("report", args=[_PLACEHOLDER])
+
+
+def _rank(path: str) -> Case:
+    """A verdict's rank (copilot 0, supervised 1, owner 2) in SQL, from `path`__verdict."""
+    whens = [When(**{f"{path}__verdict": v}, then=Value(i)) for i, v in enumerate(VERDICTS)]
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def _prior_rank() -> Case:
+    whens = []
+    for depth in range(1, 4):
+        path = "__".join(["assessment"] + ["previous"] * depth)
+        whens.append(When(**{f"{path}__status": APPROVED}, then=_rank(path)))
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def _first_rows(rows, partition: str, order: list[str], limit: int | None):
+    """At most `limit` rows per value of `partition` (all when None), in one query."""
+    if limit is None:
+        return rows.order_by(partition, *order)
+    numbered = rows.annotate(
+        row_number=Window(RowNumber(), partition_by=F(partition), order_by=[F(o) for o in order])
+    )
+    return numbered.filter(row_number__lte=limit).order_by(partition, *order)
+
+
+def _changes(cycles, start: date, end: date, team_names, limit) -> figures.Changes:
+    """Approvals in the period against the workflow's approval before (new, raised, lowered),
+    and the approvals that lapsed in the period (as the daily review sweep recorded them)."""
+    after_end = _day_start(end + timedelta(days=1))
     approvals = (
-        cycles.filter(
-            approved_at__gte=_day_start(start), approved_at__lt=_day_start(end + timedelta(1))
-        )
-        .annotate(prior=_prior_verdict())
-        .values(
-            "assessment_id",
-            "assessment__name",
-            "assessment__team_id",
-            "assessment__verdict",
-            "approved_at",
-            "prior",
-        )
-        .order_by("approved_at", "assessment_id")
-    )
-    rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
-    found: dict[str, list] = {"new": [], "raised": [], "lowered": [], "lapsed": []}
-    for row in approvals:
-        old, new = row["prior"] or "", row["assessment__verdict"]
-        kind = (
-            "new"
-            if not old
-            else "raised"
-            if rank[new] > rank[old]
-            else "lowered"
-            if rank[new] < rank[old]
-            else None
-        )
-        if kind is None:
-            continue
-        found[kind].append(
-            figures.Change(
-                workflow=row["assessment__name"],
-                team=team_names.get(row["assessment__team_id"], ""),
-                assessment_id=row["assessment_id"],
-                old_verdict=old,
-                new_verdict=new,
-                on=timezone.localdate(row["approved_at"]),
-                url=_url(row["assessment_id"]),
+        cycles.filter(approved_at__gte=_day_start(start), approved_at__lt=after_end)
+        .annotate(prior=_prior_verdict(), prior_rank=_prior_rank(), new_rank=_rank("assessment"))
+        .annotate(
+            kind=Case(
+                When(prior_rank__isnull=True, then=Value("new")),
+                When(new_rank__gt=F("prior_rank"), then=Value("raised")),
+                When(new_rank__lt=F("prior_rank"), then=Value("lowered")),
+                default=Value(""),
+                output_field=CharField(),
             )
         )
-    # A lapse falls on the first day after the review-by date and its grace period.
-    lapse = timedelta(days=settings.ASSESSOR_REVIEW_GRACE_DAYS + 1)
-    last = min(end, today)
-    lapses = (
-        cycles.filter(review_by__gte=start - lapse, review_by__lte=last - lapse)
-        .values(
-            "assessment_id",
-            "assessment__name",
-            "assessment__team_id",
-            "assessment__verdict",
-            "review_by",
-            "closed_at",
-        )
-        .order_by("review_by", "assessment_id")
+        .exclude(kind="")
     )
-    for row in lapses:
-        on = row["review_by"] + lapse
-        if row["closed_at"] is not None and timezone.localdate(row["closed_at"]) < on:
-            continue  # superseded before it could lapse
+    lapses = cycles.filter(
+        state=State.LAPSED, state_since__gte=_day_start(start), state_since__lt=after_end
+    ).annotate(kind=Value("lapsed", output_field=CharField()))
+    totals = dict.fromkeys(("new", "raised", "lowered", "lapsed"), 0)
+    totals.update(approvals.values_list("kind").annotate(n=Count("pk")).order_by())
+    totals["lapsed"] = lapses.count()
+    fields = ("assessment_id", "assessment__name", "assessment__team_id", "assessment__verdict")
+    found: dict[str, list] = {kind: [] for kind in totals}
+    for row in _first_rows(approvals, "kind", ["approved_at", "assessment_id"], limit).values(
+        *fields, "kind", "prior", "approved_at"
+    ):
+        found[row["kind"]].append(
+            _change(row, team_names, row["prior"] or "", timezone.localdate(row["approved_at"]))
+        )
+    for row in _first_rows(lapses, "kind", ["state_since", "assessment_id"], limit).values(
+        *fields, "state_since"
+    ):
+        verdict = row["assessment__verdict"]
         found["lapsed"].append(
-            figures.Change(
-                workflow=row["assessment__name"],
-                team=team_names.get(row["assessment__team_id"], ""),
-                assessment_id=row["assessment_id"],
-                old_verdict=row["assessment__verdict"],
-                new_verdict=row["assessment__verdict"],
-                on=on,
-                url=_url(row["assessment_id"]),
-            )
+            _change(row, team_names, verdict, timezone.localdate(row["state_since"]))
         )
-    return figures.Changes(**{kind: tuple(rows) for kind, rows in found.items()})
+    return figures.Changes(**{kind: tuple(rows) for kind, rows in found.items()}, totals=totals)
 
 
-def _review(cycles, team_names) -> figures.ReviewCycleFigures:
-    """Today's open cycles that are due, overdue or lapsed (as the daily sweep left them)."""
-    rows = (
-        cycles.filter(closed_at__isnull=True, state__in=[State.DUE, State.OVERDUE, State.LAPSED])
-        .values(
-            "state",
-            "review_by",
-            "assessment_id",
-            "assessment__name",
-            "assessment__team_id",
-            "assessment__verdict",
-            "assessment__owner__username",
-            "assessment__business_owner",
-        )
-        .order_by("review_by", "assessment_id")
+def _change(row, team_names, old: str, on: date) -> figures.Change:
+    return figures.Change(
+        workflow=row["assessment__name"],
+        team=team_names.get(row["assessment__team_id"], ""),
+        assessment_id=row["assessment_id"],
+        old_verdict=old,
+        new_verdict=row["assessment__verdict"],
+        on=on,
+        url=_url(row["assessment_id"]),
     )
-    found: dict[str, list] = {State.DUE: [], State.OVERDUE: [], State.LAPSED: []}
+
+
+def _review(cycles, team_names, limit) -> figures.ReviewCycleFigures:
+    """Today's open cycles that are due, overdue or lapsed (as the daily sweep left them)."""
+    states = [State.DUE, State.OVERDUE, State.LAPSED]
+    open_cycles = cycles.filter(closed_at__isnull=True, state__in=states)
+    totals = dict.fromkeys(states, 0)
+    totals.update(open_cycles.values_list("state").annotate(n=Count("pk")).order_by())
+    rows = _first_rows(open_cycles, "state", ["review_by", "assessment_id"], limit).values(
+        "state",
+        "review_by",
+        "assessment_id",
+        "assessment__name",
+        "assessment__team_id",
+        "assessment__verdict",
+        "assessment__owner__username",
+        "assessment__business_owner",
+    )
+    found: dict[str, list] = {state: [] for state in states}
     for row in rows:
         found[row["state"]].append(
             figures.ReviewItem(
@@ -330,6 +360,7 @@ def _review(cycles, team_names) -> figures.ReviewCycleFigures:
         due=tuple(found[State.DUE]),
         overdue=tuple(found[State.OVERDUE]),
         lapsed=tuple(found[State.LAPSED]),
+        totals={str(state): n for state, n in totals.items()},
     )
 
 

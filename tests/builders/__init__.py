@@ -39,7 +39,7 @@ from .http import (
 )
 from .pdfs import assert_nothing_leaked, hostile_payloads, read, text_of
 from .people import PASSWORD, make_token, make_user
-from .portfolio import make_approval
+from .portfolio import bulk_portfolio, make_approval
 from .records import (
     export_upload,
     make_agent,
@@ -66,6 +66,7 @@ __all__ = [
     "make_boardpack",
     "make_reviewed",
     "make_approval",
+    "bulk_portfolio",
     "snapshot",
     "record_state",
     "export_upload",

@@ -63,6 +63,8 @@ def portfolio(people):
         on=date(2026, 4, 15),
         name="B flow",
     )
+    # the daily sweep, on the day the old approval lapses
+    review_cycle_sweep(now=timezone.make_aware(datetime.combine(date(2026, 4, 10), time(12))))
     return {
         "raised": raised,
         "new": new,
@@ -180,3 +182,10 @@ def test_the_portfolio_is_read_by_approvers_auditors_and_team_managers_of_the_te
     reviewer = make_user("only_reviewer", team="Team A", roles=("reviewer",))
     assert [t.name for t in portfolio_teams(mixed)] == ["Team A"]
     assert list(portfolio_teams(reviewer)) == []
+
+
+def test_a_rows_limit_keeps_the_first_rows_and_counts_them_all(portfolio):
+    figures = figures_for("Team A", "Team B", rows_limit=1)
+    assert [c.workflow for c in figures.changes.new] == ["B flow"]
+    assert figures.changes.totals == {"new": 2, "raised": 1, "lowered": 1, "lapsed": 1}
+    assert figures.review.totals == {"due": 0, "overdue": 0, "lapsed": 1}
