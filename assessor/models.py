@@ -788,4 +788,4 @@ class RateWindow(models.Model):
 from .boardpacks.models import BoardPack  # noqa: E402, F401
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401
 from .oversight.models import ReviewCycle  # noqa: E402, F401
-from .portfolio.models import ControlGap  # noqa: E402, F401
+from .portfolio.models import ControlGap, PortfolioRecord  # noqa: E402, F401

@@ -6,7 +6,8 @@ queries, which must not grow with the portfolio (the same with 3,000 and 30,000 
 The records are the agent register bench's (bench/register_list.py: 10,000 agents, 30,000
 assessments), with what the portfolio reads added: each approval's review cycle (dates over two
 years, every review state), the scope answers (task type, environment), the control gaps
-stored at approval, and half the second revisions approved (raised or lowered verdicts).
+stored at approval, the narrow portfolio rows, and half the second revisions approved
+(raised or lowered verdicts).
 Runs in a process of its own on a throwaway SQLite database (`timeit`, median of 7).
 """
 
@@ -57,7 +58,7 @@ def enrich(team, today: date) -> dict:
     """What the portfolio reads, added to the register bench's records (see the docstring)."""
     from django.utils import timezone
 
-    from assessor.models import Answer, Assessment, ControlGap, ReviewCycle
+    from assessor.models import Answer, Assessment, ControlGap, PortfolioRecord, ReviewCycle
 
     rows = Assessment._base_manager
     revisions = list(rows.filter(team=team, previous__isnull=False).order_by("pk"))
@@ -106,6 +107,21 @@ def enrich(team, today: date) -> dict:
             Answer(assessment_id=record.pk, question_key=key, choice_key=choice)
             for n, record in enumerate(approved)
             for key, choice in (("task_type", tasks[n % 4]), ("environment_tier", envs[n % 3]))
+        ),
+        batch_size=5000,
+    )
+    verdicts = dict(rows.filter(team=team).values_list("pk", "verdict"))
+    PortfolioRecord.objects.bulk_create(
+        (
+            PortfolioRecord(
+                assessment_id=record.pk,
+                team=team,
+                verdict=record.verdict,
+                prior_verdict=verdicts[record.previous_id] if record.previous_id else "",
+                task_type=tasks[n % 4],
+                environment=envs[n % 3],
+            )
+            for n, record in enumerate(approved)
         ),
         batch_size=5000,
     )

@@ -1,10 +1,13 @@
-"""Writes of the portfolio: the control gaps of an approved record (see gaps.py)."""
+"""Writes of the portfolio, at approval: the record's control gaps (see gaps.py) and its
+narrow portfolio row (see models.PortfolioRecord)."""
 
 from __future__ import annotations
 
-from ..models import Assessment
+from ..models import Answer, Assessment
 from .gaps import gaps_of
-from .models import ControlGap
+from .models import ControlGap, PortfolioRecord
+
+SCOPE = {"task_type": "task_type", "environment_tier": "environment"}
 
 
 def control_gaps_record(*, assessment: Assessment) -> int:
@@ -19,7 +22,33 @@ def control_gaps_record(*, assessment: Assessment) -> int:
     return len(rows)
 
 
-def control_gaps_backfill() -> int:
-    """Gaps for every approved record that has none yet (records approved before the table)."""
-    records = Assessment.objects.filter(status=Assessment.Status.APPROVED, control_gaps=None)
-    return sum(control_gaps_record(assessment=record) for record in records.iterator())
+def _prior_verdict(assessment: Assessment) -> str:
+    """The verdict of the nearest earlier approved revision ("" for a first approval)."""
+    previous_id = assessment.previous_id
+    while previous_id is not None:
+        previous = Assessment.objects.only("status", "verdict", "previous_id").get(pk=previous_id)
+        if previous.status == Assessment.Status.APPROVED:
+            return previous.verdict
+        previous_id = previous.previous_id
+    return ""
+
+
+def portfolio_record_write(*, assessment: Assessment) -> PortfolioRecord:
+    """The approved record's portfolio row (replaced if there is one)."""
+    answers = dict(
+        Answer.objects.filter(assessment=assessment, question_key__in=SCOPE).values_list(
+            "question_key", "choice_key"
+        )
+    )
+    record, _ = PortfolioRecord.objects.update_or_create(
+        assessment=assessment,
+        defaults={
+            "team_id": assessment.team_id,
+            "verdict": assessment.verdict,
+            "prior_verdict": _prior_verdict(assessment),
+            "task_type": answers.get("task_type", ""),
+            "environment": answers.get("environment_tier", ""),
+            "is_example": assessment.is_example,
+        },
+    )
+    return record

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from assessor.models import Answer, Assessment, ControlGap, ReviewCycle, Team
+from assessor.models import Answer, Assessment, ControlGap, PortfolioRecord, ReviewCycle, Team
 from assessor.records import services
 from assessor.review import services as review
 
@@ -90,13 +90,29 @@ def bulk_portfolio(*, team, owner, questionnaire, workflows: int, today: date) -
         ]
     )
     records = first + second
+    scope = [
+        (
+            ("provisioning", "deprovisioning", "access_review")[i % 3],
+            ("production", "non_production")[i % 2],
+        )
+        for i in range(len(records))
+    ]
     Answer._base_manager.bulk_create(
         Answer(assessment=r, question_key=key, choice_key=choice)
-        for i, r in enumerate(records)
-        for key, choice in (
-            ("task_type", ("provisioning", "deprovisioning", "access_review")[i % 3]),
-            ("environment_tier", ("production", "non_production")[i % 2]),
+        for r, (task, env) in zip(records, scope, strict=True)
+        for key, choice in (("task_type", task), ("environment_tier", env))
+    )
+    prior = {r.pk: r.verdict for r in first}
+    PortfolioRecord.objects.bulk_create(
+        PortfolioRecord(
+            assessment=r,
+            team=team,
+            verdict=r.verdict,
+            prior_verdict=prior.get(r.previous_id, ""),
+            task_type=task,
+            environment=env,
         )
+        for r, (task, env) in zip(records, scope, strict=True)
     )
     cycles = []
     for i, r in enumerate(first):
