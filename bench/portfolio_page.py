@@ -58,7 +58,14 @@ def enrich(team, today: date) -> dict:
     """What the portfolio reads, added to the register bench's records (see the docstring)."""
     from django.utils import timezone
 
-    from assessor.models import Answer, Assessment, ControlGap, PortfolioRecord, ReviewCycle
+    from assessor.models import (
+        Answer,
+        Assessment,
+        ControlGap,
+        PortfolioRecord,
+        Questionnaire,
+        ReviewCycle,
+    )
 
     rows = Assessment._base_manager
     revisions = list(rows.filter(team=team, previous__isnull=False).order_by("pk"))
@@ -125,10 +132,11 @@ def enrich(team, today: date) -> dict:
         ),
         batch_size=5000,
     )
+    # The shipped bank's own conditions and rules, as the approvals would have stored them.
+    document = Questionnaire.current().document
     controls = [
-        ("condition", f"condition-{key}", f"Condition {key}")
-        for key in ("identity", "policy", "evidence", "revocation")
-    ] + [("rule", f"rule-{n}", f"Rule {n}") for n in range(8)]
+        ("condition", f"condition-{c['id']}", c["title"]) for c in document["ownership_conditions"]
+    ] + [("rule", r["id"], r["reason"]) for r in document["rules"][:8]]
     ControlGap.objects.bulk_create(
         (
             ControlGap(

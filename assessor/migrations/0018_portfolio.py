@@ -145,7 +145,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["assessment", "key"],
-                "indexes": [models.Index(fields=["assessment", "key", "lifts"], name="gap_count")],
+                "indexes": [
+                    models.Index(fields=["assessment", "key", "lifts"], name="gap_count"),
+                    models.Index(fields=["key"], name="gap_key"),
+                ],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("assessment", "key"), name="one_gap_per_control"

@@ -29,7 +29,10 @@ class ControlGap(models.Model):
             models.UniqueConstraint(fields=["assessment", "key"], name="one_gap_per_control")
         ]
         # The portfolio's count reads this index alone, never the rows and their labels.
-        indexes = [models.Index(fields=["assessment", "key", "lifts"], name="gap_count")]
+        indexes = [
+            models.Index(fields=["assessment", "key", "lifts"], name="gap_count"),
+            models.Index(fields=["key"], name="gap_key"),  # the words of a retired rule
+        ]
 
     def __str__(self):
         return f"{self.assessment_id}: {self.key}{' (lifts)' if self.lifts else ''}"
