@@ -782,9 +782,11 @@ class RateWindow(models.Model):
         return f"{self.key}: {len(self.history)} recent request(s)"
 
 
-# Tables that live with their packages but in this one app: reminders, digests and webhooks
-# (assessor/notify/), the review cycle (assessor/oversight/), autonomy grants (assessor/grants/),
-# file evidence (assessor/evidence/), control gaps (assessor/portfolio/).
+# Tables that live with their packages but in this one app: board packs (assessor/boardpacks/),
+# reminders, digests and webhooks (assessor/notify/), the review cycle (assessor/oversight/),
+# autonomy grants (assessor/grants/), file evidence (assessor/evidence/), control gaps
+# (assessor/portfolio/).
+from .boardpacks.models import BoardPack  # noqa: E402, F401
 from .evidence.models import EvidenceExpiry, EvidenceFile  # noqa: E402, F401
 from .grants.models import AutonomyGrant, SigningKey  # noqa: E402, F401
 from .notify.models import Delivery, Event, WebhookEndpoint  # noqa: E402, F401

@@ -28,6 +28,7 @@ MODULES = [
     "review_sweep",  # issue 24: the daily review sweep over 30,000 approvals, in-process
     "register_list",  # issue 24: the agent register's list, 10,000 agents, in-process
     "portfolio_page",  # issue 26: the portfolio page over 30,000 assessments, in-process
+    "boardpack_render",  # issue 26: a board pack of 100 workflows, in a worker process
     "load_reviewers",  # 20 concurrent reviewers, each completing an assessment
     "load_faults",  # the same with a worker killed mid-save and a PostgreSQL restart
 ]

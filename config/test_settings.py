@@ -41,3 +41,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"assessor-test-{os.getpid()}.sqlite3")
     }
+
+# Files the tests store (board pack PDFs) go to a directory of this process, never the repo's.
+MEDIA_ROOT = Path(  # noqa: F405
+    os.environ.get("DJANGO_MEDIA_ROOT")
+    or Path(tempfile.gettempdir()) / f"assessor-test-media-{os.getpid()}"  # noqa: F405
+)

@@ -52,6 +52,7 @@ urlpatterns = [
     path("teams/", include("assessor.teams.member_urls")),
     path("teams/", include("assessor.notify.urls")),
     path("", include("assessor.evidence.urls")),
+    path("board-packs/", include("assessor.boardpacks.urls")),
     path("", include("assessor.urls")),
 ]
 

@@ -41,6 +41,7 @@ from tests.builders import (
     api_client,
     make_agent,
     make_assessment,
+    make_boardpack,
     make_evidence,
     make_token,
     make_user,
@@ -63,7 +64,8 @@ class Target:
     record: str  # "assessment", "decision", "export", "pdf", "token", "history", "site",
     # "agent", "identity", "team" (a team's page, for its managers), "member" (a member of a
     # team, on its members page), "webhook" (a team's webhook endpoint), "grant" (an autonomy
-    # grant of Team A's approved record), "evidence" (a file of evidence of a record)
+    # grant of Team A's approved record), "evidence" (a file of evidence of a record),
+    # "boardpack" (a board pack of Team A)
     api: bool = False  # a bearer token instead of the session
     admin: bool = False  # the back office: "the same answer as a missing record"
 
@@ -133,6 +135,11 @@ COVERED = {
     "teams/<int:team_id>/webhooks/<int:pk>/": Target("webhook"),
     "teams/<int:team_id>/webhooks/<int:pk>/delete/": Target("webhook"),
     "teams/<int:team_id>/webhooks/<int:pk>/test/": Target("webhook"),
+    # board packs: Team A's pack (tests/boardpacks/)
+    **{
+        f"board-packs/<int:pk>/{page}": Target("boardpack")
+        for page in ("", "status.json", "pack.pdf", "issue/", "regenerate/", "delete/")
+    },
     # the back office's review records and teams
     **admin_routes("assessment", "assessment"),
     "admin/assessor/assessment/^([^/]+)/history/([^/]+)/$": Target("history", admin=True),
@@ -163,6 +170,10 @@ EXEMPT = {
     "agents/": "the register's list: filtered by team (tests/test_register.py)",
     "agents/new/": "takes no record: the team is chosen among the person's own (test_register)",
     "api/v1/agents/": "the API's register list and create: filtered by team (test_register)",
+    "board-packs/": (
+        "the packs' list and the new pack form: filtered by team, a team the person may not "
+        "read is a form error (tests/boardpacks/test_pages.py)"
+    ),
     "portfolio/": (
         "takes no record: figures of the teams the person reads it for, a team outside them a "
         "400 (tests/portfolio/test_page.py)"
@@ -376,6 +387,9 @@ def team_a_urls(route: str, target: Target, records, insider) -> list[tuple[str,
         second = {"team": [], "member": [insider.pk], "webhook": [endpoint.pk]}[target.record]
         values = [team.pk, *second]
         return [(fill(route, values), fill(route, [MISSING] * len(values)), records[0].pk)]
+    if target.record == "boardpack":
+        pack = make_boardpack(insider, [records[0].team], title=NAME)
+        return [(fill(route, [pack.pk]), fill(route, [MISSING]), records[0].pk)]
     if target.record == "token":
         make_token(insider, name="insider's script")
         pks = [[ApiToken.objects.get(user=insider).pk]]

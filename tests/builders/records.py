@@ -3,10 +3,13 @@ record as stored, and what a post that would change it sends."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessor.documents import exchange
@@ -16,6 +19,7 @@ from assessor.models import (
     ApiToken,
     ApprovedReport,
     Assessment,
+    BoardPack,
     ChoiceWeight,
     Decision,
     ExportRecord,
@@ -74,6 +78,26 @@ def make_granted(owner, approver, *, verdict="owner", agent=None, conditions="")
     review.assessment_approve(assessment=record, user=approver, conditions=conditions)
     record.refresh_from_db()
     return record
+def make_boardpack(user, teams, *, title="Q3 board", content=b"%PDF-1.4 pack", **fields):
+    """A generated draft board pack of `teams` (its file in storage), requested by `user`."""
+    values = {
+        "period_start": date(2026, 7, 1),
+        "period_end": date(2026, 9, 30),
+        "generation": BoardPack.Generation.DONE,
+        "progress": 100,
+        **fields,
+    }
+    pack = BoardPack(
+        title=title,
+        requested_by=user,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        **values,
+    )
+    pack.pdf.save("pack.pdf", ContentFile(content), save=False)
+    pack.save()
+    pack.teams.set(teams)
+    return pack
 
 
 def make_reviewed(owner, approver, *, name="Leaver deprovisioning"):
@@ -118,6 +142,7 @@ def snapshot() -> dict:
         "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "agents": list(Agent.objects.order_by("pk").values()),
         "identities": list(AgentIdentity.objects.order_by("pk").values()),
+        "boardpacks": list(BoardPack.objects.order_by("pk").values()),
         "memberships": (
             list(Membership.objects.order_by("pk").values()),
             Membership.history.count(),
