@@ -78,6 +78,8 @@ def make_granted(owner, approver, *, verdict="owner", agent=None, conditions="")
     review.assessment_approve(assessment=record, user=approver, conditions=conditions)
     record.refresh_from_db()
     return record
+
+
 def make_boardpack(user, teams, *, title="Q3 board", content=b"%PDF-1.4 pack", **fields):
     """A generated draft board pack of `teams` (its file in storage), requested by `user`."""
     values = {
