@@ -30,6 +30,7 @@ from assessor.evidence.models import EvidenceFile
 from assessor.models import ApprovedReport, Assessment
 from tests.builders import (
     HTML_BYTES,
+    S3_BUCKET,
     SAFEST,
     api_client,
     make_agent,
@@ -263,17 +264,28 @@ def test_evidence_to_an_enforced_grant_and_its_withdrawal(
 
 
 def test_the_evidence_part_with_files_in_a_local_s3_server(
-    people, s3_storage, kill_switch_pdf, screenshot_png
+    people, s3_storage, kill_switch_pdf, screenshot_png, settings
 ):
+    reviewer, _, _, client, _ = people
     before = set(s3_keys(s3_storage))
+    # refused files put nothing in the bucket either: HTML named .pdf, a body past the limit
+    draft = make_assessment(reviewer, name="Draft")
+    url = reverse("evidence", args=[draft.pk])
+    form = {"question": "kill_switch", "effective_on": "2026-03-01"}
+    response = client.post(url, {**form, "file": upload("board-pack.pdf", HTML_BYTES)})
+    assert response.status_code == 400
+    limit, settings.ASSESSOR_EVIDENCE_MAX_BYTES = settings.ASSESSOR_EVIDENCE_MAX_BYTES, 1000
+    response = client.post(url, {**form, "file": upload("report.pdf", kill_switch_pdf)})
+    assert response.status_code == 413
+    settings.ASSESSOR_EVIDENCE_MAX_BYTES = limit
+    assert set(s3_keys(s3_storage)) == before and not EvidenceFile.objects.exists()
+
     record = evidence_story(*people, kill_switch_pdf, screenshot_png)
     stored = set(s3_keys(s3_storage)) - before
     files = EvidenceFile.objects.filter(assessment=record)
     assert stored == {f"evidence/{evidence.file.name}" for evidence in files}
     for evidence in files:  # the bucket holds the very bytes hashed
-        body = s3_storage.get_object(
-            Bucket="assessor-evidence", Key=f"evidence/{evidence.file.name}"
-        )
+        body = s3_storage.get_object(Bucket=S3_BUCKET, Key=f"evidence/{evidence.file.name}")
         assert sha256(body["Body"].read()) == evidence.sha256
 
 
