@@ -32,6 +32,7 @@ from tests.builders import (
     HTML_BYTES,
     S3_BUCKET,
     SAFEST,
+    UnreadableBody,
     api_client,
     make_agent,
     make_assessment,
@@ -314,16 +315,24 @@ def test_each_refusal_is_clear_and_changes_nothing(
     assert "Refused: the file is HTML" in said and "Nothing was stored." in said
     assert snapshot() == rows and files_under(tmp_path) == files
 
-    # 200 MB declared: refused before the body is read
+    # 200 MB declared, to the form the step's link opens: refused before the body is read,
+    # with the form again (and the way back to the step) for a smaller file
+    opened = client.get(url, {"question": "kill_switch", "step": "6"}).content.decode()
+    (action,) = re.findall(
+        r'<form method="post" enctype="multipart/form-data" action="([^"]+)"', opened
+    )
     response = client.generic(
         "POST",
-        url,
+        html.unescape(action),
         b"",
         content_type="multipart/form-data; boundary=BoUnDaRy",
         CONTENT_LENGTH=str(200 * 1024 * 1024),
+        **{"wsgi.input": UnreadableBody()},
     )
     assert response.status_code == 413
-    assert "larger than the limit of 20 MB" in response.content.decode()
+    page = response.content.decode()
+    assert "larger than the limit of 20 MB" in page and "Nothing was stored." in page
+    assert 'enctype="multipart/form-data"' in page and "Back to step 6" in page
     assert snapshot() == rows and files_under(tmp_path) == files
 
     # another team's user: 404 for the download, no bytes
