@@ -1,11 +1,13 @@
+import boto3
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection, transaction
+from moto.server import ThreadedMotoServer
 
 from assessor import bank
 from assessor.bank.loading import questionnaire_load
 from assessor.documents import pdf
-from tests.builders import Canary, SmtpInbox, free_port, make_user
+from tests.builders import S3_BUCKET, Canary, SmtpInbox, free_port, make_user
 
 
 @pytest.fixture(scope="session")
@@ -174,3 +176,44 @@ def evidence_store(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture(scope="session")
+def s3_options():
+    """A running S3 API server on loopback (moto's server mode) with an empty private bucket,
+    started once per worker: the S3 storage's options, and a boto3 client of the bucket."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": f"http://127.0.0.1:{port}",
+        "region_name": "us-east-1",
+        "access_key": "evidence-test",
+        "secret_key": "evidence-test-secret",
+        "location": "evidence",
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id=options["access_key"],
+        aws_secret_access_key=options["secret_key"],
+    )
+    client.create_bucket(Bucket=S3_BUCKET)
+    yield options, client
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_options):
+    """The "evidence" storage pointed at the S3 server; the boto3 client of its bucket."""
+    options, client = s3_options
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return client

@@ -29,7 +29,7 @@ def evidence_page(request, pk: int):
         assessment = access.assessment_for(request.user, pk, access.EDIT)
         if uploads.declared_too_large(request.META):
             # refused before a byte of the body is read
-            return _page(request, assessment, None, error=services.too_large_message(), status=413)
+            return _too_large(request, assessment)
         handler = uploads.LimitedUpload(request)
         request.upload_handlers.insert(0, handler)
         return _upload(request, assessment, handler)
@@ -47,7 +47,7 @@ def evidence_page(request, pk: int):
 def _upload(request, assessment, handler):
     files = request.FILES  # the body is read here (if the CSRF check did not read it already)
     if handler.too_large:
-        return _page(request, assessment, None, error=services.too_large_message(), status=413)
+        return _too_large(request, assessment)
     form = EvidenceForm(request.POST, files, choices=selectors.question_choices(assessment))
     if not form.is_valid():
         return _page(request, assessment, form, status=400)
@@ -69,6 +69,14 @@ def _upload(request, assessment, handler):
     return redirect(_back(request.POST.get("step"), assessment.pk, evidence.question_key))
 
 
+def _too_large(request, assessment):
+    """The refusal, with an empty form to attach a smaller file (the refused body is not
+    read, so nothing of it can be shown again)."""
+    form = EvidenceForm(choices=selectors.question_choices(assessment))
+    error, step = services.too_large_message(), request.GET.get("step", "")  # never the body
+    return _page(request, assessment, form, error=error, status=413, step=step)
+
+
 def _back(step: str | None, pk: int, question_key: str | None) -> str:
     """The wizard step the upload came from (at its question), else the evidence page."""
     if step and step.isdigit():
@@ -81,15 +89,17 @@ def _may_upload(assessment) -> bool:
     return not assessment.is_locked and access.allowed(assessment, access.EDIT)
 
 
-def _page(request, assessment, form, *, error: str = "", status: int = 200):
+def _page(request, assessment, form, *, error: str = "", status: int = 200, step=None):
     if error:
         messages.error(request, error)
+    if step is None:  # the form's action carries it too, for a refusal that leaves the body unread
+        step = request.GET.get("step") or request.POST.get("step", "")
     context = {
         "assessment": assessment,
         "form": form,
         "files": selectors.evidence_appendix(assessment),
         "may_change": _may_upload(assessment),
-        "step": request.GET.get("step") or request.POST.get("step", ""),
+        "step": step,
         "max_size": settings.ASSESSOR_EVIDENCE_MAX_BYTES,
     }
     return render(request, "assessor/evidence/evidence.html", context, status=status)

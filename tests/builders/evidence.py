@@ -12,6 +12,9 @@ from openpyxl import Workbook
 
 from assessor.evidence import services as evidence_services
 
+# The bucket of the S3 API server the tests run (`s3_options` in tests/conftest.py).
+S3_BUCKET = "assessor-evidence"
+
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -73,3 +76,8 @@ def make_evidence(
         expires_on=expires_on,
         note=note,
     )
+
+
+def s3_keys(client) -> list[str]:
+    """Every key in the test bucket."""
+    return [item["Key"] for item in client.list_objects_v2(Bucket=S3_BUCKET).get("Contents", [])]

@@ -101,3 +101,13 @@ BAD_LINKS = [
     "https://exa mple.com/",
     "https://[::1/",
 ]
+
+
+class UnreadableBody:
+    """A request body (`wsgi.input`) that must not be read: announce any length, send none;
+    a read fails the test."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read

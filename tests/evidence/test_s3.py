@@ -4,59 +4,20 @@ download; nothing is served from the bucket directly."""
 
 import hashlib
 
-import boto3
 import pytest
 from django.urls import reverse
-from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
 from assessor.evidence.models import EvidenceFile
-from tests.builders import PDF_BYTES, PNG_BYTES, free_port, make_assessment, make_evidence, upload
-
-BUCKET = "assessor-evidence"
-
-
-@pytest.fixture(scope="session")
-def s3_options():
-    """A running S3 API server with an empty private bucket: the storage's options."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    options = {
-        "bucket_name": BUCKET,
-        "endpoint_url": f"http://127.0.0.1:{port}",
-        "region_name": "us-east-1",
-        "access_key": "evidence-test",
-        "secret_key": "evidence-test-secret",
-        "location": "evidence",
-        "default_acl": None,
-        "querystring_auth": True,
-        "file_overwrite": False,
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=options["endpoint_url"],
-        region_name="us-east-1",
-        aws_access_key_id=options["access_key"],
-        aws_secret_access_key=options["secret_key"],
-    )
-    client.create_bucket(Bucket=BUCKET)
-    yield options, client
-    server.stop()
-
-
-@pytest.fixture
-def s3_storage(settings, s3_options):
-    options, client = s3_options
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
-    return client
-
-
-def keys(client) -> list[str]:
-    return [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+from tests.builders import (
+    PDF_BYTES,
+    PNG_BYTES,
+    S3_BUCKET,
+    make_assessment,
+    make_evidence,
+    s3_keys,
+    upload,
+)
 
 
 @pytest.mark.django_db
@@ -74,9 +35,9 @@ def test_an_upload_lands_in_the_bucket_and_comes_back_through_the_app(
     )
     assert response.status_code == 302
     evidence = EvidenceFile.objects.get(assessment=record)
-    assert f"evidence/{evidence.file.name}" in keys(s3_storage)
+    assert f"evidence/{evidence.file.name}" in s3_keys(s3_storage)
     assert "vault-config" not in evidence.file.name  # a random key, not the uploader's name
-    body = s3_storage.get_object(Bucket=BUCKET, Key=f"evidence/{evidence.file.name}")["Body"]
+    body = s3_storage.get_object(Bucket=S3_BUCKET, Key=f"evidence/{evidence.file.name}")["Body"]
     assert hashlib.sha256(body.read()).hexdigest() == evidence.sha256
     download = owner_client.get(reverse("evidence_download", args=[record.pk, evidence.pk]))
     assert download["Content-Type"] == "image/png"  # detected, not the browser's claim

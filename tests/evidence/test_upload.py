@@ -18,6 +18,7 @@ from tests.builders import (
     PDF_BYTES,
     PNG_BYTES,
     SAFEST,
+    UnreadableBody,
     make_assessment,
     make_evidence,
     make_user,
@@ -113,15 +114,6 @@ def test_a_file_over_the_limit_is_cut_off_while_it_arrives(
     assert response.status_code == 413
     assert "larger than the limit of 1000 bytes" in response.content.decode()
     assert not EvidenceFile.objects.exists() and not stored(evidence_store)
-
-
-class UnreadableBody:
-    """A request body that must not be read: 200 MB announced, none of it sent."""
-
-    def read(self, *args):
-        raise AssertionError("the body was read")
-
-    readline = read
 
 
 def test_a_declared_200_mb_upload_is_refused_before_its_body_is_read(
