@@ -10,7 +10,7 @@ def lapsed(sender, *, event_type, team, payload, **kwargs):
     # inside the sweep's transaction: the cycle's move and the revocation commit together
     if event_type == REVIEW_LAPSED:
         grants_revoke_of(
-            assessment_ids=[payload["assessment"]],
+            assessment_ids=[payload["assessment_id"]],
             reason=f"Approval lapsed: its review-by date {payload['review_by']} passed.",
         )
 

@@ -115,14 +115,19 @@ def _move(target: str, sources: tuple[str, ...], condition: str, params: list, n
 
 
 def event_payload(*, assessment_id: int, name: str, team: str, state: str, review_by) -> dict:
-    """What a review event tells its listeners (JSON-safe)."""
+    """What a review event tells its listeners (JSON-safe). `assessment_id` and `url` are the
+    names every other event uses (the webhook message links `url`); `assessment` and `report`
+    stay beside them for receivers that read them."""
+    report = reverse("report", args=[assessment_id])
     return {
         "assessment": assessment_id,
+        "assessment_id": assessment_id,
         "name": name,
         "team": team,
         "state": state,
         "review_by": review_by.isoformat(),
-        "report": reverse("report", args=[assessment_id]),
+        "report": report,
+        "url": report,
     }
 
 

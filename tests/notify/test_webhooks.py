@@ -8,17 +8,20 @@ reached only because each test allows it through the operator's allow-list.
 
 import json
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from assessor import events
 from assessor.documents import pdf
-from assessor.notify import addresses, outbox
+from assessor.notify import addresses, formats, outbox
 from assessor.notify.addresses import UnsafeTarget, target_check
 from assessor.notify.models import Delivery, WebhookEndpoint
+from assessor.oversight import cycle
 from assessor.review import services as review
 from tests.builders import SAFEST, make_assessment, make_user
 
@@ -387,3 +390,21 @@ def test_events_of_the_review_workflow_name_the_record(questionnaire):
         ("assessment.submitted", "Team A", record.pk, "rita"),
         ("assessment.approved", "Team A", record.pk, "amir"),
     ]
+
+
+def test_a_review_reminder_posted_to_slack_links_the_record():
+    """The sweep's events name the record like every other event, so the message links it."""
+    payload = cycle.event_payload(
+        assessment_id=41, name="Leaver", team="Team A", state="due", review_by=date(2027, 3, 1)
+    )
+    message = json.loads(
+        formats.body(
+            WebhookEndpoint.Format.SLACK,
+            event_type=events.REVIEW_DUE,
+            event_id="evt_1",
+            created_at=timezone.now(),
+            payload=payload,
+        )
+    )
+    assert message["text"].endswith("/assessments/41/report/|Open>")
+    assert "review by 2027-03-01" in message["text"]

@@ -481,11 +481,13 @@ def test_a_review_event_names_the_record_its_team_state_date_and_report(
             record.team,
             {
                 "assessment": record.pk,
+                "assessment_id": record.pk,
                 "name": "Secret rotation",
                 "team": "Team A",
                 "state": "due",
                 "review_by": review_by.isoformat(),
                 "report": f"/assessments/{record.pk}/report/",
+                "url": f"/assessments/{record.pk}/report/",
             },
         )
     ]
