@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "assessor.models.Assessment.Status",
         "AgentStatusEnum": "assessor.register.models.AgentStatus",
+        # a grant's verdict: only the two levels that issue one
+        "GrantVerdictEnum": ["supervised", "owner"],
+        "VerdictEnum": "assessor.models.VERDICT_CHOICES",
     },
 }
 

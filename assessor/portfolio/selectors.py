@@ -44,8 +44,7 @@ from .models import ControlGap, PortfolioRecord
 
 TASK_TYPE = "task_type"
 ENVIRONMENT = "environment_tier"
-# The roles that read a team's portfolio: those who answer to a board for it.
-PORTFOLIO_ROLES = (roles.APPROVER, roles.AUDITOR, roles.TEAM_MANAGER)
+PORTFOLIO_ROLES = roles.PORTFOLIO_ROLES
 APPROVED = Assessment.Status.APPROVED
 State = ReviewCycle.State
 

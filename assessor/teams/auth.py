@@ -7,15 +7,34 @@ reads those and the questionnaire admin role in one. Same rules, same cache.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q
 
 from assessor.models import Membership
-from assessor.teams.roles import BANK_CODENAMES
+from assessor.teams.roles import BANK_CODENAMES, PORTFOLIO_ROLES
+
+UserModel = get_user_model()
+
+
+def reads_a_portfolio() -> Exists:
+    """Whether the user (the outer row) reads some team's portfolio: approver, auditor or team
+    manager there. Annotated on the session's user so the menu needs no query of its own."""
+    holds = Q()
+    for role in PORTFOLIO_ROLES:
+        holds |= Q(**{role: True})
+    return Exists(Membership.objects.filter(holds, user=OuterRef("pk")))
 
 
 class OneQueryModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        # The one query that loads a signed-in user on every request also answers whether the
+        # menu shows the portfolio (read fresh each request, so a role change shows at once).
+        users = UserModel._default_manager.annotate(reads_portfolio=reads_a_portfolio())
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

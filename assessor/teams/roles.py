@@ -25,6 +25,8 @@ AUDITOR = "auditor"
 QUESTIONNAIRE_ADMIN = "questionnaire_admin"
 TEAM_MANAGER = "team_manager"
 ROLE_FIELDS = (REVIEWER, APPROVER, AUDITOR, QUESTIONNAIRE_ADMIN, TEAM_MANAGER)
+# The roles that read a team's portfolio and board packs: those who answer to a board for it.
+PORTFOLIO_ROLES = (APPROVER, AUDITOR, TEAM_MANAGER)
 
 ROLE_LABELS = {
     REVIEWER: "Reviewer",

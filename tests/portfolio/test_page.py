@@ -146,3 +146,16 @@ def test_a_portfolio_with_no_approval_says_what_counts(client, approver_a, quest
     page = client.get(URL).content.decode()
     assert 'id="portfolio-empty"' in page
     assert "Only approved assessments count here" in page
+
+
+@pytest.mark.parametrize(("role", "shown"), [("approver", True), ("reviewer", False)])
+def test_the_menu_shows_the_portfolio_to_its_readers_without_a_query_of_its_own(
+    db, client, role, shown, django_assert_num_queries
+):
+    """The session's user is loaded with the answer, so no page pays a query for the menu."""
+    user = make_user(f"menu-{role}", roles=(role,))
+    client.force_login(user)
+    client.get(reverse("password_change"))  # warm what a first request loads
+    with django_assert_num_queries(2):  # the session and the user: nothing for the menu
+        page = client.get(reverse("password_change")).content.decode()
+    assert (f'href="{reverse("portfolio")}"' in page) is shown
