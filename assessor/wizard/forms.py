@@ -156,15 +156,31 @@ class SectionForm(forms.Form):
         self.conditions = conditions
         self.visible = visible  # the step's questions asked, given the saved answers
         self.question_keys = [q["key"] for q in section["questions"]]
-        for question in section["questions"]:
+
+    # The fields are made on first use: a GET whose field markup is reused (markup.py) never
+    # reads them, and three fields a question cost more to make than the rest of the form.
+    @property
+    def fields(self) -> dict[str, forms.Field]:
+        if self._fields is None:
+            self._fields = self._step_fields()
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: dict[str, forms.Field]) -> None:
+        # BaseForm.__init__ sets the declared fields: none, so the step's come on first use.
+        self._fields = value or None
+
+    def _step_fields(self) -> dict[str, forms.Field]:
+        fields = {}
+        for question in self.section["questions"]:
             key = question["key"]
-            self.fields[key] = forms.ChoiceField(
+            fields[key] = forms.ChoiceField(
                 label=question["text"],
                 choices=[(c["key"], c["label"]) for c in question["choices"]],
                 widget=forms.RadioSelect,
                 required=False,
             )
-            self.fields[note_field(key)] = forms.CharField(
+            fields[note_field(key)] = forms.CharField(
                 label="Note (optional)",
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
@@ -175,7 +191,7 @@ class SectionForm(forms.Form):
                 ),
                 help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
             )
-            self.fields[evidence_field(key)] = forms.CharField(
+            fields[evidence_field(key)] = forms.CharField(
                 label="Evidence link (optional)",
                 required=False,
                 max_length=URL_MAX_LENGTH,
@@ -187,6 +203,7 @@ class SectionForm(forms.Form):
                     }
                 ),
             )
+        return fields
 
     def blocks(self) -> list[dict]:
         """What the template shows for each question, its fields' markup included."""
