@@ -156,6 +156,11 @@ class SectionForm(forms.Form):
         self.conditions = conditions
         self.visible = visible  # the step's questions asked, given the saved answers
         self.question_keys = [q["key"] for q in section["questions"]]
+        self._field_names = {
+            name
+            for key in self.question_keys
+            for name in (key, note_field(key), evidence_field(key))
+        }
 
     # The fields are made on first use: a GET whose field markup is reused (markup.py) never
     # reads them, and three fields a question cost more to make than the rest of the form.
@@ -169,6 +174,13 @@ class SectionForm(forms.Form):
     def fields(self, value: dict[str, forms.Field]) -> None:
         # BaseForm.__init__ sets the declared fields: none, so the step's come on first use.
         self._fields = value or None
+
+    def __getitem__(self, name: str):
+        # A template's `form.blocks` tries form["blocks"] first: answer "no such field" without
+        # making the fields.
+        if name not in self._field_names:
+            raise KeyError(f"Key {name!r} not found in '{type(self).__name__}'.")
+        return super().__getitem__(name)
 
     def _step_fields(self) -> dict[str, forms.Field]:
         fields = {}
