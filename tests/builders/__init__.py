@@ -1,8 +1,8 @@
 """The tests' support code, by concern: answer sets (answers), users and tokens (people),
 assessments and their stored state (records), requests and URL sweeps (http), loopback servers
-(servers), PDF reading (pdfs) and the browser tests' steps (browser). Test modules import from
-here (`from tests.builders import make_user`), never from each other: every public name of
-the modules below is re-exported."""
+(servers), rows kept for a test module (shared_rows), PDF reading (pdfs) and the browser tests'
+steps (browser). Test modules import from here (`from tests.builders import make_user`), never
+from each other: every public name of the modules below is re-exported."""
 
 from .answers import AT_VERDICT, CORE_SAFEST, LOWER_TRUST, MIXED_PLAN, SAFEST
 from .browser import (
@@ -49,8 +49,11 @@ from .records import (
     sweep_post_data,
 )
 from .servers import Canary, SmtpInbox, free_port
+from .shared_rows import ModuleRows, module_rows
 
 __all__ = [
+    "ModuleRows",
+    "module_rows",
     "SAFEST",
     "CORE_SAFEST",
     "LOWER_TRUST",
