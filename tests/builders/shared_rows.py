@@ -14,26 +14,33 @@ from django.db import connection, transaction
 
 @dataclass(frozen=True)
 class ModuleRows:
-    value: Any  # what `build` returned
-    first_ids: dict[str, tuple[str, int]]  # table -> (its primary key column, highest id before)
+    value: Any  # what `build` returned; with several builds, a dict of what each returned
+    made: dict[
+        str, dict[str, tuple[str, int, int]]
+    ]  # build -> table -> (pk column, highest id before, after)
 
-    def hide(self) -> None:
-        """Delete the rows `build` made, inside the running test's transaction (rolled back
-        after it): for a test of the module that does not ask for them."""
+    def hide(self, *builds: str) -> None:
+        """Delete the rows the builds made (all when none is named), inside the running test's
+        transaction (rolled back after it): for a test of the module that does not ask for
+        them."""
+        quoted = connection.ops.quote_name
         with connection.cursor() as cursor:
-            for table, (pk, highest) in self.first_ids.items():
-                quoted = connection.ops.quote_name
-                cursor.execute(f"DELETE FROM {quoted(table)} WHERE {quoted(pk)} > %s", [highest])  # noqa: S608
+            for build in builds or self.made:
+                for table, (pk, low, high) in self.made[build].items():
+                    where = f"{quoted(pk)} > %s AND {quoted(pk)} <= %s"
+                    cursor.execute(f"DELETE FROM {quoted(table)} WHERE {where}", [low, high])  # noqa: S608
 
 
 @contextmanager
-def module_rows(django_db_blocker, build: Callable[[], Any]):
-    """Rows made by `build()` once, in an outer transaction around a module's tests: each
-    test's own transaction is a savepoint in it, so a test rolls back to those rows, and the
-    outer one is rolled back when the module ends. Yields a ModuleRows.
+def module_rows(django_db_blocker, build: Callable[[], Any] | None = None, **builds):
+    """Rows made by `build()` (or by each of `builds`, in order) once, in an outer transaction
+    around a module's tests: each test's own transaction is a savepoint in it, so a test rolls
+    back to those rows, and the outer one is rolled back when the module ends. Yields a
+    ModuleRows.
 
     For modules of plain `django_db` tests only: a transactional test commits, which no test
     of such a module does."""
+    named = builds if build is None else {"": build}
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         # Django lets a durable atomic block run inside a test case's transaction only: this
@@ -41,16 +48,23 @@ def module_rows(django_db_blocker, build: Callable[[], Any]):
         outer._from_testcase = True
         outer.__enter__()
         try:
+            values, made = {}, {}
             before = _highest_ids()
-            value = build()
-            after = _highest_ids()
-            made = {t: before[t] for t in after if after[t][1] != before[t][1]}
+            for name, function in named.items():
+                values[name] = function()
+                after = _highest_ids()
+                made[name] = {
+                    table: (pk, before[table][1], high)
+                    for table, (pk, high) in after.items()
+                    if high != before[table][1]
+                }
+                before = after
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             raise
     try:
-        yield ModuleRows(value=value, first_ids=made)
+        yield ModuleRows(value=values[""] if build is not None else values, made=made)
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)

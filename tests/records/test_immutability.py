@@ -51,11 +51,14 @@ def state(questionnaire: Questionnaire, pinned: Assessment) -> dict:
 
 
 @pytest.fixture(params=["published", "retired"])
-def frozen(request, questionnaire, owner):
+def frozen(request, questionnaire, owner, kept_versions):
     """A version out of draft, with a draft assessment pinned to it."""
+    if request.param != "retired":
+        kept_versions.hide("successor")
     pinned = make_assessment(owner, answers=SAFEST, name="Pinned")
     if request.param == "retired":
-        loading.questionnaire_publish(loading.questionnaire_clone(questionnaire, version="2026.4"))
+        successor = Questionnaire.objects.get(pk=kept_versions.value["successor"])
+        loading.questionnaire_publish(successor)
     questionnaire.refresh_from_db()
     assert questionnaire.status == request.param
     before = state(questionnaire, pinned)
@@ -64,28 +67,35 @@ def frozen(request, questionnaire, owner):
 
 
 @pytest.fixture(scope="module")
-def kept_draft(django_db_setup, django_db_blocker):
-    """The draft most tests here change, cloned once for the module (~0.4 s a clone), each
-    test rolling back to it; a test that does not ask for it finds none (see module_rows)."""
+def kept_versions(django_db_setup, django_db_blocker):
+    """Two clones of the bank made once for the module (~0.4 s a clone), each test rolling
+    back to them: the draft most tests change, and the successor whose publishing retires the
+    bank in `frozen`'s retired case. A test finds only those it asks for (see module_rows)."""
 
-    def build():
-        source = loading.questionnaire_load(document=bank.load_bank_file(), publish=True)
-        return loading.questionnaire_clone(source.questionnaire, version="2026.3-edit").pk
+    def clone(version):
+        def build():
+            source = loading.questionnaire_load(document=bank.load_bank_file(), publish=True)
+            return loading.questionnaire_clone(source.questionnaire, version=version).pk
 
-    with module_rows(django_db_blocker, build) as rows:
+        return build
+
+    builds = {"draft": clone("2026.3-edit"), "successor": clone("2026.4")}
+    with module_rows(django_db_blocker, **builds) as rows:
         yield rows
 
 
 @pytest.fixture(autouse=True)
-def _draft_only_where_asked(request, kept_draft):
+def _versions_only_where_asked(request, kept_versions):
+    request.getfixturevalue("_question_bank")  # after the test's transaction has begun
     if "draft_questionnaire" not in request.fixturenames:
-        request.getfixturevalue("_question_bank")  # after the test's transaction has begun
-        kept_draft.hide()
+        kept_versions.hide("draft")
+    if "frozen" not in request.fixturenames:
+        kept_versions.hide("successor")
 
 
 @pytest.fixture
-def draft_questionnaire(questionnaire, kept_draft):
-    return Questionnaire.objects.get(pk=kept_draft.value)
+def draft_questionnaire(questionnaire, kept_versions):
+    return Questionnaire.objects.get(pk=kept_versions.value["draft"])
 
 
 def first(queryset):
