@@ -41,7 +41,13 @@ class PreparedQuery:
         self._lock = threading.Lock()
 
     def rows(self, *, using: str = "default", **values) -> list[tuple]:
+        """The rows for these values (ids: ints), as the queryset built with them returns."""
         connection = connections[using]
+        low, high = connection.ops.integer_field_range("BigIntegerField")
+        if any(type(value) is int and not low <= value <= high for value in values.values()):
+            # No row holds an id the database cannot store; the ORM answers no rows for it
+            # too, where the database driver would raise (SQLite: OverflowError).
+            return []
         compiled = self._compiled_for(using, connection.vendor)
         params = [
             value if slot is None else values[slot]

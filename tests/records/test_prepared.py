@@ -23,6 +23,8 @@ def test_each_call_returns_the_rows_the_orm_returns_for_its_values(owner, questi
         # booleans, dates and JSON come back converted, as values_list gives them
         assert query.rows(pk=record.pk) == list(by_pk(record.pk))
     assert query.rows(pk=second.pk + 1000) == []
+    # an id beyond what the database stores matches nothing, as the ORM says: no error
+    assert query.rows(pk=2**80) == [] == list(by_pk(2**80))
 
 
 def test_a_value_the_query_does_not_take_as_one_parameter_is_refused(db):
