@@ -24,6 +24,7 @@ from assessor.evidence.selectors import evidence_by_question
 from assessor.models import Answer, Assessment, Decision, Questionnaire
 from assessor.records import chain as record_chain
 from assessor.records.history import CARRIED_OVER
+from assessor.records.prepared import PreparedQuery
 from assessor.teams import access
 from assessor.wizard.fields import evidence_field, note_field
 
@@ -96,10 +97,19 @@ class SavedAnswer(NamedTuple):
 def answers_shown(assessment: Assessment) -> dict[str, SavedAnswer]:
     """`answers_of` for a page that only shows the answers (nothing is saved from them), in one
     query: three columns as tuples, a third of the cost of building ~30 Answer instances."""
-    rows = assessment.answers.order_by("id").values_list(
-        "question_key", "choice_key", "note", "evidence_url"
-    )
+    rows = _ANSWERS_SHOWN.rows(assessment=assessment.pk)
     return {key: SavedAnswer(*rest) for key, *rest in rows}
+
+
+# Its SQL is built once per process (records.prepared): a step GET runs it on every request.
+_ANSWERS_SHOWN = PreparedQuery(
+    lambda assessment: (
+        Answer.objects.filter(assessment_id=assessment)
+        .order_by("id")
+        .values_list("question_key", "choice_key", "note", "evidence_url")
+    ),
+    "assessment",
+)
 
 
 def choices_saved(assessment: Assessment) -> dict[str, str]:

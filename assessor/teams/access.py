@@ -16,12 +16,15 @@ annotations reuse: cheaper to build per request than a FilteredRelation, and the
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied
+from django.db import router
 from django.db.models import F, Q, QuerySet, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from assessor.models import Assessment, Membership, Team
+from assessor.records.prepared import PreparedQuery
 from assessor.teams import roles
 from assessor.teams.roles import APPROVE, AUDIT, CREATE, EDIT, MANAGE, VIEW
 
@@ -78,17 +81,60 @@ def assessment_for(
 
     `related`: the record's relations fetched in the same query besides its questionnaire. A
     page that shows neither team nor owner (the wizard, the API's result) passes (): each
-    joined table adds its columns to the query the ORM builds on every request."""
+    joined table adds its columns to the query."""
     if not user.is_authenticated:
         raise Http404("No Assessment matches the given query.")  # as get_object_or_404 says
-    # The version's document is usually compiled in memory already (see bank.compiled).
-    records = Assessment.objects.select_related("questionnaire", *related).defer(
-        "questionnaire__document"
-    )
-    assessment = get_object_or_404(_with_roles(records, user, VIEW, Q(pk=pk)))
+    rows = _record_query(tuple(related)).rows(pk=pk, user=user.pk)
+    if not rows:
+        raise Http404("No Assessment matches the given query.")
+    assessment = _record_from_row(rows[0], related)
     assessment.my_user_id = user.pk  # as `assessments_for` annotates it, set without SQL
     if not allowed(assessment, action):
         raise _refusal(user, assessment.team, action)
+    return assessment
+
+
+def _loaded_fields(relation: str | None) -> list:
+    """The columns read of the record (None) or of one of its relations."""
+    if relation is None:
+        return Assessment._meta.concrete_fields
+    fields = Assessment._meta.get_field(relation).related_model._meta.concrete_fields
+    # The version's document is usually compiled in memory already (see bank.compiled).
+    return [f for f in fields if relation != "questionnaire" or f.name != "document"]
+
+
+@functools.cache
+def _record_query(related: tuple[str, ...]) -> PreparedQuery:
+    """`assessment_for`'s query: the record, its questionnaire and `related`, and the user's
+    role flags in its team; its SQL is built once per process (see records.prepared)."""
+
+    def build(pk, user):
+        columns = [f.attname for f in _loaded_fields(None)]
+        for relation in ("questionnaire", *related):
+            columns += [f"{relation}__{f.name}" for f in _loaded_fields(relation)]
+        records = _with_roles(Assessment.objects.order_by(), user, VIEW, Q(pk=pk))
+        return records.values_list(*columns, *(f"my_{role}" for role in roles.ROLE_FIELDS))
+
+    return PreparedQuery(build, "pk", "user")
+
+
+def _record_from_row(row: tuple, related: tuple[str, ...]) -> Assessment:
+    """The Assessment (its relations attached, its role flags set) from `_record_query`'s row."""
+    db = router.db_for_read(Assessment)
+    fields = _loaded_fields(None)
+    assessment = Assessment.from_db(db, [f.attname for f in fields], row[: len(fields)])
+    start = len(fields)
+    for relation in ("questionnaire", *related):
+        fields = _loaded_fields(relation)
+        values = row[start : start + len(fields)]
+        start += len(fields)
+        if getattr(assessment, Assessment._meta.get_field(relation).attname) is not None:
+            model = Assessment._meta.get_field(relation).related_model
+            setattr(assessment, relation, model.from_db(db, [f.attname for f in fields], values))
+        else:  # no such relation (a record of no agent): as select_related leaves it
+            setattr(assessment, relation, None)
+    for role, value in zip(roles.ROLE_FIELDS, row[start:], strict=True):
+        setattr(assessment, f"my_{role}", value)
     return assessment
 
 

@@ -163,15 +163,43 @@ class SectionForm(forms.Form):
         self.conditions = conditions
         self.visible = visible  # the step's questions asked, given the saved answers
         self.question_keys = [q["key"] for q in section["questions"]]
-        for question in section["questions"]:
+        self._field_names = {
+            name
+            for key in self.question_keys
+            for name in (key, note_field(key), evidence_field(key))
+        }
+
+    # The fields are made on first use: a GET whose field markup is reused (markup.py) never
+    # reads them, and three fields a question cost more to make than the rest of the form.
+    @property
+    def fields(self) -> dict[str, forms.Field]:
+        if self._fields is None:
+            self._fields = self._step_fields()
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: dict[str, forms.Field]) -> None:
+        # BaseForm.__init__ sets the declared fields: none, so the step's come on first use.
+        self._fields = value or None
+
+    def __getitem__(self, name: str):
+        # A template's `form.blocks` tries form["blocks"] first: answer "no such field" without
+        # making the fields.
+        if name not in self._field_names:
+            raise KeyError(f"Key {name!r} not found in '{type(self).__name__}'.")
+        return super().__getitem__(name)
+
+    def _step_fields(self) -> dict[str, forms.Field]:
+        fields = {}
+        for question in self.section["questions"]:
             key = question["key"]
-            self.fields[key] = forms.ChoiceField(
+            fields[key] = forms.ChoiceField(
                 label=question["text"],
                 choices=[(c["key"], c["label"]) for c in question["choices"]],
                 widget=forms.RadioSelect,
                 required=False,
             )
-            self.fields[note_field(key)] = forms.CharField(
+            fields[note_field(key)] = forms.CharField(
                 label="Note (optional)",
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
@@ -182,7 +210,7 @@ class SectionForm(forms.Form):
                 ),
                 help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
             )
-            self.fields[evidence_field(key)] = forms.CharField(
+            fields[evidence_field(key)] = forms.CharField(
                 label="Evidence link (optional)",
                 required=False,
                 max_length=URL_MAX_LENGTH,
@@ -194,6 +222,7 @@ class SectionForm(forms.Form):
                     }
                 ),
             )
+        return fields
 
     def blocks(self) -> list[dict]:
         """What the template shows for each question, its fields' markup included."""

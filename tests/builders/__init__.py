@@ -1,8 +1,9 @@
 """The tests' support code, by concern: answer sets (answers), users and tokens (people),
 assessments and their stored state (records), requests and URL sweeps (http), loopback servers
-(servers), evidence files (evidence), PDF reading (pdfs) and the browser tests' steps
-(browser). Test modules import from here (`from tests.builders import make_user`), never from
-each other: every public name of the modules below is re-exported."""
+(servers), evidence files (evidence), rows kept for a test module (shared_rows), PDF reading
+(pdfs) and the browser tests' steps (browser). Test modules import from here
+(`from tests.builders import make_user`), never from each other: every public name of the
+modules below is re-exported."""
 
 from .answers import AT_VERDICT, CORE_SAFEST, LOWER_TRUST, MIXED_PLAN, SAFEST
 from .browser import (
@@ -82,8 +83,11 @@ from .servers import (
     wait_for,
     wait_for_port,
 )
+from .shared_rows import ModuleRows, module_rows
 
 __all__ = [
+    "ModuleRows",
+    "module_rows",
     "SAFEST",
     "CORE_SAFEST",
     "LOWER_TRUST",

@@ -27,7 +27,7 @@ from assessor.models import (
 )
 from assessor.records import selectors
 from assessor.records.guard import AlreadyPublished, ImmutableQuestionnaire, MixedVersions
-from tests.builders import SAFEST, changelist_data, make_assessment, make_user
+from tests.builders import SAFEST, changelist_data, make_assessment, make_user, module_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,14 @@ def state(questionnaire: Questionnaire, pinned: Assessment) -> dict:
 
 
 @pytest.fixture(params=["published", "retired"])
-def frozen(request, questionnaire, owner):
+def frozen(request, questionnaire, owner, kept_versions):
     """A version out of draft, with a draft assessment pinned to it."""
+    if request.param != "retired":
+        kept_versions.hide("successor")
     pinned = make_assessment(owner, answers=SAFEST, name="Pinned")
     if request.param == "retired":
-        loading.questionnaire_publish(loading.questionnaire_clone(questionnaire, version="2026.4"))
+        successor = Questionnaire.objects.get(pk=kept_versions.value["successor"])
+        loading.questionnaire_publish(successor)
     questionnaire.refresh_from_db()
     assert questionnaire.status == request.param
     before = state(questionnaire, pinned)
@@ -63,9 +66,36 @@ def frozen(request, questionnaire, owner):
     return SimpleNamespace(version=questionnaire, pinned=pinned, before=before)
 
 
+@pytest.fixture(scope="module")
+def kept_versions(django_db_setup, django_db_blocker):
+    """Two clones of the bank made once for the module (~0.4 s a clone), each test rolling
+    back to them: the draft most tests change, and the successor whose publishing retires the
+    bank in `frozen`'s retired case. A test finds only those it asks for (see module_rows)."""
+
+    def clone(version):
+        def build():
+            source = loading.questionnaire_load(document=bank.load_bank_file(), publish=True)
+            return loading.questionnaire_clone(source.questionnaire, version=version).pk
+
+        return build
+
+    builds = {"draft": clone("2026.3-edit"), "successor": clone("2026.4")}
+    with module_rows(django_db_blocker, **builds) as rows:
+        yield rows
+
+
+@pytest.fixture(autouse=True)
+def _versions_only_where_asked(request, kept_versions):
+    request.getfixturevalue("_question_bank")  # after the test's transaction has begun
+    if "draft_questionnaire" not in request.fixturenames:
+        kept_versions.hide("draft")
+    if "frozen" not in request.fixturenames:
+        kept_versions.hide("successor")
+
+
 @pytest.fixture
-def draft_questionnaire(questionnaire):
-    return loading.questionnaire_clone(questionnaire, version="2026.3-edit")
+def draft_questionnaire(questionnaire, kept_versions):
+    return Questionnaire.objects.get(pk=kept_versions.value["draft"])
 
 
 def first(queryset):

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def approved(owner, approver, questionnaire):
-    """Team A's record, submitted, returned, changed, resubmitted and approved."""
+def approved(owner, approver, questionnaire, stub_pdf):
+    """Team A's record, submitted, returned, changed, resubmitted and approved (its stored PDF
+    a stub: these tests change and check the stored bytes, never read them as a PDF)."""
     return make_reviewed(owner, approver)
 
 

@@ -23,8 +23,9 @@ SEALING_MIGRATION = ("assessor", "0012_record_chain")
 
 
 @pytest.fixture
-def approved(owner, approver, questionnaire):
-    """Team A's record, submitted, returned, changed, resubmitted and approved."""
+def approved(owner, approver, questionnaire, stub_pdf):
+    """Team A's record, submitted, returned, changed, resubmitted and approved (its stored PDF
+    a stub: these tests change and check the stored bytes, never read them as a PDF)."""
     return make_reviewed(owner, approver)
 
 
