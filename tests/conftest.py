@@ -1,8 +1,8 @@
-import boto3
+import importlib
+
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection, transaction
-from moto.server import ThreadedMotoServer
 
 from assessor import bank
 from assessor.bank.loading import questionnaire_load
@@ -181,9 +181,12 @@ def evidence_store(settings, tmp_path):
 @pytest.fixture(scope="session")
 def s3_options():
     """A running S3 API server on loopback (moto's server mode) with an empty private bucket,
-    started once per worker: the S3 storage's options, and a boto3 client of the bucket."""
+    started once per worker: the S3 storage's options, and a boto3 client of the bucket.
+    moto and boto3 are imported here, not at the top: 0.7 s per worker, for the S3 tests only."""
+    boto3 = importlib.import_module("boto3")
+    moto_server = importlib.import_module("moto.server")
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     options = {
         "bucket_name": S3_BUCKET,

@@ -9,7 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, transaction
+
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,17 @@ def module_rows(django_db_blocker, build: Callable[[], Any] | None = None, **bui
 
 
 def _highest_ids() -> dict[str, tuple[str, int]]:
+    """Each table's integer primary key column and its highest value. Tables keyed otherwise
+    (the outbox's UUIDs) are left out: MAX() of a UUID is an error on PostgreSQL, and no build
+    here makes such rows."""
     quoted = connection.ops.quote_name
     highest = {}
     with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            pk = connection.introspection.get_primary_key_column(cursor, table)
-            if pk is None:
+        for model in apps.get_models(include_auto_created=True):
+            pk = model._meta.pk
+            if pk.get_internal_type() not in INTEGER_KEYS:
                 continue
-            cursor.execute(f"SELECT MAX({quoted(pk)}) FROM {quoted(table)}")  # noqa: S608
-            highest[table] = (pk, cursor.fetchone()[0] or 0)
+            table = model._meta.db_table
+            cursor.execute(f"SELECT MAX({quoted(pk.column)}) FROM {quoted(table)}")  # noqa: S608
+            highest[table] = (pk.column, cursor.fetchone()[0] or 0)
     return highest
