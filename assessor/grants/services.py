@@ -234,6 +234,7 @@ def grant_revoke(*, assessment: Assessment, user, reason: str) -> AutonomyGrant:
     return _revoke(grant, user=user, reason=f"Withdrawn by {user.get_username()}: {reason}")
 
 
+@transaction.atomic  # its own when an event is announced outside one (it joins the sweep's)
 def grants_revoke_of(*, assessment_ids, reason: str) -> int:
     """The app revokes the active grants of these records (a lapse, a re-review). How many."""
     grants = AutonomyGrant.objects.select_for_update().filter(
