@@ -30,6 +30,7 @@ run: $(VENV)/.runtime-installed
 	DJANGO_DEBUG=1 $(PY) manage.py seed_examples
 	DJANGO_DEBUG=1 $(PY) manage.py review_sweep
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_schedules
+	DJANGO_DEBUG=1 $(PY) manage.py rotate_grant_key --ensure
 	@# The server and a task-queue worker (reminders, digests, webhooks), owned by one script
 	@# that stops both on INT or TERM; exec, so the signals make passes on reach it.
 	DJANGO_DEBUG=1 exec scripts/serve.sh $(PY) $(PORT)

@@ -49,6 +49,11 @@ def test_make_run_schedules_the_queue_before_it_serves():
     assert commands.index("manage.py ensure_schedules") < commands.index("scripts/serve.sh")
 
 
+def test_make_run_publishes_a_grant_signing_key_before_it_serves():
+    commands = dry_run("run")
+    assert commands.index("rotate_grant_key --ensure") < commands.index("scripts/serve.sh")
+
+
 @pytest.mark.skipif(
     not (ROOT / ".venv" / "bin" / "python").exists(), reason="no virtual environment in .venv"
 )

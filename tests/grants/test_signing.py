@@ -84,6 +84,22 @@ def test_after_rotation_old_grants_verify_and_new_ones_use_the_new_kid(
     assert signing.token_verify(grant.token).reason.startswith("unknown kid")
 
 
+def test_ensure_makes_the_first_key_once_and_the_jwks_publishes_it(client, db):
+    assert client.get("/.well-known/jwks.json").json()["keys"] == []
+    call_command("rotate_grant_key", "--ensure")
+    call_command("rotate_grant_key", "--ensure")
+    (key,) = SigningKey.objects.all()
+    (published,) = client.get("/.well-known/jwks.json").json()["keys"]
+    assert published["kid"] == key.kid and published["crv"] == "Ed25519"
+
+
+def test_ensure_and_retire_together_exit_2_naming_both(db):
+    with pytest.raises(CommandError, match="--retire and --ensure") as caught:
+        call_command("rotate_grant_key", "--retire", "--ensure")
+    assert caught.value.returncode == 2
+    assert not SigningKey.objects.exists()
+
+
 def test_the_private_key_can_be_stored_encrypted(settings, db):
     settings.ASSESSOR_GRANT_KEY_PASSWORD = "correct horse battery staple"
     key = signing.key_active()

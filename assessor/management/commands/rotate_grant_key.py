@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from assessor.grants import signing
 
@@ -16,8 +16,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Drop retired keys no live grant needs, instead of rotating.",
         )
+        parser.add_argument(
+            "--ensure",
+            action="store_true",
+            help="Make the first key if there is none (make run does), instead of rotating: "
+            "the JWKS publishes a key before the first grant.",
+        )
 
-    def handle(self, *args, retire=False, **options):
+    def handle(self, *args, retire=False, ensure=False, **options):
+        if retire and ensure:
+            raise CommandError("--retire and --ensure: choose one.", returncode=2)
+        if ensure:
+            key = signing.key_active()
+            self.stdout.write(f"Active grant signing key: {key.kid}.")
+            return
         if retire:
             kids = signing.keys_retire()
             if kids:
