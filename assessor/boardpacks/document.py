@@ -299,6 +299,7 @@ def build(pack: BoardPack, *, progress: Progress) -> tuple[bytes, dict]:
             "teams": [team.name for team in teams],
             "period": period_words(pack.period_start, pack.period_end),
             "today": today,
+            "figures": figures,
             "generated_at": timezone.now(),
             "page_size": pdf.page_size(),
             "summary": summary(data, compared),

@@ -86,6 +86,8 @@ def test_a_pack_is_queued_generated_fingerprinted_issued_and_compared(
     assert "2 workflows of Team A have an approval in force" in first
     assert "The board is asked to decide" in first
     assert "2 workflows approved for the first time" in first
+    # the period ends today, so the verdicts are counted as of today
+    assert f"verdicts as of {today.day} {today:%B %Y}" in " ".join(first.split())
     reader = read(content)
     assert all("DRAFT" in page.extract_text() for page in reader.pages)  # every page, briefs too
     text = " ".join(page.extract_text() for page in reader.pages)
