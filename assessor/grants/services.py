@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from assessor import events
 from assessor.oversight.cycle import review_by_date
+from assessor.records.validators import field_text_checked
 from assessor.teams import access
 
 from ..models import Answer, Assessment
@@ -37,16 +37,14 @@ def grant_refusal(assessment: Assessment) -> str:
 
 
 def conditions_checked(conditions: str) -> str:
-    conditions = (conditions or "").strip()
-    if len(conditions) > CONDITIONS_MAX_LENGTH:
-        raise GrantError(
-            f"The conditions are too long (at most {CONDITIONS_MAX_LENGTH} characters)."
-        )
-    try:
-        AutonomyGrant._meta.get_field("conditions").run_validators(conditions)
-    except ValidationError as error:
-        raise GrantError(" ".join(error.messages)) from error
-    return conditions
+    return field_text_checked(
+        conditions,
+        model=AutonomyGrant,
+        field="conditions",
+        max_length=CONDITIONS_MAX_LENGTH,
+        error=GrantError,
+        noun="conditions",
+    )
 
 
 def workflow_key(assessment: Assessment) -> str:
@@ -207,16 +205,15 @@ def _revoke(grant: AutonomyGrant, *, user, reason: str) -> AutonomyGrant:
 
 
 def _reason_checked(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise GrantError("Say why the grant is withdrawn: a reason is required.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise GrantError(f"The reason is too long (at most {REASON_MAX_LENGTH} characters).")
-    try:
-        AutonomyGrant._meta.get_field("revoke_reason").run_validators(reason)
-    except ValidationError as error:
-        raise GrantError(" ".join(error.messages)) from error
-    return reason
+    return field_text_checked(
+        reason,
+        model=AutonomyGrant,
+        field="revoke_reason",
+        max_length=REASON_MAX_LENGTH,
+        error=GrantError,
+        noun="reason",
+        required="Say why the grant is withdrawn: a reason is required.",
+    )
 
 
 @transaction.atomic

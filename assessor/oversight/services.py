@@ -3,12 +3,12 @@ interval. The clock's own moves are the sweep's (cycle.py)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assessor import engine
 from assessor.grants.services import grants_revoke_of
+from assessor.records.validators import field_text_checked
 from assessor.studio import impact
 from assessor.teams import access
 
@@ -48,18 +48,15 @@ def review_cycle_open(*, assessment: Assessment, approved_at) -> ReviewCycle:
 
 
 def _checked_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReviewRequestError("Say why it should be reviewed again: a reason is required.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ReviewRequestError(
-            f"The reason is too long (at most {REASON_MAX_LENGTH} characters)."
-        )
-    try:
-        ReviewCycle._meta.get_field("rereview_reason").run_validators(reason)
-    except ValidationError as error:
-        raise ReviewRequestError(" ".join(error.messages)) from error
-    return reason
+    return field_text_checked(
+        reason,
+        model=ReviewCycle,
+        field="rereview_reason",
+        max_length=REASON_MAX_LENGTH,
+        error=ReviewRequestError,
+        noun="reason",
+        required="Say why it should be reviewed again: a reason is required.",
+    )
 
 
 @transaction.atomic

@@ -266,3 +266,28 @@ def bank_document_problems(document: dict) -> list[str]:
                             f"{dimension}: {weight_message(lowest, highest)}"
                         )
     return problems
+
+
+def field_text_checked(
+    value: str,
+    *,
+    model,
+    field: str,
+    max_length: int,
+    error: type[Exception],
+    noun: str,
+    required: str = "",
+) -> str:
+    """`value` stripped and checked as `model.field` checks what it stores (its length, the
+    field's validators); raises `error` with the reason a person reads. `required` is the
+    message for an empty value (empty is allowed when it is '')."""
+    value = (value or "").strip()
+    if required and not value:
+        raise error(required)
+    if len(value) > max_length:
+        raise error(f"The {noun} is too long (at most {max_length} characters).")
+    try:
+        model._meta.get_field(field).run_validators(value)
+    except ValidationError as problem:
+        raise error(" ".join(problem.messages)) from problem
+    return value
